@@ -1,0 +1,3 @@
+from rightsdata.cli import main
+
+main()

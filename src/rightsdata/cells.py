@@ -1,0 +1,144 @@
+"""CSV cells and the values they stand for, under a Table Schema field.
+
+One place that says how a value is written to the package's CSV files (canonically, so that
+re-running an import gives the same bytes) and how a cell reads back as a JSON value. The
+importers, the release builder and the tests all use it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any, Iterable
+
+TRUE_VALUES = ("true", "True", "TRUE", "1")
+FALSE_VALUES = ("false", "False", "FALSE", "0")
+INTEGER = re.compile(r"[+-]?[0-9]+")
+DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+class CellError(ValueError):
+    """A cell that cannot be read as its field's type."""
+
+
+def read_cell(field: dict, cell: str) -> Any:
+    """The value a CSV cell stands for: None for the missing value, else a Python value of the
+    field's type. Raises CellError when the cell is not of the type."""
+    if cell == "":
+        return None
+    kind = field["type"]
+    if kind == "string":
+        return cell
+    if kind == "list":
+        item = {"type": field.get("itemType", "string")}
+        return [read_item(item, part) for part in cell.split(field.get("delimiter", ","))]
+    return read_item(field, cell)
+
+
+def read_item(field: dict, cell: str) -> Any:
+    kind = field["type"]
+    if kind == "string":
+        return cell
+    if kind == "integer":
+        text = cell.strip()
+        if not INTEGER.fullmatch(text):
+            raise CellError(f"{cell!r} is not an integer")
+        return int(text)
+    if kind == "number":
+        try:
+            number = Decimal(cell.strip())
+        except InvalidOperation:
+            raise CellError(f"{cell!r} is not a number") from None
+        if not number.is_finite():
+            raise CellError(f"{cell!r} is not a finite number")
+        return int(number) if INTEGER.fullmatch(cell.strip()) else float(number)
+    if kind == "boolean":
+        if cell in TRUE_VALUES:
+            return True
+        if cell in FALSE_VALUES:
+            return False
+        raise CellError(f"{cell!r} is not a boolean (true or false)")
+    if kind == "date":
+        try:
+            return dt.datetime.strptime(cell, "%Y-%m-%d").date().isoformat()
+        except ValueError:
+            raise CellError(f"{cell!r} is not a date (YYYY-MM-DD)") from None
+    raise CellError(f"unsupported type {kind!r}")
+
+
+def write_cell(field: dict, value: Any) -> str:
+    """The canonical CSV text of a value: '' for None, 'true'/'false', integers without '.0',
+    lists joined by the field's delimiter."""
+    if value is None:
+        return ""
+    kind = field["type"]
+    if kind == "list":
+        item = {"type": field.get("itemType", "string")}
+        if not value:
+            return ""
+        return field.get("delimiter", ",").join(write_cell(item, v) for v in value)
+    if kind == "boolean":
+        if not isinstance(value, bool):
+            raise CellError(f"{value!r} is not a boolean")
+        return "true" if value else "false"
+    if kind == "integer":
+        if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
+            raise CellError(f"{value!r} is not an integer")
+        return str(int(value))
+    if kind == "number":
+        if isinstance(value, bool):
+            raise CellError(f"{value!r} is not a number")
+        if isinstance(value, float) and value.is_integer() and abs(value) < 1e16:
+            return str(int(value))
+        if isinstance(value, Decimal):
+            return format(value.normalize(), "f") if value == value.to_integral_value() else str(value)
+        return repr(value) if isinstance(value, float) else str(value)
+    if kind == "date":
+        return value.isoformat() if isinstance(value, (dt.date, dt.datetime)) else str(value)
+    return str(value)
+
+
+def row_to_json(fields: list[dict], row: dict[str, str]) -> dict[str, Any]:
+    """A CSV row (cells by field name) as the JSON object its JSON Schema describes."""
+    return {f["name"]: read_cell(f, row.get(f["name"], "")) for f in fields}
+
+
+def json_to_row(fields: list[dict], obj: dict[str, Any]) -> dict[str, str]:
+    return {f["name"]: write_cell(f, obj.get(f["name"])) for f in fields}
+
+
+# --- canonical CSV --------------------------------------------------------------------------------
+
+def csv_text(header: list[str], rows: Iterable[Iterable[str]]) -> str:
+    """UTF-8 text of a CSV file as the package writes it: LF line ends; a cell is quoted when it
+    holds a comma, a quote, a line feed or a carriage return. (Python's csv writer leaves a bare
+    carriage return unquoted when lines end in LF, which breaks the row.)"""
+    return "".join(csv_line(row) for row in [header, *rows])
+
+
+def csv_line(cells: Iterable[str]) -> str:
+    cells = list(cells)
+    if cells == [""]:
+        return '""\n'  # a lone empty cell would otherwise be a blank line
+    return ",".join(f'"{c.replace(chr(34), chr(34) * 2)}"' if any(ch in c for ch in ',"\n\r') else c for c in cells) + "\n"
+
+
+def write_table(path: Path, fields: list[dict], rows: Iterable[dict[str, Any]], sort_key: list[str] | None = None) -> None:
+    """Write rows (values by field name) to `path` canonically, sorted by `sort_key` values when given."""
+    names = [f["name"] for f in fields]
+    rows = list(rows)
+    if sort_key:
+        rows.sort(key=lambda r: tuple(_sortable(r.get(k)) for k in sort_key))
+    text = csv_text(names, ([write_cell(f, r.get(f["name"])) for f in fields] for r in rows))
+    path.write_text(text, encoding="utf-8", newline="")
+
+
+def _sortable(value: Any) -> tuple:
+    # None first, then numbers before strings, so that sorting never compares across types.
+    if value is None:
+        return (0, 0, "")
+    if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
+        return (1, value, "")
+    return (2, 0, str(value))

@@ -1,0 +1,109 @@
+"""Write the files derived from the metadata: schemas/, datapackage.json and the README's
+generated tables. `check=True` writes nothing and reports which files are stale."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+from typing import Callable
+
+from rightsdata import metadata
+
+BEGIN = "<!-- BEGIN generated: {name} (rightsdata generate) -->"
+END = "<!-- END generated: {name} -->"
+
+
+def json_text(obj) -> str:
+    return json.dumps(obj, indent=2, ensure_ascii=False) + "\n"
+
+
+def expected_files(package_dir: Path) -> dict[Path, str]:
+    files: dict[Path, str] = {}
+    for res in metadata.resources().values():
+        files[package_dir / res.table_schema_path] = json_text(res.table_schema())
+        files[package_dir / res.json_schema_path] = json_text(res.json_schema())
+    files[package_dir / "datapackage.json"] = json_text(metadata.descriptor())
+    readme = package_dir / "README.md"
+    if readme.exists():
+        text = readme.read_text(encoding="utf-8")
+        for name, render in README_SECTIONS.items():
+            text = replace_section(text, name, render(package_dir))
+        files[readme] = text
+    return files
+
+
+def run(package_dir: Path, check: bool = False) -> list[Path]:
+    """Write (or with check, only compare) every derived file; return the ones that differ."""
+    stale = []
+    for path, text in expected_files(package_dir).items():
+        current = path.read_text(encoding="utf-8") if path.exists() else None
+        if current != text:
+            stale.append(path)
+            if not check:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_text(text, encoding="utf-8", newline="")
+    if not check:
+        known = {p.name for p in expected_files(package_dir)}
+        for old in (package_dir / "schemas").glob("*.json"):
+            if old.name not in known:
+                old.unlink()
+                stale.append(old)
+    return stale
+
+
+def replace_section(text: str, name: str, body: str) -> str:
+    begin, end = BEGIN.format(name=name), END.format(name=name)
+    if begin not in text or end not in text:
+        return text
+    head, rest = text.split(begin, 1)
+    _, tail = rest.split(end, 1)
+    return f"{head}{begin}\n{body}{end}{tail}"
+
+
+# --- README sections ------------------------------------------------------------------------------
+
+def count_rows(path: Path) -> int | None:
+    if not path.exists():
+        return None
+    with open(path, encoding="utf-8", newline="") as f:
+        return max(sum(1 for _ in csv.reader(f)) - 1, 0)
+
+
+def resources_table(package_dir: Path) -> str:
+    families = {"recommendations": "Recommendations", "enforcement": "Enforcement",
+                "policies": "Policies", "reference": "Reference and code lists"}
+    lines = ["| family | resource | rows | what it holds |", "|---|---|---:|---|"]
+    for family, title in families.items():
+        for res in metadata.resources().values():
+            if res.family != family:
+                continue
+            rows = count_rows(package_dir / res.path)
+            lines.append(f"| {title} | [`{res.name}`]({res.path}) | {rows if rows is not None else '-'} | {res.description} |")
+    return "\n".join(lines) + "\n"
+
+
+def fields_reference(package_dir: Path) -> str:
+    out = []
+    for res in metadata.resources().values():
+        out.append(f"<details><summary><code>{res.name}</code>: {res.title}</summary>\n")
+        out.append(f"Primary key: {', '.join(f'`{k}`' for k in res.primary_key)}. "
+                   f"Schemas: [`{res.table_schema_path}`]({res.table_schema_path}), [`{res.json_schema_path}`]({res.json_schema_path}).\n")
+        out.append("| column | type | required | description |")
+        out.append("|---|---|---|---|")
+        for f in res.fields:
+            kind = f["type"] + (f" of {f['itemType']}" if f["type"] == "list" else "")
+            required = "yes" if f.get("constraints", {}).get("required") else ""
+            desc = f["description"].replace("|", "\\|")
+            enum = f.get("constraints", {}).get("enum")
+            if enum:
+                desc += " One of: " + ", ".join(f"`{e}`" for e in enum) + "."
+            out.append(f"| `{f['name']}` | {kind} | {required} | {desc} |")
+        out.append("\n</details>\n")
+    return "\n".join(out)
+
+
+README_SECTIONS: dict[str, Callable[[Path], str]] = {
+    "resources": resources_table,
+    "fields": fields_reference,
+}

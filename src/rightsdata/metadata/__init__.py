@@ -1,0 +1,211 @@
+"""The package's metadata: one definition of each field (fields.yaml), resources built from them
+(resources.yaml), and the documents generated from both: Table Schemas, JSON Schemas and the
+Data Package descriptor."""
+
+from __future__ import annotations
+
+import copy
+import functools
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+HERE = Path(__file__).parent
+FIELD_OVERRIDES = {"description", "constraints", "required"}
+# Keys of fields.yaml that are ours, not Table Schema's.
+PROJECT_KEYS = {"references", "verbatim"}
+
+
+class MetadataError(Exception):
+    """The metadata files contradict themselves (an unknown field, a bad reference...)."""
+
+
+@dataclass
+class Resource:
+    name: str
+    title: str
+    family: str
+    description: str
+    fields: list[dict]  # Table Schema field descriptors, in column order
+    primary_key: list[str]
+    foreign_keys: list[dict]
+    verbatim: set[str] = field(default_factory=set)
+
+    @property
+    def path(self) -> str:
+        return f"data/{self.name}.csv"
+
+    @property
+    def table_schema_path(self) -> str:
+        return f"schemas/{self.name}.tableschema.json"
+
+    @property
+    def json_schema_path(self) -> str:
+        return f"schemas/{self.name}.jsonschema.json"
+
+    @property
+    def column_names(self) -> list[str]:
+        return [f["name"] for f in self.fields]
+
+    def table_schema(self) -> dict:
+        schema: dict = {"fields": self.fields, "missingValues": [""], "primaryKey": self.primary_key}
+        if self.foreign_keys:
+            schema["foreignKeys"] = self.foreign_keys
+        return schema
+
+    def json_schema(self) -> dict:
+        return json_schema_for(self.table_schema(), title=self.title, description=self.description)
+
+
+@functools.cache
+def load_yaml(name: str) -> dict:
+    with open(HERE / name, encoding="utf-8") as f:
+        return yaml.safe_load(f)
+
+
+def package_metadata() -> dict:
+    return load_yaml("resources.yaml")["package"]
+
+
+@functools.cache
+def resources() -> dict[str, Resource]:
+    """Every resource, its fields resolved from fields.yaml, in the order of resources.yaml."""
+    fields = load_yaml("fields.yaml")
+    out: dict[str, Resource] = {}
+    for name, spec in load_yaml("resources.yaml")["resources"].items():
+        columns, foreign_keys, verbatim = [], [], set()
+        skip_refs = set(spec.get("no_auto_references", []))
+        for entry in spec["columns"]:
+            entry = {"name": entry} if isinstance(entry, str) else dict(entry)
+            column = entry.pop("name")
+            base_name = entry.pop("field", column)
+            if base_name not in fields:
+                raise MetadataError(f"resources.yaml: {name}.{column}: no field {base_name!r} in fields.yaml")
+            unknown = set(entry) - FIELD_OVERRIDES
+            if unknown:
+                raise MetadataError(f"resources.yaml: {name}.{column}: cannot override {sorted(unknown)}")
+            base = copy.deepcopy(fields[base_name])
+            descriptor = {"name": column, "type": base.pop("type")}
+            for key in ("itemType", "delimiter"):
+                if key in base:
+                    descriptor[key] = base.pop(key)
+            descriptor["description"] = " ".join(entry.get("description", base.pop("description")).split())
+            base.pop("description", None)
+            constraints = dict(base.pop("constraints", {}))
+            constraints.update(entry.get("constraints", {}))
+            if entry.get("required") or column in spec["primary_key"]:
+                constraints["required"] = True
+            if constraints:
+                descriptor["constraints"] = dict(sorted(constraints.items()))
+            if base.pop("verbatim", False):
+                verbatim.add(column)
+            ref = base.pop("references", None)
+            if ref and column not in skip_refs:
+                ref_resource, ref_field = ref.split(".")
+                foreign_keys.append({"fields": [column], "reference": {"resource": ref_resource, "fields": [ref_field]}})
+            if base:
+                raise MetadataError(f"fields.yaml: {base_name}: unknown keys {sorted(base)}")
+            columns.append(descriptor)
+        names = [c["name"] for c in columns]
+        for key in spec["primary_key"]:
+            if key not in names:
+                raise MetadataError(f"resources.yaml: {name}: primary key field {key!r} is not a column")
+        foreign_keys += spec.get("foreign_keys", [])
+        out[name] = Resource(
+            name=name,
+            title=spec["title"],
+            family=spec["family"],
+            description=" ".join(spec["description"].split()),
+            fields=columns,
+            primary_key=spec["primary_key"],
+            foreign_keys=foreign_keys,
+            verbatim=verbatim,
+        )
+    for res in out.values():
+        for fk in res.foreign_keys:
+            target = out.get(fk["reference"]["resource"]) if fk["reference"]["resource"] else res
+            if target is None:
+                raise MetadataError(f"{res.name}: foreign key to unknown resource {fk['reference']['resource']!r}")
+            missing = set(fk["reference"]["fields"]) - set(target.column_names)
+            if missing:
+                raise MetadataError(f"{res.name}: foreign key to {target.name} names unknown fields {sorted(missing)}")
+    return out
+
+
+def descriptor() -> dict:
+    """The Data Package descriptor (datapackage.json)."""
+    meta = package_metadata()
+    return {
+        "name": meta["name"],
+        "title": meta["title"],
+        "description": " ".join(meta["description"].split()),
+        "version": meta["version"],
+        "licenses": meta["licenses"],
+        "resources": [
+            {
+                "name": r.name,
+                "title": r.title,
+                "description": r.description,
+                "path": r.path,
+                "format": "csv",
+                "mediatype": "text/csv",
+                "encoding": "utf-8",
+                "schema": r.table_schema_path,
+            }
+            for r in resources().values()
+        ],
+    }
+
+
+# --- JSON Schema ----------------------------------------------------------------------------------
+# A CSV cell cannot tell an empty string from a missing value, so a JSON string is never empty and
+# a JSON list never empty: both stand for the missing value, which is null.
+
+def json_schema_for(table_schema: dict, title: str = "", description: str = "") -> dict:
+    """The JSON Schema of one row of a table, as an object keyed by field name."""
+    properties, required = {}, []
+    for f in table_schema["fields"]:
+        constraints = f.get("constraints", {})
+        prop = json_value_schema(f["type"], constraints, f.get("itemType"))
+        if constraints.get("required"):
+            required.append(f["name"])
+        else:
+            prop = {"anyOf": [prop, {"type": "null"}]}
+        prop["description"] = f.get("description", "")
+        properties[f["name"]] = prop
+    schema = {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": title,
+        "description": description,
+        "type": "object",
+        "properties": properties,
+        "required": required,
+        "additionalProperties": False,
+    }
+    return schema
+
+
+def json_value_schema(kind: str, constraints: dict, item_type: str | None = None) -> dict:
+    if kind == "string":
+        prop: dict = {"type": "string", "minLength": max(1, constraints.get("minLength", 1))}
+        if "maxLength" in constraints:
+            prop["maxLength"] = constraints["maxLength"]
+        if "pattern" in constraints:
+            prop["pattern"] = f"^(?:{constraints['pattern']})$"
+    elif kind in ("integer", "number"):
+        prop = {"type": kind}
+        for key in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
+            if key in constraints:
+                prop[key] = constraints[key]
+    elif kind == "boolean":
+        prop = {"type": "boolean"}
+    elif kind == "date":
+        prop = {"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$"}
+    elif kind == "list":
+        prop = {"type": "array", "minItems": 1, "items": json_value_schema(item_type or "string", {})}
+    else:
+        raise MetadataError(f"no JSON Schema mapping for Table Schema type {kind!r}")
+    if "enum" in constraints:
+        prop["enum"] = constraints["enum"]
+    return prop

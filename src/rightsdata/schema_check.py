@@ -1,0 +1,386 @@
+"""Table Schema checks as set-based queries in DuckDB.
+
+Each CSV file is loaded once as text columns (an empty cell is the missing value); every type,
+constraint and key of its Table Schema then becomes one query that returns the offending rows.
+Line numbers are physical lines of the file: the header is line 1, and a cell that spans lines
+moves every later row down.
+
+Semantics follow frictionless (the reference implementation of Table Schema); where they differ by
+design (rightsdata is stricter: no NaN or Infinity numbers, no '_' digit separators, no byte-order
+mark), the README says so.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from rightsdata.findings import Finding
+from rightsdata.package import Package, Resource
+
+MAX_PER_CHECK = 100  # rows listed per field and kind of error; the rest are counted
+WS = r"[ \t\n\r\f\v]*"
+INTEGER_RE = rf"{WS}[+-]?[0-9]+{WS}"
+NUMBER_RE = rf"(?i){WS}[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:e[+-]?[0-9]+)?{WS}"
+DATE_RE = r"[0-9]{4}-(?:1[0-2]|0[1-9]|[1-9])-(?:3[01]|[12][0-9]|0[1-9]|[1-9])"
+TRUE_VALUES = ["true", "True", "TRUE", "1"]
+FALSE_VALUES = ["false", "False", "FALSE", "0"]
+
+
+def q(name: str) -> str:
+    """A quoted SQL identifier."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def lit(value) -> str:
+    """A SQL literal."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def connect() -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect(":memory:")
+    # Never spill into the package directory (the default temp dir is relative to the cwd).
+    con.execute(f"SET temp_directory = {lit(tempfile.gettempdir() + '/rightsdata-duckdb')}")
+    con.execute("SET preserve_insertion_order = true")
+    return con
+
+
+# --- per-type SQL ---------------------------------------------------------------------------------
+
+def type_ok(f: dict, col: str) -> str | None:
+    """SQL that is true when the (non-null) text column `col` reads as the field's type."""
+    kind = f.get("type", "string")
+    if kind == "string":
+        return None
+    if kind == "list":
+        item = type_ok({"type": f.get("itemType", "string")}, "x")
+        if item is None:
+            return None
+        return f"list_bool_and([coalesce({item}, false) FOR x IN string_split({col}, {lit(f.get('delimiter', ','))})])"
+    if kind == "integer":
+        return f"regexp_full_match({col}, {lit(INTEGER_RE)})"
+    if kind == "number":
+        return f"regexp_full_match({col}, {lit(NUMBER_RE)})"
+    if kind == "boolean":
+        values = f.get("trueValues", TRUE_VALUES) + f.get("falseValues", FALSE_VALUES)
+        return f"{col} IN ({', '.join(lit(v) for v in values)})"
+    if kind == "date":
+        return f"(regexp_full_match({col}, {lit(DATE_RE)}) AND try_strptime({col}, '%Y-%m-%d') IS NOT NULL)"
+    raise ValueError(kind)
+
+
+def typed(f: dict, col: str) -> str:
+    """SQL for the value of the text column `col` under the field's type (NULL when it does not read)."""
+    kind = f.get("type", "string")
+    strip = f"trim({col}, ' ' || chr(9) || chr(10) || chr(11) || chr(12) || chr(13))"
+    if kind == "integer":
+        return f"TRY_CAST({strip} AS HUGEINT)"
+    if kind == "number":
+        return f"TRY_CAST({strip} AS DOUBLE)"
+    if kind == "boolean":
+        return (f"CASE WHEN {col} IN ({', '.join(lit(v) for v in f.get('trueValues', TRUE_VALUES))}) THEN TRUE "
+                f"WHEN {col} IN ({', '.join(lit(v) for v in f.get('falseValues', FALSE_VALUES))}) THEN FALSE END")
+    if kind == "date":
+        return f"CAST(try_strptime({col}, '%Y-%m-%d') AS DATE)"
+    return col
+
+
+def typed_literal(f: dict, value) -> str:
+    kind = f.get("type", "string")
+    if kind in ("integer", "number") and not isinstance(value, bool):
+        return lit(value)
+    return typed(f, lit(str(value)))
+
+
+# --- loading --------------------------------------------------------------------------------------
+
+@dataclass
+class LoadedTable:
+    resource: Resource
+    table: str
+    rows: int
+    lines: list[int] | None  # physical line of each loaded row, when not simply row index + 2
+
+    def line(self, rowid: int) -> int:
+        return self.lines[rowid] if self.lines is not None else rowid + 2
+
+
+def load_table(con, res: Resource, table: str, findings: list[Finding]) -> LoadedTable | None:
+    """Load a resource's CSV file into DuckDB as text columns; structural problems become findings.
+    Returns None when the file cannot be read row by row (bad encoding, a header that does not match)."""
+    path = res.path
+    raw = res.file.read_bytes()
+
+    def fail(rule, message, line=None, field=None):
+        findings.append(Finding(rule=rule, resource=res.name, path=path, line=line, field=field, message=message))
+
+    if raw.startswith(b"\xef\xbb\xbf"):
+        fail("file/encoding", "the file starts with a byte-order mark; save it as UTF-8 without one", line=1)
+        return None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = raw[: e.start].count(b"\n") + 1
+        fail("file/encoding", f"not UTF-8: byte 0x{raw[e.start]:02x} cannot be decoded (save the file as UTF-8)", line=line)
+        return None
+    if not text.strip():
+        fail("file/header", "the file is empty; it needs at least the header row", line=1)
+        return None
+    header = next(csv.reader(io.StringIO(text)))
+    names = [f["name"] for f in res.fields]
+    if header != names:
+        for problem in header_problems(header, names):
+            fail("file/header", problem, line=1)
+        return None
+    columns = "{" + ", ".join(f"{lit(n)}: 'VARCHAR'" for n in names) + "}"
+    rejects = f"{table}_rejects"
+    con.execute(
+        f"CREATE TABLE {q(table + '_raw')} AS SELECT * FROM read_csv({lit(str(res.file))}, header = true, "
+        f"columns = {columns}, auto_detect = false, delim = ',', quote = '\"', escape = '\"', strict_mode = true, "
+        f"store_rejects = true, rejects_table = {lit(rejects)}, rejects_scan = {lit(table + '_scan')}, "
+        f"max_line_size = 100000000)"
+    )
+    # An empty cell and a quoted empty cell are both the missing value.
+    select = ", ".join(f"NULLIF({q(n)}, '') AS {q(n)}" for n in names)
+    con.execute(f"CREATE TABLE {q(table)} AS SELECT {select} FROM {q(table + '_raw')}")
+    con.execute(f"DROP TABLE {q(table + '_raw')}")
+    rows = con.execute(f"SELECT count(*) FROM {q(table)}").fetchone()[0]
+    rejected = con.execute(f"SELECT DISTINCT line, error_type, csv_line FROM {q(rejects)} ORDER BY line").fetchall()
+    physical = text.count("\n") + (0 if text.endswith("\n") else 1)
+    lines = None
+    if rejected or physical != rows + 1:
+        lines, blank = record_lines(text)
+        for line in blank:
+            fail("file/blank-row", "a blank line; remove it", line=line)
+        bad_records = set()
+        for duck_line, error_type, csv_line in rejected:
+            index = duck_line - 2  # DuckDB counts records (header = 1), not lines
+            bad_records.add(index)
+            at = lines[index] if 0 <= index < len(lines) else None
+            fail("file/structure", f"{error_message(error_type, len(names))}: {str(csv_line)[:120]!r}", line=at)
+        lines = [line for i, line in enumerate(lines) if i not in bad_records]
+        if len(lines) != rows:  # the two parsers disagree: report what DuckDB read, without lines
+            fail("file/structure", "the file's rows could not be matched to lines; line numbers below are approximate")
+            lines = (lines + [None] * rows)[:rows]
+    return LoadedTable(resource=res, table=table, rows=rows, lines=lines)
+
+
+def header_problems(header: list[str], names: list[str]) -> list[str]:
+    out = []
+    for i, label in enumerate(header):
+        if not label.strip():
+            out.append(f"column {i + 1} has a blank name")
+        elif header.count(label) > 1 and header.index(label) != i:
+            out.append(f"column {i + 1} repeats the name {label!r}")
+        elif i < len(names) and label != names[i]:
+            out.append(f"column {i + 1} is named {label!r}; the schema's field {i + 1} is {names[i]!r}")
+        elif i >= len(names):
+            out.append(f"column {i + 1} ({label!r}) is not in the schema")
+    for name in names[len(header):]:
+        out.append(f"the schema's field {name!r} has no column")
+    return out or [f"the header {header} does not match the schema's fields {names}"]
+
+
+def error_message(error_type: str, expected: int) -> str:
+    return {
+        "MISSING COLUMNS": f"too few cells (the header has {expected})",
+        "TOO MANY COLUMNS": f"too many cells (the header has {expected})",
+        "UNQUOTED VALUE": "a quote inside an unquoted cell (quote the whole cell and double the inner quote)",
+        "INVALID UNICODE": "not valid UTF-8",
+        "LINE SIZE OVER MAXIMUM": "the line is too long",
+    }.get(error_type, f"cannot be read as CSV ({error_type.lower()})")
+
+
+def record_lines(text: str) -> tuple[list[int], list[int]]:
+    """The physical line where each data record starts, and the blank lines."""
+    reader = csv.reader(io.StringIO(text))
+    next(reader)
+    starts, blank, previous_end = [], [], reader.line_num
+    for record in reader:
+        start = previous_end + 1
+        previous_end = reader.line_num
+        if not record:
+            blank.append(start)
+            continue
+        starts.append(start)
+    return starts, blank
+
+
+# --- checks ---------------------------------------------------------------------------------------
+
+def check_fields(con, t: LoadedTable, findings: list[Finding]) -> None:
+    res = t.resource
+    pk = res.primary_key
+    key_cols = ", ".join(q(k) for k in pk) if pk else "NULL"
+    for f in res.fields:
+        col = q(f["name"])
+        constraints = dict(f.get("constraints", {}))
+        if f["name"] in pk:
+            constraints["required"] = True
+        ok = type_ok(f, col)
+        cases = []
+        if constraints.get("required"):
+            cases.append((f"{col} IS NULL", "schema/required"))
+        if ok:
+            cases.append((f"{col} IS NOT NULL AND NOT coalesce({ok}, false)", "schema/type"))
+        valid = f"{col} IS NOT NULL" + (f" AND coalesce({ok}, false)" if ok else "")
+        value = typed(f, col)
+        if "pattern" in constraints and f.get("type", "string") == "string":
+            cases.append((f"{valid} AND NOT regexp_full_match({col}, {lit(constraints['pattern'])})", "schema/pattern"))
+        if "enum" in constraints:
+            members = ", ".join(typed_literal(f, v) for v in constraints["enum"])
+            cases.append((f"{valid} AND {value} NOT IN ({members})", "schema/enum"))
+        for key, op in (("minimum", "<"), ("maximum", ">"), ("exclusiveMinimum", "<="), ("exclusiveMaximum", ">=")):
+            if key in constraints and f.get("type") in ("integer", "number", "date"):
+                cases.append((f"{valid} AND {value} {op} {typed_literal(f, constraints[key])}", "schema/range"))
+        for key, op in (("minLength", "<"), ("maxLength", ">")):
+            if key in constraints:
+                length = f"len(string_split({col}, {lit(f.get('delimiter', ','))}))" if f.get("type") == "list" else f"length({col})"
+                cases.append((f"{valid} AND {length} {op} {int(constraints[key])}", "schema/length"))
+        if not cases:
+            continue
+        rule = "CASE " + " ".join(f"WHEN {cond} THEN {lit(r)}" for cond, r in cases) + " END"
+        where = " OR ".join(f"({cond})" for cond, _ in cases)
+        sql = f"SELECT rowid, {col}, {rule}, NULL, {key_cols} FROM {q(t.table)} WHERE {where} ORDER BY rowid"
+        report_rows(con, t, sql, findings, f["name"], lambda row, f=f, c=constraints: field_message(f, c, row[2], row[1]))
+        if constraints.get("unique"):
+            check_unique(con, t, [f], findings, "schema/unique")
+    if pk:
+        check_unique(con, t, [next(f for f in res.fields if f["name"] == k) for k in pk], findings, "schema/primary-key")
+
+
+def field_message(f: dict, constraints: dict, rule: str, value) -> str:
+    kind = f.get("type", "string")
+    if rule == "schema/required":
+        return "is empty; the field is required"
+    if rule == "schema/type":
+        what = {"integer": "an integer", "number": "a number", "boolean": "true or false",
+                "date": "a date (YYYY-MM-DD)"}.get(kind, f"a {kind}")
+        if kind == "list":
+            what = f"a list of {f.get('itemType', 'string')}s separated by {f.get('delimiter', ',')!r}"
+        return f"{value!r} is not {what}"
+    if rule == "schema/pattern":
+        return f"{value!r} does not match the pattern {constraints['pattern']}"
+    if rule == "schema/enum":
+        return f"{value!r} is not one of: {', '.join(map(str, constraints['enum']))}"
+    if rule == "schema/range":
+        bounds = ", ".join(f"{k} {constraints[k]}" for k in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum") if k in constraints)
+        return f"{value!r} is out of range ({bounds})"
+    if rule == "schema/length":
+        bounds = ", ".join(f"{k} {constraints[k]}" for k in ("minLength", "maxLength") if k in constraints)
+        return f"{value!r} has the wrong length ({bounds})"
+    return rule
+
+
+def report_rows(con, t: LoadedTable, sql: str, findings: list[Finding], field: str | None, message) -> None:
+    """Turn the rows of `sql` into findings. Each row is (rowid, value, rule id, extra, *primary key);
+    at most MAX_PER_CHECK rows are listed per rule, the rest counted."""
+    res = t.resource
+    pk = res.primary_key
+    counts: dict[str, int] = {}
+    cursor = con.execute(sql)
+    while batch := cursor.fetchmany(1000):
+        for row in batch:
+            rule = row[2]
+            counts[rule] = counts.get(rule, 0) + 1
+            if counts[rule] > MAX_PER_CHECK:
+                continue
+            key = dict(zip(pk, row[4:4 + len(pk)])) if pk else None
+            text = message(row)
+            findings.append(Finding(rule=rule, resource=res.name, path=res.path, line=t.line(row[0]), field=field,
+                                    value=row[1], key=key, message=f"{field}: {text}" if field else text))
+    for rule, n in counts.items():
+        if n > MAX_PER_CHECK:
+            findings.append(Finding(rule=rule, resource=res.name, path=res.path, field=field,
+                                    message=f"{field or res.name}: {n - MAX_PER_CHECK} more rows like the {MAX_PER_CHECK} above",
+                                    extra={"more": n - MAX_PER_CHECK}))
+
+
+def display(cols: list[str]) -> str:
+    """SQL showing the text of one column, or of several as (a, b)."""
+    if len(cols) == 1:
+        return cols[0]
+    return "'(' || concat_ws(', ', " + ", ".join(f"coalesce({c}, '')" for c in cols) + ") || ')'"
+
+
+def check_unique(con, t: LoadedTable, fields: list[dict], findings: list[Finding], rule: str) -> None:
+    """Rows whose values of `fields` repeat an earlier row's. A row with a missing value is skipped:
+    the required check reports it."""
+    names = [f["name"] for f in fields]
+    values = [typed(f, "t." + q(f["name"])) for f in fields]
+    pk = t.resource.primary_key
+    key_cols = ", ".join("t." + q(k) for k in pk) if pk else "NULL"
+    sql = (f"SELECT rowid, shown, {lit(rule)}, first_rowid, * EXCLUDE (rowid, shown, first_rowid) FROM ("
+           f"SELECT t.rowid AS rowid, {display(['t.' + q(n) for n in names])} AS shown, "
+           f"first_value(t.rowid) OVER (PARTITION BY {', '.join(values)} ORDER BY t.rowid) AS first_rowid, {key_cols} "
+           f"FROM {q(t.table)} t WHERE {' AND '.join(f'{v} IS NOT NULL' for v in values)}) "
+           f"WHERE rowid <> first_rowid ORDER BY rowid")
+    label = names[0] if len(names) == 1 else "(" + ", ".join(names) + ")"
+    what = "the primary key" if rule == "schema/primary-key" else "the field is unique and"
+
+    def message(row):
+        shown = f"{row[1]!r}" if len(names) == 1 else f"{label} = {row[1]}"
+        return f"{shown} repeats line {t.line(row[3])}; {what} must not repeat"
+
+    report_rows(con, t, sql, findings, names[0] if len(names) == 1 else None, message)
+
+
+def check_foreign_keys(con, loaded: dict[str, LoadedTable], findings: list[Finding]) -> None:
+    """Rows whose foreign key values are not a key of the referenced resource. As in frictionless,
+    a row is skipped only when every field of the key is missing."""
+    for t in loaded.values():
+        res = t.resource
+        by_name = {f["name"]: f for f in res.fields}
+        for fk in res.foreign_keys:
+            fields = fk["fields"] if isinstance(fk["fields"], list) else [fk["fields"]]
+            ref = fk["reference"]
+            target_name = ref.get("resource") or res.name
+            ref_fields = ref["fields"] if isinstance(ref["fields"], list) else [ref["fields"]]
+            target = loaded.get(target_name)
+            label = fields[0] if len(fields) == 1 else "(" + ", ".join(fields) + ")"
+            if target is None:
+                findings.append(Finding(rule="schema/foreign-key", resource=res.name, path=res.path,
+                                        message=f"{label}: not checked, because {target_name!r} could not be read"))
+                continue
+            target_fields = {f["name"]: f for f in target.resource.fields}
+            keys = ", ".join(f"{typed(target_fields[n], q(n))} AS k{i}" for i, n in enumerate(ref_fields))
+            join = " AND ".join(f"{typed(by_name[n], 't.' + q(n))} = r.k{i}" for i, n in enumerate(fields))
+            pk = res.primary_key
+            key_cols = ", ".join("t." + q(k) for k in pk) if pk else "NULL"
+            sql = (f"SELECT t.rowid, {display(['t.' + q(n) for n in fields])}, 'schema/foreign-key', NULL, {key_cols} "
+                   f"FROM {q(t.table)} t LEFT JOIN (SELECT DISTINCT {keys} FROM {q(target.table)}) r ON {join} "
+                   f"WHERE r.k0 IS NULL AND NOT ({' AND '.join(f't.{q(n)} IS NULL' for n in fields)}) ORDER BY t.rowid")
+            target_label = f"{target_name}.{ref_fields[0]}" if len(fields) == 1 else f"{target_name} ({', '.join(ref_fields)})"
+            report_rows(con, t, sql, findings, fields[0] if len(fields) == 1 else None,
+                        lambda row, label=label, target_label=target_label, n=len(fields):
+                            f"{row[1]!r} is not in {target_label}" if n == 1 else f"{label} = {row[1]} is not in {target_label}")
+
+
+def check(package: Package, con=None) -> tuple[list[Finding], dict[str, LoadedTable], duckdb.DuckDBPyConnection]:
+    """Run every schema check of the package; return the findings, the loaded tables and the
+    connection (the rules run on the same tables)."""
+    con = con or connect()
+    findings: list[Finding] = []
+    loaded: dict[str, LoadedTable] = {}
+    for i, res in enumerate(package.resources.values()):
+        findings.extend(res.problems)
+        if res.file is None:
+            continue
+        t = load_table(con, res, f"t{i}_{res.name.replace('-', '_').replace('.', '_')}", findings)
+        if t is None:
+            continue
+        loaded[res.name] = t
+        check_fields(con, t, findings)
+    check_foreign_keys(con, loaded, findings)
+    return findings, loaded, con

@@ -1,0 +1,72 @@
+"""`rightsdata validate`: the schema checks, the archived sources' checksums and (when the
+package has them) the consistency rules, in one pass over one DuckDB connection."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rightsdata import package as pkg
+from rightsdata import schema_check
+from rightsdata.findings import ERROR, Finding
+
+EXIT_VALID, EXIT_INVALID, EXIT_UNUSABLE = 0, 1, 2
+
+
+@dataclass
+class Result:
+    descriptor: str
+    findings: list[Finding] = field(default_factory=list)
+    rows: dict[str, int] = field(default_factory=dict)
+    fatal: str | None = None  # why the package could not be read at all
+
+    @property
+    def exit_code(self) -> int:
+        if self.fatal or any(f.fatal for f in self.findings):
+            return EXIT_UNUSABLE
+        if any(f.severity == ERROR and not f.waived for f in self.findings):
+            return EXIT_INVALID
+        return EXIT_VALID
+
+
+def validate(descriptor_path: Path) -> Result:
+    result = Result(descriptor=str(descriptor_path))
+    try:
+        package = pkg.load(Path(descriptor_path))
+    except pkg.PackageError as e:
+        result.fatal = str(e)
+        return result
+    findings, loaded, con = schema_check.check(package)
+    findings += check_source_checksums(package, loaded, con)
+    result.findings = findings
+    result.rows = {name: t.rows for name, t in loaded.items()}
+    con.close()
+    return result
+
+
+def check_source_checksums(package: pkg.Package, loaded: dict, con) -> list[Finding]:
+    """Every source with an archived copy in the package must match its recorded SHA-256."""
+    t = loaded.get("sources")
+    if t is None or not {"archived_path", "sha256", "source_id"} <= {f["name"] for f in t.resource.fields}:
+        return []
+    out = []
+    rows = con.execute(f'SELECT rowid, source_id, archived_path, sha256 FROM "{t.table}" '
+                       "WHERE archived_path IS NOT NULL ORDER BY rowid").fetchall()
+    for rowid, source_id, archived, expected in rows:
+        where = dict(rule="sources/sha256", resource="sources", path=t.resource.path, line=t.line(rowid),
+                     key={"source_id": source_id}, field="archived_path", value=archived)
+        try:
+            file = pkg.resolve_inside(package.root, archived)
+        except ValueError as e:
+            out.append(Finding(**where, message=f"archived_path {archived!r} {e}; it was not read"))
+            continue
+        if not file.is_file():
+            out.append(Finding(**where, message=f"archived_path {archived!r}: no such file in the package"))
+            continue
+        actual = hashlib.sha256(file.read_bytes()).hexdigest()
+        if actual != expected:
+            out.append(Finding(**dict(where, field="sha256", value=expected),
+                               message=f"sha256 of {archived} is {actual}, not the recorded {expected}: "
+                                       "the archived source changed (or the checksum is wrong)"))
+    return out

@@ -1,0 +1,193 @@
+"""`rightsdata validate` on good and bad input: exit codes, messages that name file, line and
+field, no traceback, nothing read outside the package, nothing written."""
+
+import hashlib
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from conftest import run_cli
+
+
+def tree_digest(root: Path) -> dict[str, str]:
+    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def validate(package: Path, *args: str):
+    before = tree_digest(package)
+    result = run_cli("validate", *args, cwd=package)
+    assert "Traceback" not in result.stdout + result.stderr
+    assert tree_digest(package) == before, "validate wrote into the package"
+    return result
+
+
+def edit(path: Path, old: str, new: str, count: int = 1) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, old
+    path.write_text(text.replace(old, new, count), encoding="utf-8", newline="")
+
+
+def test_the_package_in_the_repo_is_valid(repo):
+    result = run_cli("validate", cwd=repo)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "valid: 25 resources" in result.stdout
+
+
+def test_python_dash_m_and_a_directory_argument(repo, tmp_path):
+    result = run_cli("validate", str(repo), cwd=tmp_path)
+    assert result.returncode == 0
+
+
+def test_json_format(package_copy):
+    edit(package_copy / "data/enforcement.csv", ",4400,4400,", ",4400,4.400.0,")
+    result = validate(package_copy, "--format", "json")
+    assert result.returncode == 1
+    doc = json.loads(result.stdout)
+    assert doc["valid"] is False and doc["exit_code"] == 1 and doc["counts"]["errors"] == 1
+    (finding,) = doc["findings"]
+    assert finding["rule"] == "schema/type" and finding["resource"] == "enforcement"
+    assert finding["path"] == "data/enforcement.csv" and finding["field"] == "value" and finding["value"] == "4.400.0"
+    assert finding["line"] == 40 and finding["key"]["indicator"] == "inspections" and finding["key"]["data_year"] == "2016"
+    assert finding["severity"] == "error" and finding["waived"] is False
+
+
+@pytest.mark.parametrize("old,new,rule,field", [
+    ("UKR,2016,national,2016,labor,inspectors", "UKX,2016,national,2016,labor,inspectors", "schema/foreign-key", "country"),
+    (",510,510,reported,,(3),3,", ",510,510,reportd,,(3),3,", "schema/enum", "status"),
+    ("UKR,2016,national,2016,labor,inspectors", "UKR,1016,national,2016,labor,inspectors", "schema/range", "report_year"),
+    ("UKR,2016,national,2016,labor,inspectors", "UKR,,national,2016,labor,inspectors", "schema/required", "report_year"),
+    (",510,510,reported,,(3),3,", ",510,510,reported,,(3),3 4,", "schema/type", "citations"),
+    ("2016,labor,inspectors,Number of Labor Inspectors", "2016,labor,inspector,Number of Labor Inspectors", "schema/foreign-key", None),
+])
+def test_cell_errors_name_file_line_and_field(package_copy, old, new, rule, field):
+    path = package_copy / "data/enforcement.csv"
+    line = next(i for i, l in enumerate(path.read_text(encoding="utf-8").split("\n"), 1) if old in l)
+    edit(path, old, new)
+    result = validate(package_copy, "--format", "json")
+    assert result.returncode == 1
+    findings = json.loads(result.stdout)["findings"]
+    assert [(f["rule"], f["path"], f["line"], f["field"]) for f in findings] == [(rule, "data/enforcement.csv", line, field)]
+    text = validate(package_copy).stdout
+    assert f"data/enforcement.csv:{line}: " in text and rule in text
+
+
+def test_line_numbers_count_physical_lines_across_multiline_cells(package_copy):
+    """report_sections has cells spanning lines: a row's line is where the row starts."""
+    path = package_copy / "data/report_sections.csv"
+    lines = path.read_text(encoding="utf-8").split("\n")
+    line = next(i for i, l in enumerate(lines, 1) if l.startswith("tjk-upr-midterm-2014,17,section"))
+    edit(path, "tjk-upr-midterm-2014,17,section", "tjk-upr-midterm-2014,17,sektion")
+    findings = json.loads(validate(package_copy, "--format", "json").stdout)["findings"]
+    assert [(f["rule"], f["line"], f["value"]) for f in findings] == [("schema/enum", line, "sektion")]
+    assert line > 100  # well past the row index: the earlier rows span many lines
+
+
+def test_duplicate_primary_key_names_both_lines(package_copy):
+    path = package_copy / "data/conventions.csv"
+    lines = path.read_text(encoding="utf-8").split("\n")
+    path.write_text("\n".join(lines[:3] + [lines[2]] + lines[3:]), encoding="utf-8")
+    result = validate(package_copy)
+    assert result.returncode == 1
+    assert "data/conventions.csv:4: code: 'c182' repeats line 3" in result.stdout
+
+
+@pytest.mark.parametrize("damage,rule,line", [
+    (lambda p: p.write_bytes(p.read_bytes().replace(b"Table 2,47", b"Table 2,47\xff")), "file/encoding", 2),
+    (lambda p: p.write_text(p.read_text().replace("country,report_year,item", "country,year,item")), "file/header", 1),
+    (lambda p: p.write_text(p.read_text().replace("Table 2,48\n", "Table 2,48,extra\n")), "file/structure", 3),
+    (lambda p: p.write_text(p.read_text().replace("Table 2,48\n", "Table 2\n")), "file/structure", 3),
+    (lambda p: p.write_text(p.read_text().replace("Table 2,48\n", "Table 2,48\n\n")), "file/blank-row", 4),
+    (lambda p: p.write_bytes(b"\xef\xbb\xbf" + p.read_bytes()), "file/encoding", 1),
+    (lambda p: p.write_text(""), "file/header", 1),
+])
+def test_broken_files_are_reported_not_raised(package_copy, damage, rule, line):
+    damage(package_copy / "data/activities.csv")
+    result = validate(package_copy, "--format", "json")
+    assert result.returncode == 1, result.stdout + result.stderr
+    findings = json.loads(result.stdout)["findings"]
+    assert (rule, "data/activities.csv", line) in [(f["rule"], f["path"], f["line"]) for f in findings]
+
+
+@pytest.mark.parametrize("path,words", [
+    ("../outside.csv", "'..'"),
+    ("/etc/passwd", "absolute path"),
+    ("https://example.com/data.csv", "URL"),
+    ("data\\\\activities.csv", "backslash"),
+])
+def test_paths_outside_the_package_are_refused_unread(package_copy, path, words):
+    (package_copy.parent / "outside.csv").write_text("SECRET,never,read\n")
+    descriptor = json.loads((package_copy / "datapackage.json").read_text())
+    descriptor["resources"][8]["path"] = path.replace("\\\\", "\\")
+    (package_copy / "datapackage.json").write_text(json.dumps(descriptor))
+    result = validate(package_copy)
+    assert result.returncode == 2
+    assert "SECRET" not in result.stdout + result.stderr
+    assert words in result.stdout and "it was not read" in result.stdout
+
+
+def test_a_symlink_out_of_the_package_is_refused(package_copy):
+    (package_copy.parent / "outside.csv").write_text("SECRET\n")
+    target = package_copy / "data/activities.csv"
+    target.unlink()
+    os.symlink(package_copy.parent / "outside.csv", target)
+    result = validate(package_copy)
+    assert result.returncode == 2 and "outside the package" in result.stdout and "SECRET" not in result.stdout
+
+
+def test_a_missing_file(package_copy):
+    (package_copy / "data/activities.csv").unlink()
+    result = validate(package_copy)
+    assert result.returncode == 2
+    assert "file 'data/activities.csv' does not exist" in result.stdout
+
+
+@pytest.mark.parametrize("content,words", [
+    (None, "no such file"),
+    ("{not json", "not valid JSON"),
+    ("[]", "must be a JSON object"),
+    ('{"resources": []}', "non-empty list"),
+    ('{"resources": [{"name": "a", "path": "data/a.csv", "schema": "../schema.json"}]}', "schema path '../schema.json'"),
+    ('{"resources": [{"name": "a", "path": "data/a.csv", "schema": {"fields": [{"name": "x", "type": "complex"}]}}]}', "type 'complex'"),
+    ('{"resources": [{"name": "a", "path": "data/a.csv", "schema": {"fields": [{"name": "x"}], '
+     '"foreignKeys": [{"fields": ["x"], "reference": {"resource": "b", "fields": ["y"]}}]}}]}', "resource 'b'"),
+])
+def test_broken_descriptors_exit_2_with_a_message(tmp_path, content, words):
+    if content is not None:
+        (tmp_path / "datapackage.json").write_text(content)
+    result = validate(tmp_path)
+    assert result.returncode == 2
+    assert "datapackage.json" in result.stdout and words in result.stdout, result.stdout
+
+
+def test_a_wrong_option_exits_2(repo):
+    result = run_cli("validate", "--format", "xml", cwd=repo)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+
+
+def test_a_changed_archived_source_is_reported(package_copy):
+    with open(package_copy / "sources/ukraine-child-labor-findings-2016.txt", "a", encoding="utf-8") as f:
+        f.write("tampered\n")
+    result = validate(package_copy)
+    assert result.returncode == 1
+    assert "sources/sha256" in result.stdout and "data/sources.csv:5:" in result.stdout
+
+
+def test_github_format_annotations_and_summary(package_copy, tmp_path):
+    path = package_copy / "data/measure_kinds.csv"
+    text = path.read_text()
+    path.write_text(text + "".join(f"Bad Code {i},x,rightsdata-codes\n" for i in range(12)))
+    summary = tmp_path / "summary.md"
+    before = tree_digest(package_copy)
+    import subprocess, sys
+    result = subprocess.run([sys.executable, "-m", "rightsdata", "validate", "--format", "github"], cwd=package_copy,
+                            capture_output=True, text=True, env=dict(os.environ, GITHUB_STEP_SUMMARY=str(summary)))
+    assert tree_digest(package_copy) == before
+    assert result.returncode == 1
+    annotations = [l for l in result.stdout.splitlines() if l.startswith("::error")]
+    assert len(annotations) == 10
+    assert annotations[0].startswith("::error file=data/measure_kinds.csv,line=18,title=schema/pattern::")
+    table = summary.read_text()
+    assert table.count("| error | `schema/pattern` |") == 12

@@ -1,0 +1,144 @@
+"""The JSON Schemas and the Table Schemas say the same thing.
+
+Both are generated from one definition; these properties check that the generation is right:
+a row valid under one is valid under the other, in both directions, for every resource.
+"""
+
+import json
+
+import jsonschema
+import pytest
+from frictionless import Resource, Schema
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from rightsdata import metadata
+from rightsdata.cells import json_to_row, row_to_json
+
+RESOURCES = sorted(metadata.resources())
+CHECKER = jsonschema.Draft202012Validator.FORMAT_CHECKER
+
+
+def table_errors(res, rows: list[dict[str, str]]) -> list[str]:
+    """Cell errors frictionless finds in CSV rows under the resource's Table Schema (keys aside)."""
+    schema = Schema.from_descriptor({k: v for k, v in res.table_schema().items() if k not in ("primaryKey", "foreignKeys")})
+    data = [res.column_names] + [[row[n] for n in res.column_names] for row in rows]
+    report = Resource(data=data, schema=schema).validate()
+    return [f"{e.type}: {e.note} ({getattr(e, 'field_name', '')})" for e in report.tasks[0].errors]
+
+
+def json_validator(res):
+    return jsonschema.Draft202012Validator(res.json_schema(), format_checker=CHECKER)
+
+
+@pytest.mark.parametrize("name", RESOURCES)
+def test_every_real_row_is_valid_under_its_json_schema(name, tables):
+    res = metadata.resources()[name]
+    validator = json_validator(res)
+    for row in tables[name]:
+        errors = [e.message for e in validator.iter_errors(row_to_json(res.fields, row))]
+        assert not errors, (row, errors)
+
+
+@pytest.mark.parametrize("name", RESOURCES)
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@given(data=st.data())
+def test_rows_valid_under_the_json_schema_are_valid_under_the_table_schema(name, data):
+    res = metadata.resources()[name]
+    obj = data.draw(from_json_schema(res.json_schema()))
+    assert not list(json_validator(res).iter_errors(obj))  # the strategy itself stays inside the schema
+    row = json_to_row(res.fields, obj)
+    assert table_errors(res, [row]) == [], (obj, row)
+    assert row_to_json(res.fields, row) == {f["name"]: normalised(f, obj.get(f["name"])) for f in res.fields}
+
+
+def from_json_schema(schema: dict) -> st.SearchStrategy:
+    """Values valid under a JSON Schema, for the subset the generated schemas use (object of
+    properties; anyOf with null; string with pattern, length, enum or date format; integer and
+    number with bounds; boolean; array of integers). Read from the JSON Schema document itself, so
+    that it checks the JSON Schema, not the metadata it was generated from."""
+    if "anyOf" in schema:
+        return st.one_of([from_json_schema(s) for s in schema["anyOf"]])
+    if "enum" in schema:
+        return st.sampled_from(schema["enum"])
+    kind = schema["type"]
+    if kind == "object":
+        required = {k: from_json_schema(v) for k, v in schema["properties"].items() if k in schema["required"]}
+        optional = {k: from_json_schema(v) for k, v in schema["properties"].items() if k not in schema["required"]}
+        return st.fixed_dictionaries(required, optional=optional)
+    if kind == "null":
+        return st.none()
+    if kind == "boolean":
+        return st.booleans()
+    if kind == "integer":
+        return st.integers(schema.get("minimum"), schema.get("maximum"))
+    if kind == "number":
+        return st.one_of(st.integers(schema.get("minimum"), schema.get("maximum")),
+                         st.floats(schema.get("minimum"), schema.get("maximum"), allow_nan=False, allow_infinity=False))
+    if kind == "array":
+        return st.lists(from_json_schema(schema["items"]), min_size=schema.get("minItems", 0), max_size=6)
+    if kind == "string":
+        if schema.get("format") == "date":
+            return st.dates().map(lambda d: d.isoformat())
+        if "pattern" in schema:
+            return st.from_regex(schema["pattern"])
+        return st.text(min_size=schema.get("minLength", 0), max_size=schema.get("maxLength", 200))
+    raise AssertionError(f"the generated JSON Schemas use {kind!r}; teach from_json_schema about it")
+
+
+def normalised(field, value):
+    """The JSON value a CSV cell reads back as: a float that is a whole number stays a float
+    unless the field is an integer."""
+    if field["type"] == "integer" and value is not None:
+        return int(value)
+    return value
+
+
+def cell_strategy(field: dict) -> st.SearchStrategy[str]:
+    """CSV cells valid under a Table Schema field, drawn from the Table Schema's own vocabulary
+    (frictionless decides below whether they are)."""
+    c = field.get("constraints", {})
+    kind = field["type"]
+    if "enum" in c:
+        values = st.sampled_from([str(v) for v in c["enum"]])
+    elif kind == "string":
+        values = st.from_regex(c["pattern"], fullmatch=True) if "pattern" in c else st.text(min_size=max(1, c.get("minLength", 1)))
+    elif kind == "integer":
+        values = st.integers(min_value=c.get("minimum", -10**12), max_value=c.get("maximum", 10**12)).map(str)
+    elif kind == "number":
+        values = st.one_of(st.integers(-10**9, 10**9).map(str), st.floats(allow_nan=False, allow_infinity=False).map(repr))
+    elif kind == "boolean":
+        values = st.sampled_from(["true", "false", "True", "FALSE", "1", "0"])
+    elif kind == "date":
+        values = st.dates().map(lambda d: d.strftime("%Y-%m-%d"))
+    elif kind == "list":
+        values = st.lists(st.integers(0, 999), min_size=1, max_size=6).map(lambda xs: ",".join(map(str, xs)))
+    else:
+        raise AssertionError(kind)
+    return values if c.get("required") else st.one_of(st.just(""), values)
+
+
+@pytest.mark.parametrize("name", RESOURCES)
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_rows_valid_under_the_table_schema_are_valid_under_the_json_schema(name, data):
+    res = metadata.resources()[name]
+    row = {f["name"]: data.draw(cell_strategy(f), label=f["name"]) for f in res.fields}
+    assume(not table_errors(res, [row]))  # the property is about rows frictionless accepts
+    obj = row_to_json(res.fields, row)
+    errors = [e.message for e in json_validator(res).iter_errors(obj)]
+    assert not errors, (row, obj, errors)
+
+
+def test_the_table_errors_helper_sees_errors():
+    """The property above would pass vacuously if frictionless never reported anything."""
+    res = metadata.resources()["enforcement"]
+    row = {n: "" for n in res.column_names}
+    row.update(country="ukr", report_year="twenty", status="maybe")
+    errors = table_errors(res, [row])
+    assert any("required" in e for e in errors) and any("type" in e for e in errors)
+
+
+def test_json_schema_documents_are_the_generated_ones(repo):
+    for res in metadata.resources().values():
+        assert json.loads((repo / res.json_schema_path).read_text(encoding="utf-8")) == res.json_schema()
