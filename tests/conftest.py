@@ -35,16 +35,24 @@ def tables(repo) -> dict[str, list[dict[str, str]]]:
     return {name: read_csv(repo / res.path) for name, res in metadata.resources().items()}
 
 
-@pytest.fixture
-def package_copy(tmp_path, repo) -> Path:
-    """A copy of the package in a temporary directory, to break on purpose."""
-    target = tmp_path / "package"
+def copy_package(repo: Path, target: Path, with_rules: bool) -> Path:
     target.mkdir()
-    for name in ("datapackage.json",):
-        shutil.copy(repo / name, target / name)
-    for name in ("data", "schemas", "sources"):
+    shutil.copy(repo / "datapackage.json", target / "datapackage.json")
+    for name in ("data", "schemas", "sources") + (("validators",) if with_rules else ()):
         shutil.copytree(repo / name, target / name)
     return target
+
+
+@pytest.fixture
+def package_copy(tmp_path, repo) -> Path:
+    """A copy of the package, rules and waivers included, in a temporary directory, to break on purpose."""
+    return copy_package(repo, tmp_path / "package", with_rules=True)
+
+
+@pytest.fixture
+def data_copy(tmp_path, repo) -> Path:
+    """A copy of the package without validators/: schema checks only."""
+    return copy_package(repo, tmp_path / "package", with_rules=False)
 
 
 def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:

@@ -41,9 +41,9 @@ def test_python_dash_m_and_a_directory_argument(repo, tmp_path):
     assert result.returncode == 0
 
 
-def test_json_format(package_copy):
-    edit(package_copy / "data/enforcement.csv", ",4400,4400,", ",4400,4.400.0,")
-    result = validate(package_copy, "--format", "json")
+def test_json_format(data_copy):
+    edit(data_copy / "data/enforcement.csv", ",4400,4400,", ",4400,4.400.0,")
+    result = validate(data_copy, "--format", "json")
     assert result.returncode == 1
     doc = json.loads(result.stdout)
     assert doc["valid"] is False and doc["exit_code"] == 1 and doc["counts"]["errors"] == 1
@@ -62,34 +62,34 @@ def test_json_format(package_copy):
     (",510,510,reported,,(3),3,", ",510,510,reported,,(3),3 4,", "schema/type", "citations"),
     ("2016,labor,inspectors,Number of Labor Inspectors", "2016,labor,inspector,Number of Labor Inspectors", "schema/foreign-key", None),
 ])
-def test_cell_errors_name_file_line_and_field(package_copy, old, new, rule, field):
-    path = package_copy / "data/enforcement.csv"
+def test_cell_errors_name_file_line_and_field(data_copy, old, new, rule, field):
+    path = data_copy / "data/enforcement.csv"
     line = next(i for i, l in enumerate(path.read_text(encoding="utf-8").split("\n"), 1) if old in l)
     edit(path, old, new)
-    result = validate(package_copy, "--format", "json")
+    result = validate(data_copy, "--format", "json")
     assert result.returncode == 1
     findings = json.loads(result.stdout)["findings"]
     assert [(f["rule"], f["path"], f["line"], f["field"]) for f in findings] == [(rule, "data/enforcement.csv", line, field)]
-    text = validate(package_copy).stdout
+    text = validate(data_copy).stdout
     assert f"data/enforcement.csv:{line}: " in text and rule in text
 
 
-def test_line_numbers_count_physical_lines_across_multiline_cells(package_copy):
+def test_line_numbers_count_physical_lines_across_multiline_cells(data_copy):
     """report_sections has cells spanning lines: a row's line is where the row starts."""
-    path = package_copy / "data/report_sections.csv"
+    path = data_copy / "data/report_sections.csv"
     lines = path.read_text(encoding="utf-8").split("\n")
     line = next(i for i, l in enumerate(lines, 1) if l.startswith("tjk-upr-midterm-2014,17,section"))
     edit(path, "tjk-upr-midterm-2014,17,section", "tjk-upr-midterm-2014,17,sektion")
-    findings = json.loads(validate(package_copy, "--format", "json").stdout)["findings"]
+    findings = json.loads(validate(data_copy, "--format", "json").stdout)["findings"]
     assert [(f["rule"], f["line"], f["value"]) for f in findings] == [("schema/enum", line, "sektion")]
     assert line > 100  # well past the row index: the earlier rows span many lines
 
 
-def test_duplicate_primary_key_names_both_lines(package_copy):
-    path = package_copy / "data/conventions.csv"
+def test_duplicate_primary_key_names_both_lines(data_copy):
+    path = data_copy / "data/conventions.csv"
     lines = path.read_text(encoding="utf-8").split("\n")
     path.write_text("\n".join(lines[:3] + [lines[2]] + lines[3:]), encoding="utf-8")
-    result = validate(package_copy)
+    result = validate(data_copy)
     assert result.returncode == 1
     assert "data/conventions.csv:4: code: 'c182' repeats line 3" in result.stdout
 
@@ -103,9 +103,9 @@ def test_duplicate_primary_key_names_both_lines(package_copy):
     (lambda p: p.write_bytes(b"\xef\xbb\xbf" + p.read_bytes()), "file/encoding", 1),
     (lambda p: p.write_text(""), "file/header", 1),
 ])
-def test_broken_files_are_reported_not_raised(package_copy, damage, rule, line):
-    damage(package_copy / "data/activities.csv")
-    result = validate(package_copy, "--format", "json")
+def test_broken_files_are_reported_not_raised(data_copy, damage, rule, line):
+    damage(data_copy / "data/activities.csv")
+    result = validate(data_copy, "--format", "json")
     assert result.returncode == 1, result.stdout + result.stderr
     findings = json.loads(result.stdout)["findings"]
     assert (rule, "data/activities.csv", line) in [(f["rule"], f["path"], f["line"]) for f in findings]
@@ -117,29 +117,29 @@ def test_broken_files_are_reported_not_raised(package_copy, damage, rule, line):
     ("https://example.com/data.csv", "URL"),
     ("data\\\\activities.csv", "backslash"),
 ])
-def test_paths_outside_the_package_are_refused_unread(package_copy, path, words):
-    (package_copy.parent / "outside.csv").write_text("SECRET,never,read\n")
-    descriptor = json.loads((package_copy / "datapackage.json").read_text())
+def test_paths_outside_the_package_are_refused_unread(data_copy, path, words):
+    (data_copy.parent / "outside.csv").write_text("SECRET,never,read\n")
+    descriptor = json.loads((data_copy / "datapackage.json").read_text())
     descriptor["resources"][8]["path"] = path.replace("\\\\", "\\")
-    (package_copy / "datapackage.json").write_text(json.dumps(descriptor))
-    result = validate(package_copy)
+    (data_copy / "datapackage.json").write_text(json.dumps(descriptor))
+    result = validate(data_copy)
     assert result.returncode == 2
     assert "SECRET" not in result.stdout + result.stderr
     assert words in result.stdout and "it was not read" in result.stdout
 
 
-def test_a_symlink_out_of_the_package_is_refused(package_copy):
-    (package_copy.parent / "outside.csv").write_text("SECRET\n")
-    target = package_copy / "data/activities.csv"
+def test_a_symlink_out_of_the_package_is_refused(data_copy):
+    (data_copy.parent / "outside.csv").write_text("SECRET\n")
+    target = data_copy / "data/activities.csv"
     target.unlink()
-    os.symlink(package_copy.parent / "outside.csv", target)
-    result = validate(package_copy)
+    os.symlink(data_copy.parent / "outside.csv", target)
+    result = validate(data_copy)
     assert result.returncode == 2 and "outside the package" in result.stdout and "SECRET" not in result.stdout
 
 
-def test_a_missing_file(package_copy):
-    (package_copy / "data/activities.csv").unlink()
-    result = validate(package_copy)
+def test_a_missing_file(data_copy):
+    (data_copy / "data/activities.csv").unlink()
+    result = validate(data_copy)
     assert result.returncode == 2
     assert "file 'data/activities.csv' does not exist" in result.stdout
 
@@ -167,24 +167,24 @@ def test_a_wrong_option_exits_2(repo):
     assert result.returncode == 2 and "Traceback" not in result.stderr
 
 
-def test_a_changed_archived_source_is_reported(package_copy):
-    with open(package_copy / "sources/ukraine-child-labor-findings-2016.txt", "a", encoding="utf-8") as f:
+def test_a_changed_archived_source_is_reported(data_copy):
+    with open(data_copy / "sources/ukraine-child-labor-findings-2016.txt", "a", encoding="utf-8") as f:
         f.write("tampered\n")
-    result = validate(package_copy)
+    result = validate(data_copy)
     assert result.returncode == 1
     assert "sources/sha256" in result.stdout and "data/sources.csv:5:" in result.stdout
 
 
-def test_github_format_annotations_and_summary(package_copy, tmp_path):
-    path = package_copy / "data/measure_kinds.csv"
+def test_github_format_annotations_and_summary(data_copy, tmp_path):
+    path = data_copy / "data/measure_kinds.csv"
     text = path.read_text()
     path.write_text(text + "".join(f"Bad Code {i},x,rightsdata-codes\n" for i in range(12)))
     summary = tmp_path / "summary.md"
-    before = tree_digest(package_copy)
+    before = tree_digest(data_copy)
     import subprocess, sys
-    result = subprocess.run([sys.executable, "-m", "rightsdata", "validate", "--format", "github"], cwd=package_copy,
+    result = subprocess.run([sys.executable, "-m", "rightsdata", "validate", "--format", "github"], cwd=data_copy,
                             capture_output=True, text=True, env=dict(os.environ, GITHUB_STEP_SUMMARY=str(summary)))
-    assert tree_digest(package_copy) == before
+    assert tree_digest(data_copy) == before
     assert result.returncode == 1
     annotations = [l for l in result.stdout.splitlines() if l.startswith("::error")]
     assert len(annotations) == 10

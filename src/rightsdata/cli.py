@@ -7,6 +7,7 @@ unexpected failure is reported in one line, with exit code 2.
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -21,6 +22,10 @@ class Command(click.Group):
             return super().invoke(ctx)
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
+        except BrokenPipeError:  # the reader went away (`rightsdata rules | head`): stop quietly
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            sys.exit(1)
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
             sys.exit(130)
@@ -48,10 +53,13 @@ def main():
 @click.argument("datapackage", default="datapackage.json", type=click.Path(path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "github"]), default="text", show_default=True,
               help="text for people; json for programs; github for annotations in GitHub Actions.")
-def validate(datapackage: Path, fmt: str):
+@click.option("--rules", "rules_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Directory of rule files and waivers.yaml (default: the package's validators/).")
+def validate(datapackage: Path, fmt: str, rules_dir: Path | None):
     """Check a data package: its schemas (types, required values, patterns, enums, ranges, primary
-    and foreign keys) and the checksums of the archived sources. Reads only files inside the
-    package; writes nothing.
+    and foreign keys), the checksums of the archived sources, and the consistency rules of
+    validators/ (see `rightsdata rules`), with the waivers of validators/waivers.yaml. Reads only
+    files inside the package; writes nothing.
 
     DATAPACKAGE is a datapackage.json or the directory that holds one (default: ./datapackage.json).
 
@@ -71,9 +79,36 @@ def validate(datapackage: Path, fmt: str):
     from rightsdata import report
     from rightsdata.validate import validate as run
 
-    result = run(datapackage)
+    result = run(datapackage, rules_dir)
     report.WRITERS[fmt](result, sys.stdout)
     sys.exit(result.exit_code)
+
+
+@main.command("rules")
+@click.option("--package-dir", type=click.Path(file_okay=False, path_type=Path), default=".", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
+def list_rules(package_dir: Path, fmt: str):
+    """List the checks `rightsdata validate` runs: the built-in schema checks and the consistency
+    rules of validators/ (one YAML file per rule), with severity and why each matters.
+
+    \b
+    Add a rule by adding a file validators/<id>.yaml (see any of them, and the README's
+    Contributing section); waive a finding in validators/waivers.yaml.
+    """
+    import json
+
+    from rightsdata import rules
+
+    catalogue = rules.catalogue(package_dir / "validators", package_dir)
+    if fmt == "json":
+        click.echo(json.dumps(catalogue, indent=2, ensure_ascii=False))
+    elif fmt == "markdown":
+        click.echo(rules.markdown_table(catalogue), nl=False)
+    else:
+        width = max(len(r["id"]) for r in catalogue)
+        for r in catalogue:
+            click.echo(f"{r['id']:<{width}}  {r['severity']:<7}  {r['applies_to']}")
+            click.echo(f"{'':<{width}}  {r['description']}\n")
 
 
 @main.command()

@@ -103,7 +103,14 @@ def fields_reference(package_dir: Path) -> str:
     return "\n".join(out)
 
 
+def rules_table(package_dir: Path) -> str:
+    from rightsdata import rules
+
+    return rules.markdown_table(rules.catalogue(package_dir / "validators", package_dir))
+
+
 README_SECTIONS: dict[str, Callable[[Path], str]] = {
     "resources": resources_table,
+    "rules": rules_table,
     "fields": fields_reference,
 }

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rightsdata import package as pkg
-from rightsdata import schema_check
+from rightsdata import rules, schema_check
 from rightsdata.findings import ERROR, Finding
 
 EXIT_VALID, EXIT_INVALID, EXIT_UNUSABLE = 0, 1, 2
@@ -30,18 +30,28 @@ class Result:
         return EXIT_VALID
 
 
-def validate(descriptor_path: Path) -> Result:
+def validate(descriptor_path: Path, rules_dir: Path | None = None) -> Result:
+    """Validate the package at `descriptor_path` with the rules of `rules_dir` (default: the
+    package's validators/ directory)."""
     result = Result(descriptor=str(descriptor_path))
     try:
         package = pkg.load(Path(descriptor_path))
-    except pkg.PackageError as e:
+        ruleset = rules.load(rules_dir or package.root / "validators", package.root)
+    except (pkg.PackageError, rules.RuleError) as e:
         result.fatal = str(e)
         return result
     findings, loaded, con = schema_check.check(package)
-    findings += check_source_checksums(package, loaded, con)
+    try:
+        findings += check_source_checksums(package, loaded, con)
+        findings += rules.run(con, loaded, ruleset, resources=set(package.resources))
+    except rules.RuleError as e:
+        result.fatal = str(e)
+        return result
+    finally:
+        con.close()
+    findings += rules.apply_waivers(findings, ruleset)
     result.findings = findings
     result.rows = {name: t.rows for name, t in loaded.items()}
-    con.close()
     return result
 
 

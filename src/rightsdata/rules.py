@@ -1,0 +1,319 @@
+"""Consistency rules: one YAML file per rule in validators/, each a query that returns the
+offending rows.
+
+A rule file holds:
+  id           the rule's name (the file is validators/<id>.yaml)
+  severity     error (fails validation) or warning (reported only)
+  resource     the resource whose rows the query returns (for file:line and the row's key)
+  field        optional: the column the finding is about
+  description  why it matters, in a sentence or two
+  query        SQL (DuckDB) over the package's resources, one view per resource named after it,
+               with typed columns and `_rowid`; it returns `_rowid` of each offending row of
+               `resource`, and optionally `value` and any column the message uses
+  message      the finding's text; {column} is replaced by that column of the row
+  for_each     optional: string_columns, code_columns or year_columns; the rule then runs once per
+               such column of every resource, with {resource} and {column} in query and message
+
+The views are typed (integers, numbers, booleans, dates as such; lists as lists). File access is
+switched off in DuckDB before any rule runs: a rule reads the package's tables and nothing else.
+
+Waivers (validators/waivers.yaml) keep findings on purpose: each names a rule, the row's key and a
+reason. A waived finding is still reported, marked waived, and does not fail the run; a waiver
+that matches no finding is itself an error.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from rightsdata.findings import ERROR, WARNING, Finding
+from rightsdata.schema_check import LoadedTable, lit, q, typed
+
+RULE_KEYS = {"id", "severity", "resource", "field", "description", "query", "message", "for_each"}
+FOR_EACH = ("string_columns", "code_columns", "year_columns")
+WAIVERS = "waivers.yaml"
+
+
+class RuleError(Exception):
+    """A rule or waiver file that cannot be used (exit 2): the message names the file."""
+
+
+@dataclass
+class Rule:
+    id: str
+    severity: str
+    resource: str | None
+    description: str
+    query: str
+    message: str
+    path: str  # relative to the package
+    field: str | None = None
+    for_each: str | None = None
+
+
+@dataclass
+class Waiver:
+    rule: str
+    key: dict[str, str]
+    reason: str
+    line: int
+    resource: str | None = None
+    used: int = 0
+
+
+@dataclass
+class RuleSet:
+    rules: list[Rule] = field(default_factory=list)
+    waivers: list[Waiver] = field(default_factory=list)
+    waivers_path: str | None = None
+
+
+def load(directory: Path, root: Path) -> RuleSet:
+    """The rules and waivers of `directory` (validators/); an absent directory has none."""
+    out = RuleSet()
+    if not directory.is_dir():
+        return out
+    for path in sorted(directory.glob("*.yaml")):
+        if path.name == WAIVERS:
+            continue
+        out.rules.append(load_rule(path, root))
+    ids = [r.id for r in out.rules]
+    if len(ids) != len(set(ids)):
+        raise RuleError(f"{directory}: two rules share an id")
+    waivers = directory / WAIVERS
+    if waivers.is_file():
+        out.waivers_path = rel(waivers, root)
+        out.waivers = load_waivers(waivers, root, set(ids))
+    return out
+
+
+def rel(path: Path, root: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(root.resolve()))
+    except ValueError:
+        return str(path)
+
+
+def read_yaml(path: Path, root: Path):
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, yaml.YAMLError) as e:
+        raise RuleError(f"{rel(path, root)}: not valid YAML: {str(e).splitlines()[0]}") from None
+
+
+def load_rule(path: Path, root: Path) -> Rule:
+    shown = rel(path, root)
+    spec = read_yaml(path, root)
+    if not isinstance(spec, dict):
+        raise RuleError(f"{shown}: a rule file must be a mapping of {sorted(RULE_KEYS)}")
+    unknown = set(spec) - RULE_KEYS
+    if unknown:
+        raise RuleError(f"{shown}: unknown keys {sorted(unknown)}; a rule has {sorted(RULE_KEYS)}")
+    for key in ("id", "severity", "description", "query", "message"):
+        if not isinstance(spec.get(key), str) or not spec[key].strip():
+            raise RuleError(f"{shown}: '{key}' is required (a non-empty string)")
+    if spec["id"] != path.stem:
+        raise RuleError(f"{shown}: id {spec['id']!r} must be the file's name ({path.stem!r})")
+    if spec["severity"] not in (ERROR, WARNING):
+        raise RuleError(f"{shown}: severity must be 'error' or 'warning', not {spec['severity']!r}")
+    if spec.get("for_each") not in (None, *FOR_EACH):
+        raise RuleError(f"{shown}: for_each must be one of {', '.join(FOR_EACH)}")
+    if not spec.get("for_each") and not isinstance(spec.get("resource"), str):
+        raise RuleError(f"{shown}: 'resource' (the resource whose rows the query returns) is required")
+    return Rule(id=spec["id"], severity=spec["severity"], resource=spec.get("resource"),
+                description=" ".join(spec["description"].split()), query=spec["query"], message=spec["message"].strip(),
+                path=shown, field=spec.get("field"), for_each=spec.get("for_each"))
+
+
+def load_waivers(path: Path, root: Path, rule_ids: set[str]) -> list[Waiver]:
+    shown = rel(path, root)
+    try:
+        node = yaml.compose(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, yaml.YAMLError) as e:
+        raise RuleError(f"{shown}: not valid YAML: {str(e).splitlines()[0]}") from None
+    items = read_yaml(path, root) or []
+    if not isinstance(items, list):
+        raise RuleError(f"{shown}: must be a list of waivers (rule, key, reason)")
+    lines = [n.start_mark.line + 1 for n in node.value] if node is not None else []
+    out = []
+    for item, line in zip(items, lines):
+        where = f"{shown}:{line}"
+        if not isinstance(item, dict) or set(item) - {"rule", "resource", "key", "reason"}:
+            raise RuleError(f"{where}: a waiver has rule, key, reason (and optionally resource)")
+        if not isinstance(item.get("reason"), str) or not item["reason"].strip():
+            raise RuleError(f"{where}: a waiver needs a reason")
+        if not isinstance(item.get("key"), dict) or not item["key"]:
+            raise RuleError(f"{where}: a waiver needs the key of the row it keeps")
+        rule = item.get("rule")
+        if not isinstance(rule, str) or not (rule in rule_ids or rule.startswith(("schema/", "file/", "sources/"))):
+            raise RuleError(f"{where}: no rule {rule!r}")
+        out.append(Waiver(rule=rule, key={k: text(v) for k, v in item["key"].items()}, reason=" ".join(item["reason"].split()),
+                          line=line, resource=item.get("resource")))
+    return out
+
+
+def text(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+# --- running --------------------------------------------------------------------------------------
+
+def create_views(con, loaded: dict[str, LoadedTable]) -> None:
+    """One view per loaded resource, named after it, with typed columns and `_rowid`."""
+    for name, t in loaded.items():
+        columns = []
+        for f in t.resource.fields:
+            col = q(f["name"])
+            if f.get("type") == "list":
+                item = {"type": f.get("itemType", "string")}
+                value = f"[{typed(item, 'x')} FOR x IN string_split({col}, {lit(f.get('delimiter', ','))})]"
+                columns.append(f"CASE WHEN {col} IS NULL THEN NULL ELSE {value} END AS {col}")
+            else:
+                columns.append(f"{typed(f, col)} AS {col}")
+        con.execute(f"CREATE VIEW {q(name)} AS SELECT rowid AS _rowid, {', '.join(columns)} FROM {q(t.table)}")
+
+
+def expand(rule: Rule, loaded: dict[str, LoadedTable]) -> list[tuple[Rule, str, str | None]]:
+    """(rule, resource, column) to run: one for a plain rule, one per matching column for for_each."""
+    if not rule.for_each:
+        return [(rule, rule.resource, rule.field)]
+    out = []
+    for name, t in loaded.items():
+        keyed = {f for fk in t.resource.foreign_keys for f in (fk["fields"] if isinstance(fk["fields"], list) else [fk["fields"]])}
+        for f in t.resource.fields:
+            kind, constraints = f.get("type", "string"), f.get("constraints", {})
+            if rule.for_each == "string_columns":
+                match = kind == "string"
+            elif rule.for_each == "code_columns":
+                match = kind == "string" and ("enum" in constraints or f["name"] in keyed or f["name"] in t.resource.primary_key)
+            else:  # year_columns
+                match = kind == "integer" and (f["name"] == "year" or f["name"].endswith("_year"))
+            if match:
+                out.append((rule, name, f["name"]))
+    return out
+
+
+class Defaults(dict):
+    def __missing__(self, key):
+        return "{" + key + "}"
+
+
+def run(con, loaded: dict[str, LoadedTable], ruleset: RuleSet, resources: set[str] | None = None,
+        today: dt.date | None = None) -> list[Finding]:
+    """Run every rule; return its findings (waivers are applied by `apply_waivers`). `resources`
+    names every resource of the package: a rule that reads one that could not be loaded is
+    skipped with a warning; any other failure of its query is an error in the rule."""
+    unreadable = (resources or set()) - set(loaded)
+    today = today or dt.date.today()
+    findings: list[Finding] = []
+    create_views(con, loaded)
+    # From here on SQL reads the loaded tables only: no file, no network, no changing that back.
+    con.execute("SET enable_external_access = false")
+    con.execute("SET lock_configuration = true")
+    for rule in ruleset.rules:
+        for _, resource, column in expand(rule, loaded):
+            t = loaded.get(resource)
+            if t is None:
+                if resources is not None and resource not in resources:
+                    raise RuleError(f"{rule.path}: resource {resource!r} is not a resource of the package")
+                findings.append(Finding(rule=rule.id, severity=WARNING, path=rule.path,
+                                        message=f"not run: resource {resource!r} could not be read"))
+                continue
+            params = Defaults(resource=q(resource), column=q(column) if column else "", current_year=today.year,
+                              table=q(resource), column_name=column or "", resource_name=resource)
+            sql = rule.query.format_map(params)
+            pk = t.resource.primary_key
+            keys = ", ".join(f"b.{q(k)} AS {q('_key_' + k)}" for k in pk)
+            wrapped = f"SELECT r.*, {keys} FROM ({sql}) r JOIN {q(t.table)} b ON b.rowid = r._rowid ORDER BY r._rowid"
+            try:
+                cursor = con.execute(wrapped)
+            except Exception as e:  # duckdb raises its own classes; any of them means the rule is broken
+                missing = [n for n in re.findall(r'Table with name (\w+) does not exist', str(e)) if n in unreadable]
+                if missing:
+                    findings.append(Finding(rule=rule.id, severity=WARNING, path=rule.path,
+                                            message=f"not run: resource {missing[0]!r} could not be read"))
+                    continue
+                raise RuleError(f"{rule.path}: the query failed: {str(e).splitlines()[0]}") from None
+            names = [d[0] for d in cursor.description]
+            for row in cursor.fetchall():
+                values = dict(zip(names, row))
+                key = {k: text(values.pop("_key_" + k)) for k in pk}
+                values.update(resource=resource, column=column or "")
+                message = rule.message.format_map(Defaults({k: show(v) for k, v in values.items()}))
+                findings.append(Finding(rule=rule.id, severity=rule.severity, resource=resource, path=t.resource.path,
+                                        line=t.line(values["_rowid"]), field=column or rule.field,
+                                        value=show(values["value"]) if "value" in values else None, key=key, message=message))
+    return findings
+
+
+def show(value) -> str:
+    if value is None:
+        return "empty"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def apply_waivers(findings: list[Finding], ruleset: RuleSet) -> list[Finding]:
+    """Mark waived findings; return an error for every waiver that matches none."""
+    for f in findings:
+        if f.key is None:
+            continue
+        for w in ruleset.waivers:
+            if w.rule == f.rule and (w.resource is None or w.resource == f.resource) and \
+                    all(text(f.key.get(k)) == v for k, v in w.key.items()) and set(w.key) == set(f.key):
+                f.waived, f.waiver_reason = True, w.reason
+                w.used += 1
+                break
+    unmatched = [Finding(rule="waivers/unmatched", path=ruleset.waivers_path, line=w.line,
+                         message=f"waiver of {w.rule} for {w.key} matches no finding; remove it (or fix its key)")
+                 for w in ruleset.waivers if not w.used]
+    return unmatched
+
+
+# --- documentation --------------------------------------------------------------------------------
+
+BUILT_IN = [
+    ("file/encoding", "every file is UTF-8 without a byte-order mark", "Other encodings turn names into mojibake."),
+    ("file/header", "the header row names the schema's fields, in order", "A renamed or moved column shifts every value into the wrong field."),
+    ("file/structure", "every row has as many cells as the header; quotes are balanced", "A ragged row cannot be read reliably."),
+    ("file/blank-row", "no blank lines", "Blank lines are dropped silently by some readers and counted by others."),
+    ("schema/type", "each cell reads as its field's type", "A number written as text (\"4,400\") sorts and sums wrongly."),
+    ("schema/required", "required cells are not empty", "A row without its country or year cannot be used."),
+    ("schema/pattern", "cells match their field's pattern", "Codes and dates in an unexpected shape do not join."),
+    ("schema/enum", "codes are in their code list", "An unknown code matches no documentation and no filter."),
+    ("schema/range", "numbers and years lie within their bounds", "A year 1016 is a typo."),
+    ("schema/length", "texts respect their length bounds", ""),
+    ("schema/unique", "unique fields do not repeat", "Identifiers must identify one row."),
+    ("schema/primary-key", "no two rows share a primary key", "A repeated key is a duplicated (or conflicting) observation."),
+    ("schema/foreign-key", "foreign keys point at existing rows", "A country code, indicator or recommendation that exists nowhere breaks every join."),
+    ("sources/sha256", "archived sources match the SHA-256 in `sources`", "Provenance is only as good as the archived copy: a changed source invalidates the line references."),
+    ("waivers/unmatched", "every waiver matches a finding", "A stale waiver would hide the next real problem with the same key."),
+]
+
+
+def catalogue(directory: Path, root: Path) -> list[dict]:
+    """Every check of `rightsdata validate`: the built-in ones, then the rules of `directory`."""
+    out = [dict(id=i, severity=ERROR, applies_to=what, description=why or what, built_in=True) for i, what, why in BUILT_IN]
+    for rule in load(directory, root).rules:
+        applies = f"every {rule.for_each.replace('_', ' ')[:-1]}" if rule.for_each else rule.resource
+        out.append(dict(id=rule.id, severity=rule.severity, applies_to=applies, description=rule.description,
+                        built_in=False, file=rule.path))
+    return out
+
+
+def markdown_table(catalogue: list[dict]) -> str:
+    lines = ["| rule | severity | applies to | why it matters |", "|---|---|---|---|"]
+    for r in catalogue:
+        name = f"[`{r['id']}`]({r['file']})" if r.get("file") else f"`{r['id']}`"
+        lines.append(f"| {name} | {r['severity']} | {r['applies_to']} | {r['description'].replace('|', '/')} |")
+    return "\n".join(lines) + "\n"

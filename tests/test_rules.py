@@ -1,0 +1,220 @@
+"""The consistency rules of validators/: each catches a row that breaks it, at the right line, and
+passes the real (compliant) rows; waivers keep findings without hiding them."""
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from conftest import run_cli
+from rightsdata import rules
+from rightsdata.cells import csv_text
+from rightsdata.validate import validate
+
+UKR = {"source_id": "ukr-findings-2016", "country": "UKR"}
+TJK = {"source_id": "tjk-upr-midterm-2014"}
+
+
+def change(package: Path, resource: str, match: dict, **cells) -> int:
+    """Set `cells` in the one row of `resource` that matches `match`; return the row's line."""
+    path = package / "data" / f"{resource}.csv"
+    text = path.read_text(encoding="utf-8")
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header = next(reader)
+    rows, lines, hits = [], [], []
+    previous = reader.line_num
+    for record in reader:
+        lines.append(previous + 1)
+        previous = reader.line_num
+        row = dict(zip(header, record))
+        if all(row[k] == str(v) for k, v in match.items()):
+            hits.append(len(rows))
+            row.update({k: str(v) for k, v in cells.items()})
+        rows.append([row[h] for h in header])
+    assert len(hits) == 1, (resource, match, len(hits))
+    path.write_text(csv_text(header, rows), encoding="utf-8", newline="")
+    return lines[hits[0]]
+
+
+def findings_of(package: Path, rule: str):
+    result = validate(package / "datapackage.json")
+    assert result.fatal is None, result.fatal
+    return result, [f for f in result.findings if f.rule == rule]
+
+
+def labor(indicator, year):
+    return dict(UKR, domain="labor", indicator=indicator, data_year=year)
+
+
+MUTATIONS = [
+    # rule, resource, row, changes, and which row the finding is on (None: the changed row)
+    ("penalties-collected-within-imposed", "enforcement", labor("penalties_collected", 2016), dict(value=200, value_as_printed=200), None),
+    ("inspections-add-up", "enforcement", labor("inspections_worksite", 2016), dict(value=4000, value_as_printed=4000),
+     ("enforcement", labor("inspections", 2016))),
+    ("violations-with-penalties-within-found", "enforcement", labor("violations_penalties_imposed", 2015), dict(value=5, value_as_printed=5), None),
+    ("unannounced-conducted-implies-permitted", "enforcement", labor("unannounced_inspections_conducted", 2015),
+     dict(answer="true", value_as_printed="Yes"), None),
+    ("targeted-inspections-implies-routine", "enforcement", labor("routine_inspections_conducted", 2016),
+     dict(answer="false", value_as_printed="No"), ("enforcement", labor("routine_inspections_targeted", 2016))),
+    ("penalties-collected-not-applicable-without-penalties", "enforcement", labor("penalties_collected", 2015),
+     dict(status="unknown", value_as_printed="Unknown"), None),
+    ("enforcement-counts-not-negative", "enforcement", labor("inspectors", 2015), dict(value=-1), None),
+    ("figures-counts-not-negative", "reported_figures", dict(TJK, section=4, item=1), dict(value=-105), None),
+    ("shares-within-0-100", "statistics", dict(UKR, indicator="attending_school"), dict(value=120), None),
+    ("legal-standard-meets-ilo-thresholds", "legal_standards", dict(UKR, standard="minimum_age_hazardous_work"), dict(age=16), None),
+    ("suggested-action-years-in-order", "suggested_actions", dict(UKR, item=1), dict(first_year=2017), None),
+    ("suggested-action-years-in-order", "suggested_actions", dict(UKR, item=2), dict(last_year=2017), None),
+    ("suggested-action-is-a-sentence", "suggested_actions", dict(UKR, item=1), dict(action="ensure that laws prohibit all children"), None),
+    ("policy-period-in-order", "policies", dict(UKR, item=1), dict(start_year=2017), None),
+    ("program-period-in-order", "social_programs", dict(UKR, item=5), dict(start_year=2019), None),
+    ("upr-reference-resolves", "upr_section_recommendations", dict(TJK, section=1, position=1), dict(recommendation_id="TJK-2011-88.4"), None),
+    ("upr-reference-malformed", "upr_section_recommendations", dict(TJK, section=3, position=1),
+     dict(reference="", reference_status="malformed", recommendation_id=""), None),
+    ("report-sections-numbered-without-gaps", "report_sections", dict(TJK, section=27), dict(section=28), None),
+    ("measure-dated-before-report", "measures", dict(TJK, section=16, item=1), dict(date_iso="2015-03-19"), None),
+    ("figure-parts-add-up", "reported_figures", dict(TJK, section=4, item=3), dict(value=11129),
+     ("reported_figures", dict(TJK, section=4, item=2))),
+    ("figure-parts-add-up", "reported_figures", dict(TJK, section=19, item=3), dict(value=30000),
+     ("reported_figures", dict(TJK, section=19, item=2))),
+    ("no-formula-in-text", "agencies", dict(UKR, item=3), dict(role='=HYPERLINK("http://example.com")'), None),
+    ("no-formula-in-text", "measures", dict(TJK, section=16, item=1), dict(name="@SUM(A1)"), None),
+    ("codes-without-surrounding-space", "statistic_indicators", dict(code="attending_school"), dict(unit="percent "), None),
+    ("years-plausible", "upr_reviews", dict(review_id="TJK-2011"), dict(year=2031), None),
+    ("years-plausible", "suggested_actions", dict(UKR, item=3), dict(first_year=1940), None),
+    ("enforcement-data-year-not-after-report-year", "enforcement", labor("funding", 2016), dict(data_year=2017), None),
+    ("statistics-data-year-not-after-report-year", "statistics", dict(UKR, indicator="working_children"), dict(data_year=2017), None),
+]
+
+
+@pytest.mark.parametrize("rule,resource,match,cells,reported", MUTATIONS, ids=[f"{m[0]}-{i}" for i, m in enumerate(MUTATIONS)])
+def test_a_row_breaking_the_rule_is_caught_at_its_line(package_copy, rule, resource, match, cells, reported):
+    line = change(package_copy, resource, match, **cells)
+    if reported:
+        other_resource, other_match = reported
+        resource, line = other_resource, change(package_copy, other_resource, other_match)
+    result, found = findings_of(package_copy, rule)
+    unwaived = [f for f in found if not f.waived]
+    assert [(f.path, f.line) for f in unwaived] == [(f"data/{resource}.csv", line)], [f.message for f in found]
+    severity = unwaived[0].severity
+    assert result.exit_code == (1 if severity == "error" else 0) or any(
+        f.severity == "error" and not f.waived for f in result.findings if f.rule != rule)
+
+
+def test_the_real_package_breaks_no_rule_unwaived(repo):
+    result = validate(repo / "datapackage.json")
+    ruleset = rules.load(repo / "validators", repo)
+    assert {r.id for r in ruleset.rules} >= {m[0] for m in MUTATIONS}
+    assert [f.message for f in result.findings if not f.waived] == []
+    assert sorted(f.rule for f in result.findings if f.waived) == sorted(w.rule for w in ruleset.waivers)
+
+
+def test_every_rule_has_a_mutation_that_breaks_it(repo):
+    assert {r.id for r in rules.load(repo / "validators", repo).rules} == {m[0] for m in MUTATIONS}
+
+
+# --- properties: the rule fires exactly when the numbers break it ---------------------------------
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(worksite=st.integers(0, 10_000), desk=st.integers(0, 10_000), total=st.integers(0, 20_000))
+def test_inspections_add_up_fires_exactly_when_they_do_not(package_copy, worksite, desk, total):
+    change(package_copy, "enforcement", labor("inspections_worksite", 2015), value=worksite)
+    change(package_copy, "enforcement", labor("inspections_desk_review", 2015), value=desk)
+    line = change(package_copy, "enforcement", labor("inspections", 2015), value=total)
+    _, found = findings_of(package_copy, "inspections-add-up")
+    assert [f.line for f in found] == ([line] if worksite + desk != total else [])
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(collected=st.integers(0, 400))
+def test_penalties_collected_fires_exactly_above_imposed(package_copy, collected):
+    line = change(package_copy, "enforcement", labor("penalties_collected", 2016), value=collected)
+    _, found = findings_of(package_copy, "penalties-collected-within-imposed")
+    assert [f.line for f in found] == ([line] if collected > 177 else [])
+
+
+# --- waivers --------------------------------------------------------------------------------------
+
+def test_waived_findings_are_reported_marked_and_do_not_fail(repo):
+    result = run_cli("validate", "--format", "json", cwd=repo)
+    doc = json.loads(result.stdout)
+    assert result.returncode == 0 and doc["counts"]["waived"] == 3
+    waived = [f for f in doc["findings"] if f["waived"]]
+    assert all(f["waiver_reason"] and f["key"] and f["line"] for f in waived)
+
+
+def test_a_waiver_that_matches_nothing_is_an_error(data_copy):
+    (data_copy / "validators").mkdir()
+    (data_copy / "validators/waivers.yaml").write_text(
+        "- rule: schema/type\n  key: {code: nothing}\n  reason: stale\n")
+    result = validate(data_copy / "datapackage.json")
+    unmatched = [f for f in result.findings if f.rule == "waivers/unmatched"]
+    assert result.exit_code == 1 and unmatched[0].path == "validators/waivers.yaml" and unmatched[0].line == 1
+
+
+def test_fixing_a_waived_row_leaves_an_unmatched_waiver(package_copy):
+    change(package_copy, "enforcement", labor("violations_penalties_imposed", 2016), value=158, value_as_printed=158)
+    result = validate(package_copy / "datapackage.json")
+    assert [(f.rule, f.line) for f in result.findings if not f.waived] == [("waivers/unmatched", 5)]
+
+
+@pytest.mark.parametrize("name,content,words", [
+    ("waivers.yaml", "- rule: inspections-add-up\n  key: {a: b}\n", "needs a reason"),
+    ("waivers.yaml", "- rule: no-such-rule\n  key: {a: b}\n  reason: x\n", "no rule 'no-such-rule'"),
+    ("waivers.yaml", "- [unclosed\n", "not valid YAML"),
+    ("bad-sql.yaml", "id: bad-sql\nseverity: error\nresource: sources\ndescription: d\nquery: SELEC nonsense\nmessage: m\n", "query failed"),
+    ("wrong-id.yaml", "id: other\nseverity: error\nresource: sources\ndescription: d\nquery: SELECT 1\nmessage: m\n", "must be the file's name"),
+    ("unknown-key.yaml", "id: unknown-key\nseverity: fatal\nresource: sources\ndescription: d\nquery: SELECT 1\nmessage: m\n", "severity"),
+    ("reads-files.yaml", "id: reads-files\nseverity: error\nresource: sources\ndescription: d\n"
+                         "query: SELECT 0 AS _rowid, * FROM read_text('/etc/hostname')\nmessage: m\n", "query failed"),
+])
+def test_broken_rule_or_waiver_files_exit_2_naming_the_file(data_copy, name, content, words):
+    (data_copy / "validators").mkdir()
+    (data_copy / "validators" / name).write_text(content)
+    result = run_cli("validate", cwd=data_copy)
+    assert result.returncode == 2, result.stdout
+    assert f"validators/{name}" in result.stdout and words in result.stdout, result.stdout
+    assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_a_rule_cannot_read_files(data_copy):
+    (data_copy / "validators").mkdir()
+    (data_copy / "validators/reads-files.yaml").write_text(
+        "id: reads-files\nseverity: error\nresource: sources\ndescription: d\n"
+        "query: \"SELECT 0 AS _rowid, content AS value FROM read_text('/etc/hostname')\"\nmessage: '{value}'\n")
+    result = run_cli("validate", cwd=data_copy)
+    assert result.returncode == 2 and "Permission" in result.stdout
+    assert Path("/etc/hostname").read_text().strip() not in result.stdout
+
+
+def test_adding_a_rule_is_adding_one_file(data_copy):
+    (data_copy / "validators").mkdir()
+    (data_copy / "validators/no-ukraine-funding-known.yaml").write_text(
+        "id: no-ukraine-funding-known\nseverity: warning\nresource: enforcement\nfield: status\n"
+        "description: An example rule.\n"
+        "query: SELECT _rowid, status AS value FROM {resource} WHERE indicator = 'funding' AND status = 'unknown'\n"
+        "message: funding is {value}\n")
+    listed = run_cli("rules", "--format", "json", cwd=data_copy)
+    assert "no-ukraine-funding-known" in [r["id"] for r in json.loads(listed.stdout)]
+    result = run_cli("validate", "--format", "json", cwd=data_copy)
+    found = [f for f in json.loads(result.stdout)["findings"] if f["rule"] == "no-ukraine-funding-known"]
+    assert result.returncode == 0 and len(found) == 2 and {f["message"] for f in found} == {"funding is unknown"}
+
+
+def test_a_rule_on_an_unknown_resource_is_a_broken_rule(data_copy):
+    (data_copy / "validators").mkdir()
+    (data_copy / "validators/typo.yaml").write_text(
+        "id: typo\nseverity: error\nresource: enforcment\ndescription: d\nquery: SELECT 1 AS _rowid\nmessage: m\n")
+    result = run_cli("validate", cwd=data_copy)
+    assert result.returncode == 2 and "validators/typo.yaml: resource 'enforcment'" in result.stdout
+
+
+def test_a_rule_on_an_unreadable_resource_is_skipped_with_a_warning(package_copy):
+    (package_copy / "data/statistic_indicators.csv").write_text("wrong,header\n")
+    result = validate(package_copy / "datapackage.json")
+    skipped = [f for f in result.findings if f.rule == "shares-within-0-100"]
+    assert [f.severity for f in skipped] == ["warning"] and "could not be read" in skipped[0].message
+    assert result.exit_code == 1  # the header itself is an error
