@@ -85,6 +85,10 @@ MUTATIONS = [
     ("codes-without-surrounding-space", "statistic_indicators", dict(code="attending_school"), dict(unit="percent "), None),
     ("years-plausible", "upr_reviews", dict(review_id="TJK-2011"), dict(year=2031), None),
     ("years-plausible", "suggested_actions", dict(UKR, item=3), dict(first_year=1940), None),
+    ("enforcement-counts-whole", "enforcement", labor("inspections", 2016), dict(value=4400.5), None),
+    ("enforcement-value-matches-printed", "enforcement", labor("inspections", 2015), dict(value=23), None),
+    ("enforcement-value-matches-printed", "enforcement", labor("complaint_mechanism", 2016), dict(answer="false"), None),
+    ("enforcement-value-matches-printed", "enforcement", labor("funding", 2015), dict(status="reported"), None),
     ("enforcement-data-year-not-after-report-year", "enforcement", labor("funding", 2016), dict(data_year=2017), None),
     ("statistics-data-year-not-after-report-year", "statistics", dict(UKR, indicator="working_children"), dict(data_year=2017), None),
 ]
@@ -156,9 +160,12 @@ def test_a_waiver_that_matches_nothing_is_an_error(data_copy):
 
 
 def test_fixing_a_waived_row_leaves_an_unmatched_waiver(package_copy):
-    change(package_copy, "enforcement", labor("violations_penalties_imposed", 2016), value=158, value_as_printed=158)
+    change(package_copy, "upr_section_recommendations", dict(TJK, section=6, position=1),
+           reference="88.2", reference_status="normalised", recommendation_id="TJK-2011-88.2")
+    waivers = (package_copy / "validators/waivers.yaml").read_text().split("\n")
+    line = next(i for i, text in enumerate(waivers, 1) if text == "- rule: upr-reference-malformed")
     result = validate(package_copy / "datapackage.json")
-    assert [(f.rule, f.line) for f in result.findings if not f.waived] == [("waivers/unmatched", 5)]
+    assert [(f.rule, f.line) for f in result.findings if not f.waived] == [("waivers/unmatched", line)]
 
 
 @pytest.mark.parametrize("name,content,words", [
@@ -218,3 +225,22 @@ def test_a_rule_on_an_unreadable_resource_is_skipped_with_a_warning(package_copy
     skipped = [f for f in result.findings if f.rule == "shares-within-0-100"]
     assert [f.severity for f in skipped] == ["warning"] and "could not be read" in skipped[0].message
     assert result.exit_code == 1  # the header itself is an error
+
+
+@pytest.mark.parametrize("resource,match,cells,rule,field", [
+    ("enforcement", labor("inspections", 2016), dict(value_as_printed=4401, value=4401), "sources/as-printed", "value_as_printed"),
+    ("agencies", dict(UKR, item=3), dict(organization="National Polise"), "sources/as-printed", "organization"),
+    ("report_sections", dict(TJK, section=5), dict(text="Due to completion"), None, None),
+    ("measures", dict(TJK, section=16, item=1), dict(source_lines=99999), "sources/lines", "source_lines"),
+    ("suggested_actions", dict(UKR, item=4), dict(source_lines="442-445"), "sources/as-printed", "action"),
+])
+def test_validate_checks_printed_values_against_the_archived_source(package_copy, resource, match, cells, rule, field):
+    """A number retyped, a name misspelt, a line reference wrong: caught by validate itself, at the
+    row, against the document (a text cut short is still found in its lines: no finding)."""
+    line = change(package_copy, resource, match, **cells)
+    result = validate(package_copy / "datapackage.json")
+    found = [(f.rule, f.line, f.field) for f in result.findings if f.rule.startswith("sources/")]
+    if rule is None:
+        assert found == []
+    else:
+        assert (rule, line, field) in found and {f[1] for f in found} == {line}

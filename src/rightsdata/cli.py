@@ -130,6 +130,42 @@ def generate(check: bool, package_dir: Path):
         sys.exit(1)
 
 
+@main.command("format")
+@click.option("--check", is_flag=True, help="Write nothing; exit 1 if a file is not in canonical form.")
+@click.option("--package-dir", type=click.Path(file_okay=False, path_type=Path), default=".", show_default=True)
+def format_(check: bool, package_dir: Path):
+    """Rewrite the CSV files of data/ in canonical form: rows sorted by primary key, LF line ends,
+    cells written one way (true/false, 4400 not 4400.0, quotes only where needed). Importers write
+    this form, so that running one twice changes nothing; run it after editing a file by hand.
+    """
+    import shutil
+    import tempfile
+
+    from rightsdata import metadata, tables
+
+    changed = []
+    with tempfile.TemporaryDirectory() as scratch:
+        target = Path(scratch) if check else package_dir
+        for name, res in metadata.resources().items():
+            source = package_dir / res.path
+            if not source.exists():
+                continue
+            if check:
+                (target / "data").mkdir(exist_ok=True)
+                shutil.copy(source, target / res.path)
+            try:
+                if tables.canonical(target, name):
+                    changed.append(res.path)
+            except ValueError as e:
+                click.echo(f"error: {e}", err=True)
+                sys.exit(1)
+    for path in changed:
+        click.echo(f"{'not canonical' if check else 'rewrote'}: {path}")
+    if check and changed:
+        click.echo("run `rightsdata format` to rewrite them", err=True)
+        sys.exit(1)
+
+
 @main.command("build-countries")
 @click.option("--package-dir", type=click.Path(file_okay=False, path_type=Path), default=".", show_default=True)
 def build_countries(package_dir: Path):

@@ -7,7 +7,7 @@ import os
 from collections import defaultdict
 from typing import TextIO
 
-from rightsdata.findings import ERROR, WARNING, Finding
+from rightsdata.findings import ERROR, Finding
 from rightsdata.validate import Result
 
 MAX_ANNOTATIONS = 10
@@ -31,8 +31,12 @@ def summary_line(result: Result) -> str:
     c = counts(result)
     rows = sum(result.rows.values())
     verdict = {0: "valid", 1: "INVALID", 2: "cannot be read in full"}[result.exit_code]
-    return (f"{result.descriptor}: {verdict}: {len(result.rows)} resources, {rows} rows; "
-            f"{c['errors']} errors, {c['warnings']} warnings, {c['waived']} waived")
+    return (f"{result.descriptor}: {verdict}: {plural(len(result.rows), 'resource')}, {plural(rows, 'row')}; "
+            f"{plural(c['errors'], 'error')}, {plural(c['warnings'], 'warning')}, {c['waived']} waived")
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 def write_text(result: Result, out: TextIO) -> None:

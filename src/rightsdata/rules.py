@@ -297,6 +297,8 @@ BUILT_IN = [
     ("schema/primary-key", "no two rows share a primary key", "A repeated key is a duplicated (or conflicting) observation."),
     ("schema/foreign-key", "foreign keys point at existing rows", "A country code, indicator or recommendation that exists nowhere breaks every join."),
     ("sources/sha256", "archived sources match the SHA-256 in `sources`", "Provenance is only as good as the archived copy: a changed source invalidates the line references."),
+    ("sources/lines", "cited source_lines exist in the archived source", "A row that cites a line its source does not have cannot be checked against it."),
+    ("sources/as-printed", "values marked asPrinted are in the lines their row cites", "A retyped number or name is caught where it was introduced, against the document itself."),
     ("waivers/unmatched", "every waiver matches a finding", "A stale waiver would hide the next real problem with the same key."),
 ]
 

@@ -168,7 +168,8 @@ def load_table(con, res: Resource, table: str, findings: list[Finding]) -> Loade
             index = duck_line - 2  # DuckDB counts records (header = 1), not lines
             bad_records.add(index)
             at = lines[index] if 0 <= index < len(lines) else None
-            fail("file/structure", f"{error_message(error_type, len(names))}: {str(csv_line)[:120]!r}", line=at)
+            shown = str(csv_line) if len(str(csv_line)) <= 120 else str(csv_line)[:117] + "..."
+            fail("file/structure", f"{error_message(error_type, len(names))}: {shown!r}", line=at)
         lines = [line for i, line in enumerate(lines) if i not in bad_records]
         if len(lines) != rows:  # the two parsers disagree: report what DuckDB read, without lines
             fail("file/structure", "the file's rows could not be matched to lines; line numbers below are approximate")
@@ -196,7 +197,7 @@ def error_message(error_type: str, expected: int) -> str:
     return {
         "MISSING COLUMNS": f"too few cells (the header has {expected})",
         "TOO MANY COLUMNS": f"too many cells (the header has {expected})",
-        "UNQUOTED VALUE": "a quote inside an unquoted cell (quote the whole cell and double the inner quote)",
+        "UNQUOTED VALUE": "a quote inside an unquoted cell, or a quoted cell not closed (the lines that follow may have been read into it)",
         "INVALID UNICODE": "not valid UTF-8",
         "LINE SIZE OVER MAXIMUM": "the line is too long",
     }.get(error_type, f"cannot be read as CSV ({error_type.lower()})")

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from rightsdata import metadata
-from rightsdata.cells import read_cell, write_table
+from rightsdata.cells import CellError, read_cell, write_table
 
 
 def resource_path(package_dir: Path, name: str) -> Path:
@@ -26,11 +26,17 @@ def read_rows(package_dir: Path, name: str) -> list[dict[str, Any]]:
     if not path.exists():
         return []
     fields = {f["name"]: f for f in res.fields}
+    rows = []
     with open(path, encoding="utf-8", newline="") as f:
         reader = csv.DictReader(f)
         if reader.fieldnames != res.column_names:
-            raise ValueError(f"{path}: header {reader.fieldnames} differs from the schema's columns {res.column_names}")
-        return [{k: read_cell(fields[k], v) for k, v in row.items()} for row in reader]
+            raise ValueError(f"{res.path}:1: header {reader.fieldnames} differs from the schema's columns {res.column_names}")
+        for row in reader:
+            try:
+                rows.append({k: read_cell(fields[k], v) for k, v in row.items()})
+            except (CellError, KeyError, AttributeError) as e:
+                raise ValueError(f"{res.path}:{reader.line_num}: {e} (run `rightsdata validate` for every problem)") from None
+    return rows
 
 
 def write_rows(package_dir: Path, name: str, rows: Iterable[dict[str, Any]]) -> None:
@@ -44,3 +50,11 @@ def replace_source_rows(package_dir: Path, name: str, source_ids: set[str], rows
     kept = [r for r in read_rows(package_dir, name) if r.get("source_id") not in source_ids]
     write_rows(package_dir, name, kept + rows)
     return len(rows)
+
+
+def canonical(package_dir: Path, name: str) -> bool:
+    """Rewrite a resource's file in canonical form; return whether it changed."""
+    path = resource_path(package_dir, name)
+    before = path.read_bytes()
+    write_rows(package_dir, name, read_rows(package_dir, name))
+    return path.read_bytes() != before

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rightsdata import package as pkg
-from rightsdata import rules, schema_check
+from rightsdata import provenance, rules, schema_check
 from rightsdata.findings import ERROR, Finding
 
 EXIT_VALID, EXIT_INVALID, EXIT_UNUSABLE = 0, 1, 2
@@ -43,6 +43,7 @@ def validate(descriptor_path: Path, rules_dir: Path | None = None) -> Result:
     findings, loaded, con = schema_check.check(package)
     try:
         findings += check_source_checksums(package, loaded, con)
+        findings += provenance.check(package, loaded, con)
         findings += rules.run(con, loaded, ruleset, resources=set(package.resources))
     except rules.RuleError as e:
         result.fatal = str(e)

@@ -98,8 +98,10 @@ def resources() -> dict[str, Resource]:
                 constraints["required"] = True
             if constraints:
                 descriptor["constraints"] = dict(sorted(constraints.items()))
-            if base.pop("verbatim", False):
+            as_printed = base.pop("verbatim", False)
+            if as_printed:
                 verbatim.add(column)
+                descriptor["asPrinted"] = as_printed
             ref = base.pop("references", None)
             if ref and column not in skip_refs:
                 ref_resource, ref_field = ref.split(".")

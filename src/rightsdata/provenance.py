@@ -1,0 +1,99 @@
+"""Values copied from an archived source must be in the lines their row cites.
+
+A field marked `asPrinted` in its Table Schema holds text copied exactly from the source. For every
+row whose source is archived in the package (`sources.archived_path`) and that cites
+`source_lines`, the check reads those lines and looks for the value in them, ignoring whitespace
+(the extraction wrapped lines) and the footnote markers † and ‡ (the package moves them into
+boolean columns). A changed number, a retyped name or a wrong line reference is reported at its
+row and field.
+"""
+
+from __future__ import annotations
+
+import re
+
+from rightsdata import package as pkg
+from rightsdata.findings import Finding
+from rightsdata.schema_check import LoadedTable, lit, q
+
+LINES = re.compile(r"^[1-9][0-9]*(-[1-9][0-9]*)?(,[1-9][0-9]*(-[1-9][0-9]*)?)*$")
+
+
+def squash(text: str) -> str:
+    return re.sub(r"[\s†‡]", "", text)
+
+
+def pieces(kind, value: str) -> list[str]:
+    """The parts of a value that each stand as printed: a paragraph, or a parenthesised group, can
+    be separated from the next by other text in the source."""
+    if kind == "groups":
+        return re.findall(r"\([^)]*\)", value) or [value]
+    if kind == "paragraphs":
+        return [p for p in value.split("\n\n") if p.strip()]
+    return [value]
+
+
+def line_numbers(spec: str) -> list[int]:
+    out = []
+    for part in spec.split(","):
+        first, _, last = part.partition("-")
+        out.extend(range(int(first), int(last or first) + 1))
+    return out
+
+
+def archived_texts(package: pkg.Package, loaded: dict[str, LoadedTable], con) -> dict[str, list[str]]:
+    """source_id -> lines of its archived file, for the sources whose file is in the package."""
+    t = loaded.get("sources")
+    if t is None or not {"source_id", "archived_path"} <= {f["name"] for f in t.resource.fields}:
+        return {}
+    out = {}
+    for source_id, archived in con.execute(
+            f"SELECT source_id, archived_path FROM {q(t.table)} WHERE archived_path IS NOT NULL").fetchall():
+        try:
+            file = pkg.resolve_inside(package.root, archived)
+            out[source_id] = file.read_text(encoding="utf-8").split("\n")
+        except (ValueError, OSError, UnicodeDecodeError):
+            continue  # the checksum check reports the file
+    return out
+
+
+def check(package: pkg.Package, loaded: dict[str, LoadedTable], con) -> list[Finding]:
+    texts = archived_texts(package, loaded, con)
+    if not texts:
+        return []
+    findings = []
+    for t in loaded.values():
+        res = t.resource
+        names = {f["name"] for f in res.fields}
+        printed = [f for f in res.fields if f.get("asPrinted")]
+        if not printed or not {"source_id", "source_lines"} <= names:
+            continue
+        pk = res.primary_key
+        columns = ", ".join(q(c) for c in ["source_id", "source_lines", *[f["name"] for f in printed], *pk])
+        sources = ", ".join(lit(s) for s in texts)
+        rows = con.execute(f"SELECT rowid, {columns} FROM {q(t.table)} WHERE source_id IN ({sources}) "
+                           "AND source_lines IS NOT NULL ORDER BY rowid").fetchall()
+        for row in rows:
+            rowid, source_id, spec = row[0], row[1], row[2]
+            values = row[3:3 + len(printed)]
+            key = dict(zip(pk, row[3 + len(printed):]))
+            lines = texts[source_id]
+            where = dict(resource=res.name, path=res.path, line=t.line(rowid), key=key)
+            numbers = line_numbers(spec) if LINES.match(spec) else []
+            beyond = [n for n in numbers if n > len(lines)]
+            if beyond:
+                findings.append(Finding(rule="sources/lines", field="source_lines", value=spec, **where,
+                                        message=f"source_lines {spec} cites line {beyond[0]}, but {source_id} has {len(lines)} lines"))
+                continue
+            cited = squash("".join(lines[n - 1] for n in numbers))
+            for f, value in zip(printed, values):
+                if value is None:
+                    continue
+                for piece in pieces(f["asPrinted"], value):
+                    if squash(piece) not in cited:
+                        shown = piece if len(piece) <= 80 else piece[:77] + "..."
+                        findings.append(Finding(rule="sources/as-printed", field=f["name"], value=value, **where,
+                                                message=f"{f['name']}: {shown!r} is not in lines {spec} of {source_id}"))
+                        break
+    return findings
+
