@@ -2,6 +2,7 @@
 field, no traceback, nothing read outside the package, nothing written."""
 
 import hashlib
+import re
 import json
 import os
 from pathlib import Path
@@ -33,7 +34,7 @@ def edit(path: Path, old: str, new: str, count: int = 1) -> None:
 def test_the_package_in_the_repo_is_valid(repo):
     result = run_cli("validate", cwd=repo)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "valid: 25 resources" in result.stdout
+    assert re.search(r"datapackage.json: valid: \d+ resources, \d+ rows; 0 errors", result.stdout)
 
 
 def test_python_dash_m_and_a_directory_argument(repo, tmp_path):
@@ -56,11 +57,11 @@ def test_json_format(data_copy):
 
 @pytest.mark.parametrize("old,new,rule,field", [
     ("UKR,2016,national,2016,labor,inspectors", "UKX,2016,national,2016,labor,inspectors", "schema/foreign-key", "country"),
-    (",510,510,reported,,(3),3,", ",510,510,reportd,,(3),3,", "schema/enum", "status"),
+    (",510,510,reported,,,(3),3,,", ",510,510,reportd,,,(3),3,,", "schema/enum", "status"),
     ("UKR,2016,national,2016,labor,inspectors", "UKR,1016,national,2016,labor,inspectors", "schema/range", "report_year"),
     ("UKR,2016,national,2016,labor,inspectors", "UKR,,national,2016,labor,inspectors", "schema/required", "report_year"),
-    (",510,510,reported,,(3),3,", ",510,510,reported,,(3),3 4,", "schema/type", "citations"),
-    ("2016,labor,inspectors,Number of Labor Inspectors", "2016,labor,inspector,Number of Labor Inspectors", "schema/foreign-key", None),
+    (",510,510,reported,,,(3),3,,", ",510,510,reported,,,(3),3 4,,", "schema/type", "citations"),
+    ("2016,labor,inspectors,1,Number of Labor Inspectors", "2016,labor,inspector,1,Number of Labor Inspectors", "schema/foreign-key", None),
 ])
 def test_cell_errors_name_file_line_and_field(data_copy, old, new, rule, field):
     path = data_copy / "data/enforcement.csv"

@@ -109,15 +109,23 @@ def test_a_row_breaking_the_rule_is_caught_at_its_line(package_copy, rule, resou
 
 
 def test_the_real_package_breaks_no_rule_unwaived(repo):
+    """No unwaived error; every waiver used once. (Warnings remain: they report, for instance,
+    where the publisher's judgement of a minimum age differs from the ILO thresholds.)"""
     result = validate(repo / "datapackage.json")
     ruleset = rules.load(repo / "validators", repo)
-    assert {r.id for r in ruleset.rules} >= {m[0] for m in MUTATIONS}
-    assert [f.message for f in result.findings if not f.waived] == []
+    assert [f.message for f in result.findings if f.severity == "error" and not f.waived] == []
     assert sorted(f.rule for f in result.findings if f.waived) == sorted(w.rule for w in ruleset.waivers)
 
 
+def test_the_curated_documents_break_no_rule_unwaived(package_copy):
+    """Without the publisher's data, the two curated documents raise no finding that is not waived."""
+    result = validate(package_copy / "datapackage.json")
+    assert [f.message for f in result.findings if not f.waived] == []
+
+
 def test_every_rule_has_a_mutation_that_breaks_it(repo):
-    assert {r.id for r in rules.load(repo / "validators", repo).rules} == {m[0] for m in MUTATIONS}
+    tested_elsewhere = {"repeated-in-source"} | {r.id for r in rules.load(repo / "validators", repo).rules if r.id.startswith("sources-agree-")}
+    assert {r.id for r in rules.load(repo / "validators", repo).rules} == {m[0] for m in MUTATIONS} | tested_elsewhere
 
 
 # --- properties: the rule fires exactly when the numbers break it ---------------------------------
@@ -145,7 +153,8 @@ def test_penalties_collected_fires_exactly_above_imposed(package_copy, collected
 def test_waived_findings_are_reported_marked_and_do_not_fail(repo):
     result = run_cli("validate", "--format", "json", cwd=repo)
     doc = json.loads(result.stdout)
-    assert result.returncode == 0 and doc["counts"]["waived"] == 3
+    ruleset = rules.load(repo / "validators", repo)
+    assert result.returncode == 0 and doc["counts"]["waived"] == len(ruleset.waivers)
     waived = [f for f in doc["findings"] if f["waived"]]
     assert all(f["waiver_reason"] and f["key"] and f["line"] for f in waived)
 

@@ -134,7 +134,7 @@ def test_citations_expand_the_printed_groups(tables):
     checked = 0
     for name, rows in tables.items():
         for row in rows:
-            if "citations_as_printed" in row:
+            if "citations_as_printed" in row and row["source_id"] in (UKRAINE, TAJIKISTAN):
                 printed, listed = row["citations_as_printed"], row["citations"]
                 assert (expand(printed) if printed else []) == ([int(n) for n in listed.split(",")] if listed else []), (name, row)
                 checked += bool(printed)
@@ -167,7 +167,7 @@ def test_no_citation_group_of_a_findings_table_is_dropped(tables, documents):
 
 def test_enforcement_values_follow_the_printed_cells(tables):
     indicators = {(r["domain"], r["code"]): r for r in tables["enforcement_indicators"]}
-    for row in tables["enforcement"]:
+    for row in of(tables, "enforcement", UKRAINE):
         printed = row["value_as_printed"]
         kind = indicators[(row["domain"], row["indicator"])]["answer_type"]
         expected_status = {"Unknown": "unknown", "N/A": "not_applicable"}.get(printed, "reported")
@@ -181,7 +181,7 @@ def test_enforcement_values_follow_the_printed_cells(tables):
 
 
 def test_statistics_follow_the_printed_values(tables):
-    for row in tables["statistics"]:
+    for row in of(tables, "statistics", UKRAINE):
         assert float(row["value"]) == float(row["value_as_printed"]), row
         if row["population_as_printed"]:
             assert int(row["population"]) == int(row["population_as_printed"].replace(",", "")), row
@@ -193,7 +193,7 @@ def test_statistics_follow_the_printed_values(tables):
 
 
 def test_legal_standards_follow_the_printed_cells(tables):
-    for row in tables["legal_standards"]:
+    for row in of(tables, "legal_standards", UKRAINE):
         assert row["meets_international_standards"] == {"Yes": "true", "No": "false"}.get(row["meets_as_printed"], ""), row
         printed = row["age_as_printed"]
         assert row["age"] == (printed.rstrip("‡") if printed else ""), row
@@ -201,11 +201,11 @@ def test_legal_standards_follow_the_printed_cells(tables):
 
 
 def test_years_follow_the_printed_names_and_ranges(tables):
-    for row in tables["suggested_actions"]:
+    for row in of(tables, "suggested_actions", UKRAINE):
         first, last = re.fullmatch(r"(\d{4}) – (\d{4})", row["years_as_printed"]).groups()
         assert (row["first_year"], row["last_year"]) == (first, last), row
     for name, column in (("policies", "policy"), ("social_programs", "program")):
-        for row in tables[name]:
+        for row in of(tables, name, UKRAINE):
             m = re.search(r"\((\d{4})–(\d{4})\)$", row[column])
             assert (row["start_year"], row["end_year"]) == (m.groups() if m else ("", "")), row
 

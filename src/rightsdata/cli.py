@@ -55,7 +55,9 @@ def main():
               help="text for people; json for programs; github for annotations in GitHub Actions.")
 @click.option("--rules", "rules_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Directory of rule files and waivers.yaml (default: the package's validators/).")
-def validate(datapackage: Path, fmt: str, rules_dir: Path | None):
+@click.option("--limit", type=click.IntRange(min=0), default=20, show_default=True,
+              help="With --format text, list at most this many findings per rule (0: all).")
+def validate(datapackage: Path, fmt: str, rules_dir: Path | None, limit: int):
     """Check a data package: its schemas (types, required values, patterns, enums, ranges, primary
     and foreign keys), the checksums of the archived sources, and the consistency rules of
     validators/ (see `rightsdata rules`), with the waivers of validators/waivers.yaml. Reads only
@@ -80,7 +82,10 @@ def validate(datapackage: Path, fmt: str, rules_dir: Path | None):
     from rightsdata.validate import validate as run
 
     result = run(datapackage, rules_dir)
-    report.WRITERS[fmt](result, sys.stdout)
+    if fmt == "text":
+        report.write_text(result, sys.stdout, limit=limit)
+    else:
+        report.WRITERS[fmt](result, sys.stdout)
     sys.exit(result.exit_code)
 
 
@@ -164,6 +169,42 @@ def format_(check: bool, package_dir: Path):
     if check and changed:
         click.echo("run `rightsdata format` to rewrite them", err=True)
         sys.exit(1)
+
+
+@main.command("import-ilab")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--package-dir", type=click.Path(file_okay=False, path_type=Path), default=".", show_default=True)
+@click.option("--manifest", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="MANIFEST.json naming where each file came from (default: the one beside each file).")
+def import_ilab(files: tuple[Path, ...], package_dir: Path, manifest: Path | None):
+    """Import the US Department of Labor's Findings data (countries_YYYY.xml, goods_YYYY.xml).
+
+    Each file's report year is read from its content, never from its name. Its rows replace the
+    rows of the same source in assessments, statistics, ratifications, legal_standards,
+    enforcement, suggested_actions, goods, good_sectors and mechanisms, and it gets a row in
+    sources (with its SHA-256, and its origin from MANIFEST.json). Importing the same file twice
+    changes nothing. A country name that maps to no code stops the import before anything is
+    written.
+
+    \b
+    Example:
+      rightsdata import-ilab ../shared/ilab/countries_*.xml ../shared/ilab/goods_2022.xml
+    """
+    from rightsdata.importers import SourceError
+    from rightsdata.importers.ilab import import_files
+
+    try:
+        batch, counts = import_files(package_dir, list(files), manifest)
+    except SourceError as e:
+        click.echo(f"error: {e}", err=True)
+        click.echo("nothing was written", err=True)
+        sys.exit(2)
+    for item in batch:
+        rows = sum(len(v) for v in item.rows.values())
+        click.echo(f"{item.source['source_id']}: report year {item.source['report_year']}, {rows} rows")
+        for warning in item.warnings:
+            click.echo(f"warning: {warning}", err=True)
+    click.echo("rows written: " + ", ".join(f"{k} {v}" for k, v in counts.items() if k != "sources"))
 
 
 @main.command("build-countries")

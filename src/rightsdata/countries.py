@@ -57,11 +57,7 @@ def build(package_dir: Path) -> dict[str, int]:
     clashes = sorted(set(curated) & {n["name"] for n in names})
     if clashes:
         raise ValueError(f"country_names: curated names that pycountry now gives itself, remove them: {clashes}")
-    return {
-        "countries": tables.replace_source_rows(package_dir, "countries", {SOURCE_ID}, countries),
-        "country_names": tables.replace_source_rows(package_dir, "country_names", {SOURCE_ID}, names),
-        "sources": tables.replace_source_rows(package_dir, "sources", {SOURCE_ID}, [source]),
-    }
+    return tables.replace_sources(package_dir, {SOURCE_ID}, {"countries": countries, "country_names": names, "sources": [source]})
 
 
 class UnknownCountry(LookupError):

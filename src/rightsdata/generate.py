@@ -109,7 +109,43 @@ def rules_table(package_dir: Path) -> str:
     return rules.markdown_table(rules.catalogue(package_dir / "validators", package_dir))
 
 
+def read_table(package_dir: Path, name: str) -> list[dict[str, str]]:
+    path = package_dir / metadata.resources()[name].path
+    if not path.exists():
+        return []
+    with open(path, encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def ilab_coverage(package_dir: Path) -> str:
+    """Report years x countries of the publisher's data, counted from the package itself."""
+    sources = {r["source_id"]: r for r in read_table(package_dir, "sources") if r["source_id"].startswith("ilab-countries-")}
+    if not sources:
+        return "The ILAB data is not imported.\n"
+    counts: dict[str, dict[str, set]] = {sid: {} for sid in sources}
+    for name in ("assessments", "enforcement", "legal_standards", "statistics", "goods", "suggested_actions"):
+        for row in read_table(package_dir, name):
+            if row["source_id"] in counts:
+                counts[row["source_id"]].setdefault(name, set()).add(row["country"])
+    rows_of = {name: {} for name in ("enforcement", "suggested_actions", "goods")}
+    for name in rows_of:
+        for row in read_table(package_dir, name):
+            if row["source_id"] in counts:
+                rows_of[name][row["source_id"]] = rows_of[name].get(row["source_id"], 0) + 1
+    lines = ["| report year | countries | assessed | with enforcement data | with minimum ages | enforcement rows | goods | suggested actions | file in its origin repository |",
+             "|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
+    for sid in sorted(sources, key=lambda s: sources[s]["report_year"]):
+        c = counts[sid]
+        everyone = set().union(*c.values()) if c else set()
+        origin = sources[sid]["origin"].split(", ")[1] if sources[sid]["origin"].count(", ") >= 2 else "?"
+        lines.append(f"| {sources[sid]['report_year']} | {len(everyone)} | {len(c.get('assessments', ()))} | "
+                     f"{len(c.get('enforcement', ()))} | {len(c.get('legal_standards', ()))} | {rows_of['enforcement'].get(sid, 0)} | "
+                     f"{rows_of['goods'].get(sid, 0)} | {rows_of['suggested_actions'].get(sid, 0)} | `{origin}` |")
+    return "\n".join(lines) + "\n"
+
+
 README_SECTIONS: dict[str, Callable[[Path], str]] = {
+    "ilab_coverage": ilab_coverage,
     "resources": resources_table,
     "rules": rules_table,
     "fields": fields_reference,

@@ -39,21 +39,25 @@ def plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
-def write_text(result: Result, out: TextIO) -> None:
+def write_text(result: Result, out: TextIO, limit: int = 20) -> None:
+    """Findings grouped by rule, errors first; at most `limit` per rule (0: all), unwaived first."""
     if result.fatal:
         out.write(f"error: {result.fatal}\n")
         return
     groups: dict[str, list[Finding]] = defaultdict(list)
     for f in result.findings:
         groups[f.rule].append(f)
-    for rule, items in groups.items():
+    order = sorted(groups, key=lambda rule: (all(f.waived for f in groups[rule]), groups[rule][0].severity != ERROR))
+    for rule in order:
+        items = sorted(groups[rule], key=lambda f: f.waived)
         severity = items[0].severity
         waived = sum(f.waived for f in items)
-        out.write(f"\n{rule} ({severity}, {len(items)} finding{'s' if len(items) != 1 else ''}"
-                  f"{f', {waived} waived' if waived else ''})\n")
-        for f in items:
+        out.write(f"\n{rule} ({severity}, {plural(len(items), 'finding')}{f', {waived} waived' if waived else ''})\n")
+        for f in items[:limit or None]:
             mark = " [waived: " + (f.waiver_reason or "") + "]" if f.waived else ""
             out.write(f"  {f.location()}: {f.message}{mark}\n")
+        if limit and len(items) > limit:
+            out.write(f"  ... and {len(items) - limit} more (--limit 0 lists them all; --format json gives every field)\n")
     out.write(("\n" if groups else "") + summary_line(result) + "\n")
 
 

@@ -11,8 +11,9 @@ A rule file holds:
                with typed columns and `_rowid`; it returns `_rowid` of each offending row of
                `resource`, and optionally `value` and any column the message uses
   message      the finding's text; {column} is replaced by that column of the row
-  for_each     optional: string_columns, code_columns or year_columns; the rule then runs once per
-               such column of every resource, with {resource} and {column} in query and message
+  for_each     optional: string_columns, code_columns, year_columns or column:NAME; the rule then
+               runs once per such column of every resource, with {resource} and {column} in query
+               and message
 
 The views are typed (integers, numbers, booleans, dates as such; lists as lists). File access is
 switched off in DuckDB before any rule runs: a rule reads the package's tables and nothing else.
@@ -25,6 +26,7 @@ that matches no finding is itself an error.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -121,8 +123,9 @@ def load_rule(path: Path, root: Path) -> Rule:
         raise RuleError(f"{shown}: id {spec['id']!r} must be the file's name ({path.stem!r})")
     if spec["severity"] not in (ERROR, WARNING):
         raise RuleError(f"{shown}: severity must be 'error' or 'warning', not {spec['severity']!r}")
-    if spec.get("for_each") not in (None, *FOR_EACH):
-        raise RuleError(f"{shown}: for_each must be one of {', '.join(FOR_EACH)}")
+    each = spec.get("for_each")
+    if each is not None and each not in FOR_EACH and not (isinstance(each, str) and re.fullmatch(r"column:[a-z0-9_]+", each)):
+        raise RuleError(f"{shown}: for_each must be one of {', '.join(FOR_EACH)}, or column:NAME")
     if not spec.get("for_each") and not isinstance(spec.get("resource"), str):
         raise RuleError(f"{shown}: 'resource' (the resource whose rows the query returns) is required")
     return Rule(id=spec["id"], severity=spec["severity"], resource=spec.get("resource"),
@@ -189,7 +192,9 @@ def expand(rule: Rule, loaded: dict[str, LoadedTable]) -> list[tuple[Rule, str, 
         keyed = {f for fk in t.resource.foreign_keys for f in (fk["fields"] if isinstance(fk["fields"], list) else [fk["fields"]])}
         for f in t.resource.fields:
             kind, constraints = f.get("type", "string"), f.get("constraints", {})
-            if rule.for_each == "string_columns":
+            if rule.for_each.startswith("column:"):
+                match = f["name"] == rule.for_each.split(":", 1)[1]
+            elif rule.for_each == "string_columns":
                 match = kind == "string"
             elif rule.for_each == "code_columns":
                 match = kind == "string" and ("enum" in constraints or f["name"] in keyed or f["name"] in t.resource.primary_key)
@@ -198,6 +203,10 @@ def expand(rule: Rule, loaded: dict[str, LoadedTable]) -> list[tuple[Rule, str, 
             if match:
                 out.append((rule, name, f["name"]))
     return out
+
+
+# Only these are replaced in a query, so that SQL may use braces of its own (regular expressions).
+PLACEHOLDER = re.compile(r"\{(resource|column|column_name|resource_name|current_year)\}")
 
 
 class Defaults(dict):
@@ -218,39 +227,67 @@ def run(con, loaded: dict[str, LoadedTable], ruleset: RuleSet, resources: set[st
     con.execute("SET enable_external_access = false")
     con.execute("SET lock_configuration = true")
     for rule in ruleset.rules:
-        for _, resource, column in expand(rule, loaded):
-            t = loaded.get(resource)
-            if t is None:
-                if resources is not None and resource not in resources:
-                    raise RuleError(f"{rule.path}: resource {resource!r} is not a resource of the package")
-                findings.append(Finding(rule=rule.id, severity=WARNING, path=rule.path,
-                                        message=f"not run: resource {resource!r} could not be read"))
-                continue
-            params = Defaults(resource=q(resource), column=q(column) if column else "", current_year=today.year,
-                              table=q(resource), column_name=column or "", resource_name=resource)
-            sql = rule.query.format_map(params)
-            pk = t.resource.primary_key
-            keys = ", ".join(f"b.{q(k)} AS {q('_key_' + k)}" for k in pk)
-            wrapped = f"SELECT r.*, {keys} FROM ({sql}) r JOIN {q(t.table)} b ON b.rowid = r._rowid ORDER BY r._rowid"
-            try:
-                cursor = con.execute(wrapped)
-            except Exception as e:  # duckdb raises its own classes; any of them means the rule is broken
-                missing = [n for n in re.findall(r'Table with name (\w+) does not exist', str(e)) if n in unreadable]
-                if missing:
-                    findings.append(Finding(rule=rule.id, severity=WARNING, path=rule.path,
-                                            message=f"not run: resource {missing[0]!r} could not be read"))
-                    continue
-                raise RuleError(f"{rule.path}: the query failed: {str(e).splitlines()[0]}") from None
-            names = [d[0] for d in cursor.description]
-            for row in cursor.fetchall():
-                values = dict(zip(names, row))
-                key = {k: text(values.pop("_key_" + k)) for k in pk}
-                values.update(resource=resource, column=column or "")
-                message = rule.message.format_map(Defaults({k: show(v) for k, v in values.items()}))
-                findings.append(Finding(rule=rule.id, severity=rule.severity, resource=resource, path=t.resource.path,
-                                        line=t.line(values["_rowid"]), field=column or rule.field,
-                                        value=show(values["value"]) if "value" in values else None, key=key, message=message))
+        findings += run_rule(con, loaded, rule, resources, unreadable, today)
     return findings
+
+
+def run_rule(con, loaded: dict[str, LoadedTable], rule: Rule, resources: set[str] | None, unreadable: set[str],
+             today: dt.date) -> list[Finding]:
+    """One rule, as one query: a branch per resource and column it covers (one for a plain rule),
+    each joined to its table for the row's key."""
+    findings, branches = [], []
+    for _, resource, column in expand(rule, loaded):
+        t = loaded.get(resource)
+        if t is None:
+            if resources is not None and resource not in resources:
+                raise RuleError(f"{rule.path}: resource {resource!r} is not a resource of the package")
+            findings.append(Finding(rule=rule.id, severity=WARNING, path=rule.path,
+                                    message=f"not run: resource {resource!r} could not be read"))
+            continue
+        params = dict(resource=q(resource), column=q(column) if column else "", current_year=str(today.year),
+                      column_name=column or "", resource_name=resource)
+        sql = PLACEHOLDER.sub(lambda m: params[m.group(1)], rule.query)
+        branches.append(f"SELECT {lit(resource)} AS _resource, {lit(column or '')} AS _column, r.* FROM ({sql}) r")
+    if not branches:
+        return findings
+    union = " UNION ALL BY NAME ".join(f"({b})" for b in branches)
+    try:
+        cursor = con.execute(f"SELECT * FROM ({union}) ORDER BY _resource, _rowid")
+    except Exception as e:  # duckdb raises its own classes; any of them means the rule is broken
+        missing = [n for n in re.findall(r"Table with name (\w+) does not exist", str(e)) if n in unreadable]
+        if missing:
+            return findings + [Finding(rule=rule.id, severity=WARNING, path=rule.path,
+                                       message=f"not run: resource {missing[0]!r} could not be read")]
+        raise RuleError(f"{rule.path}: the query failed: {str(e).splitlines()[0]}") from None
+    names = [d[0] for d in cursor.description]
+    rows = [dict(zip(names, row)) for row in cursor.fetchall()]
+    keys = row_keys(con, loaded, rows)
+    for values in rows:
+        resource, column = values.pop("_resource"), values.pop("_column") or None
+        key = keys[(resource, values["_rowid"])]
+        t = loaded[resource]
+        values.update(resource=resource, column=column or "")
+        message = rule.message.format_map(Defaults({k: show(v) for k, v in values.items()}))
+        findings.append(Finding(rule=rule.id, severity=rule.severity, resource=resource, path=t.resource.path,
+                                line=t.line(values["_rowid"]), field=column or rule.field,
+                                value=show(values["value"]) if "value" in values else None, key=key, message=message))
+    return findings
+
+
+def row_keys(con, loaded: dict[str, LoadedTable], rows: list[dict]) -> dict[tuple[str, int], dict[str, str]]:
+    """The primary key of each (resource, rowid) a rule returned, read once per resource."""
+    wanted: dict[str, set[int]] = {}
+    for row in rows:
+        wanted.setdefault(row["_resource"], set()).add(row["_rowid"])
+    out = {}
+    for resource, rowids in wanted.items():
+        t = loaded[resource]
+        pk = t.resource.primary_key
+        columns = ", ".join(q(k) for k in pk) if pk else "NULL"
+        ids = ", ".join(str(int(i)) for i in sorted(rowids))
+        for rowid, *values in con.execute(f"SELECT rowid, {columns} FROM {q(t.table)} WHERE rowid IN ({ids})").fetchall():
+            out[(resource, rowid)] = {k: text(v) for k, v in zip(pk, values)} if pk else {}
+    return out
 
 
 def show(value) -> str:
@@ -307,7 +344,12 @@ def catalogue(directory: Path, root: Path) -> list[dict]:
     """Every check of `rightsdata validate`: the built-in ones, then the rules of `directory`."""
     out = [dict(id=i, severity=ERROR, applies_to=what, description=why or what, built_in=True) for i, what, why in BUILT_IN]
     for rule in load(directory, root).rules:
-        applies = f"every {rule.for_each.replace('_', ' ')[:-1]}" if rule.for_each else rule.resource
+        if rule.for_each and rule.for_each.startswith("column:"):
+            applies = f"every table with a {rule.for_each.split(':', 1)[1]} column"
+        elif rule.for_each:
+            applies = f"every {rule.for_each.replace('_', ' ')[:-1]}"
+        else:
+            applies = rule.resource
         out.append(dict(id=rule.id, severity=rule.severity, applies_to=applies, description=rule.description,
                         built_in=False, file=rule.path))
     return out

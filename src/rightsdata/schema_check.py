@@ -145,16 +145,14 @@ def load_table(con, res: Resource, table: str, findings: list[Finding]) -> Loade
         return None
     columns = "{" + ", ".join(f"{lit(n)}: 'VARCHAR'" for n in names) + "}"
     rejects = f"{table}_rejects"
+    # An empty cell and a quoted empty cell are both the missing value.
+    select = ", ".join(f"NULLIF({q(n)}, '') AS {q(n)}" for n in names)
     con.execute(
-        f"CREATE TABLE {q(table + '_raw')} AS SELECT * FROM read_csv({lit(str(res.file))}, header = true, "
+        f"CREATE TABLE {q(table)} AS SELECT {select} FROM read_csv({lit(str(res.file))}, header = true, "
         f"columns = {columns}, auto_detect = false, delim = ',', quote = '\"', escape = '\"', strict_mode = true, "
         f"store_rejects = true, rejects_table = {lit(rejects)}, rejects_scan = {lit(table + '_scan')}, "
         f"max_line_size = 100000000)"
     )
-    # An empty cell and a quoted empty cell are both the missing value.
-    select = ", ".join(f"NULLIF({q(n)}, '') AS {q(n)}" for n in names)
-    con.execute(f"CREATE TABLE {q(table)} AS SELECT {select} FROM {q(table + '_raw')}")
-    con.execute(f"DROP TABLE {q(table + '_raw')}")
     rows = con.execute(f"SELECT count(*) FROM {q(table)}").fetchone()[0]
     rejected = con.execute(f"SELECT DISTINCT line, error_type, csv_line FROM {q(rejects)} ORDER BY line").fetchall()
     physical = text.count("\n") + (0 if text.endswith("\n") else 1)
@@ -220,42 +218,69 @@ def record_lines(text: str) -> tuple[list[int], list[int]]:
 
 # --- checks ---------------------------------------------------------------------------------------
 
+def field_checks(f: dict, constraints: dict) -> list[tuple[str, str]]:
+    """(SQL condition that is true for an offending cell, rule id) for one field of the table."""
+    col = q(f["name"])
+    ok = type_ok(f, col)
+    cases = []
+    if constraints.get("required"):
+        cases.append((f"{col} IS NULL", "schema/required"))
+    if ok:
+        cases.append((f"{col} IS NOT NULL AND NOT coalesce({ok}, false)", "schema/type"))
+    valid = f"{col} IS NOT NULL" + (f" AND coalesce({ok}, false)" if ok else "")
+    value = typed(f, col)
+    if "pattern" in constraints and f.get("type", "string") == "string":
+        cases.append((f"{valid} AND NOT regexp_full_match({col}, {lit(constraints['pattern'])})", "schema/pattern"))
+    if "enum" in constraints:
+        members = ", ".join(typed_literal(f, v) for v in constraints["enum"])
+        cases.append((f"{valid} AND {value} NOT IN ({members})", "schema/enum"))
+    for key, op in (("minimum", "<"), ("maximum", ">"), ("exclusiveMinimum", "<="), ("exclusiveMaximum", ">=")):
+        if key in constraints and f.get("type") in ("integer", "number", "date"):
+            cases.append((f"{valid} AND {value} {op} {typed_literal(f, constraints[key])}", "schema/range"))
+    for key, op in (("minLength", "<"), ("maxLength", ">")):
+        if key in constraints:
+            length = f"len(string_split({col}, {lit(f.get('delimiter', ','))}))" if f.get("type") == "list" else f"length({col})"
+            cases.append((f"{valid} AND {length} {op} {int(constraints[key])}", "schema/length"))
+    return cases
+
+
 def check_fields(con, t: LoadedTable, findings: list[Finding]) -> None:
+    """Every cell check of a table in one query: one branch per field, the offending rows of each
+    (field, rule) numbered so that only the first MAX_PER_CHECK are fetched, with their total."""
     res = t.resource
     pk = res.primary_key
     key_cols = ", ".join(q(k) for k in pk) if pk else "NULL"
+    specs, branches = {}, []
     for f in res.fields:
-        col = q(f["name"])
         constraints = dict(f.get("constraints", {}))
         if f["name"] in pk:
             constraints["required"] = True
-        ok = type_ok(f, col)
-        cases = []
-        if constraints.get("required"):
-            cases.append((f"{col} IS NULL", "schema/required"))
-        if ok:
-            cases.append((f"{col} IS NOT NULL AND NOT coalesce({ok}, false)", "schema/type"))
-        valid = f"{col} IS NOT NULL" + (f" AND coalesce({ok}, false)" if ok else "")
-        value = typed(f, col)
-        if "pattern" in constraints and f.get("type", "string") == "string":
-            cases.append((f"{valid} AND NOT regexp_full_match({col}, {lit(constraints['pattern'])})", "schema/pattern"))
-        if "enum" in constraints:
-            members = ", ".join(typed_literal(f, v) for v in constraints["enum"])
-            cases.append((f"{valid} AND {value} NOT IN ({members})", "schema/enum"))
-        for key, op in (("minimum", "<"), ("maximum", ">"), ("exclusiveMinimum", "<="), ("exclusiveMaximum", ">=")):
-            if key in constraints and f.get("type") in ("integer", "number", "date"):
-                cases.append((f"{valid} AND {value} {op} {typed_literal(f, constraints[key])}", "schema/range"))
-        for key, op in (("minLength", "<"), ("maxLength", ">")):
-            if key in constraints:
-                length = f"len(string_split({col}, {lit(f.get('delimiter', ','))}))" if f.get("type") == "list" else f"length({col})"
-                cases.append((f"{valid} AND {length} {op} {int(constraints[key])}", "schema/length"))
+        cases = field_checks(f, constraints)
         if not cases:
             continue
+        specs[f["name"]] = (f, constraints)
         rule = "CASE " + " ".join(f"WHEN {cond} THEN {lit(r)}" for cond, r in cases) + " END"
         where = " OR ".join(f"({cond})" for cond, _ in cases)
-        sql = f"SELECT rowid, {col}, {rule}, NULL, {key_cols} FROM {q(t.table)} WHERE {where} ORDER BY rowid"
-        report_rows(con, t, sql, findings, f["name"], lambda row, f=f, c=constraints: field_message(f, c, row[2], row[1]))
-        if constraints.get("unique"):
+        branches.append(f"SELECT rowid AS r, {lit(f['name'])} AS field, {q(f['name'])} AS value, {rule} AS rule, {key_cols} "
+                        f"FROM {q(t.table)} WHERE {where}")
+    if branches:
+        sql = (f"SELECT *, count(*) OVER (PARTITION BY field, rule) AS total FROM ({' UNION ALL '.join(branches)}) "
+               f"QUALIFY row_number() OVER (PARTITION BY field, rule ORDER BY r) <= {MAX_PER_CHECK} ORDER BY r")
+        totals: dict[tuple[str, str], int] = {}
+        for row in con.execute(sql).fetchall():
+            rowid, name, value, rule, *keys, total = row
+            f, constraints = specs[name]
+            totals[(name, rule)] = total
+            findings.append(Finding(rule=rule, resource=res.name, path=res.path, line=t.line(rowid), field=name, value=value,
+                                    key=dict(zip(pk, keys)) if pk else None,
+                                    message=f"{name}: {field_message(f, constraints, rule, value)}"))
+        for (name, rule), total in totals.items():
+            if total > MAX_PER_CHECK:
+                findings.append(Finding(rule=rule, resource=res.name, path=res.path, field=name,
+                                        message=f"{name}: {total - MAX_PER_CHECK} more rows like the {MAX_PER_CHECK} above",
+                                        extra={"more": total - MAX_PER_CHECK}))
+    for name, (f, constraints) in specs.items():
+        if constraints.get("unique") and name not in pk:
             check_unique(con, t, [f], findings, "schema/unique")
     if pk:
         check_unique(con, t, [next(f for f in res.fields if f["name"] == k) for k in pk], findings, "schema/primary-key")

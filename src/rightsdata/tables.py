@@ -8,6 +8,8 @@ its source: `replace_source_rows` swaps exactly those and leaves every other row
 from __future__ import annotations
 
 import csv
+import os
+import tempfile
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -44,12 +46,26 @@ def write_rows(package_dir: Path, name: str, rows: Iterable[dict[str, Any]]) -> 
     write_table(resource_path(package_dir, name), res.fields, rows, sort_key=res.primary_key)
 
 
-def replace_source_rows(package_dir: Path, name: str, source_ids: set[str], rows: Iterable[dict[str, Any]]) -> int:
-    """Replace every row of `name` whose source_id is in `source_ids` by `rows`; return the count written."""
-    rows = list(rows)
-    kept = [r for r in read_rows(package_dir, name) if r.get("source_id") not in source_ids]
-    write_rows(package_dir, name, kept + rows)
-    return len(rows)
+def replace_sources(package_dir: Path, source_ids: set[str], new_rows: dict[str, list[dict[str, Any]]]) -> dict[str, int]:
+    """In each resource of `new_rows`, replace every row whose source_id is in `source_ids` by the
+    new rows. All files are written under temporary names first and then moved into place, so that
+    a failure leaves the package as it was. Returns the rows written per resource."""
+    staged: list[tuple[Path, Path]] = []
+    try:
+        for name, rows in new_rows.items():
+            res = metadata.resources()[name]
+            kept = [r for r in read_rows(package_dir, name) if r.get("source_id") not in source_ids]
+            target = resource_path(package_dir, name)
+            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+            os.close(fd)
+            staged.append((Path(tmp), target))
+            write_table(Path(tmp), res.fields, kept + list(rows), sort_key=res.primary_key)
+        for tmp, target in staged:
+            os.replace(tmp, target)
+    finally:
+        for tmp, _ in staged:
+            tmp.unlink(missing_ok=True)
+    return {name: len(rows) for name, rows in new_rows.items()}
 
 
 def canonical(package_dir: Path, name: str) -> bool:

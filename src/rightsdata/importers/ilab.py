@@ -1,0 +1,699 @@
+"""The US Department of Labor's machine-readable Findings data (ILAB XML, report years 2013-2022).
+
+One file is one report year, whatever its name says: the year is read from the content (the
+country descriptions open "In 2016, Afghanistan made ..."). The structure drifts between years and
+this module harmonises it into the package's resources:
+
+- 2013 and 2014 keep ratifications and minimum ages in Master_Data, with years per suggested
+  action; later years have Conventions, Legal_Standards, Enforcements and Mechanisms;
+- some countries split values by territory (Territory elements): each territory is a row with
+  its name in `territory`; no national value is ever made up from them;
+- a value can be a number ("1,378", "$1.1 million"), Yes/No in any case, Unknown, Unavailable,
+  N/A, blank, or something else; footnote marks (*, †, ‡) and glued citations are kept apart;
+  what cannot be read is kept as printed with status `malformed`;
+- shares are percent in 2013-2015 (7.5) and fractions from 2016 (0.075); the package stores
+  percent and says how each value was printed (`printed_unit`).
+
+`PATHS` lists every element path the data has, with where it goes or why it is dropped; an
+element the list lacks is reported by the import and fails the coverage test.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from decimal import Decimal
+from pathlib import Path
+
+from lxml import etree
+
+from rightsdata import tables
+from rightsdata.countries import CountryNames, UnknownCountry
+from rightsdata.importers import SourceError, SourceRows, manifest_entry, sha256
+
+RESOURCES = ["assessments", "statistics", "ratifications", "legal_standards", "enforcement", "suggested_actions",
+             "goods", "good_sectors", "mechanisms"]
+PUBLISHER = "United States Department of Labor, Bureau of International Labor Affairs"
+LICENCE = "Work of the United States government: public domain in the United States (17 U.S.C. 105)."
+FRACTION_FROM = 2016  # report years from which the publisher prints shares as fractions
+
+LEVELS = {"significant advancement": "significant_advancement", "moderate advancement": "moderate_advancement",
+          "minimal advancement": "minimal_advancement", "no advancement": "no_advancement",
+          "no assessment": "no_assessment"}
+
+CONVENTIONS = {"C_138_Ratified": "c138", "C_182_Ratified": "c182", "Convention_on_the_Rights_of_the_Child_Ratified": "crc",
+               "CRC_Armed_Conflict_Ratified": "crc_opac", "CRC_Commercial_Sexual_Exploitation_of_Children_Ratified": "crc_opsc",
+               "Palermo_Ratified": "palermo"}
+
+LEGAL = {"Minimum_Work": "minimum_age_work", "Minimum_Hazardous_Work": "minimum_age_hazardous_work",
+         "Types_Hazardous_Work": "hazardous_occupations_identified", "Prohibition_Forced_Labor": "prohibition_forced_labor",
+         "Prohibition_Child_Trafficking": "prohibition_child_trafficking", "Prohibition_CSEC": "prohibition_csec",
+         "Prohibition_Illicit_Activities": "prohibition_illicit_activities",
+         "Minimum_Compulsory_Military": "minimum_age_military_state_compulsory",
+         "Minumum_Voluntary_Military": "minimum_age_military_state_voluntary",  # sic
+         "Minumum_Non_State_Military": "minimum_age_military_non_state",  # sic
+         "Compulsory_Education": "compulsory_education_age", "Free_Public_Education": "free_public_education"}
+
+# Master_Data (2013, 2014): (element saying whether the standard exists, element with the age)
+MASTER_LEGAL = {
+    "minimum_age_work": ("Minimum_Age_for_Work_Estabslished", "Minimum_Age_for_Work"),
+    "minimum_age_hazardous_work": ("Minimum_Age_for_Hazardous_Work_Estabslished", "Minimum_Age_for_Hazardous_Work"),
+    "compulsory_education_age": (("Compulsory_Education_Age_Estabslished", "Compulsory_Education_Age_Established"),
+                                 "Minimum_Age_for_Compulsory_Education"),
+    "free_public_education": ("Free_Public_Education_Estabslished", None),
+}
+MASTER_MECHANISMS = {"Country_has_Mechanism_to_Coordinate_its_Efforts_in_Combatting_the_WFCL": "coordination",
+                     "National_Policy_on_WFCL_Estabslished": "policy"}
+
+ENFORCEMENT = {
+    "Labor_Funding": ("labor", "funding"), "Labor_Inspectors": ("labor", "inspectors"),
+    "Labor_Inspectors_Intl_Standards": ("labor", "inspectors_meet_ilo_standard"),
+    "Dedicated_Labor_Inspectors": ("labor", "dedicated_inspectors"),
+    "Authorized_Access_Penalties": ("labor", "authorized_to_assess_penalties"),  # sic: Access for Assess
+    "Labor_New_Employee_Training": ("labor", "initial_training"), "Labor_New_Law_Training": ("labor", "new_law_training"),
+    "Labor_Refresher_Courses": ("labor", "refresher_courses"), "Labor_Inspections": ("labor", "inspections"),
+    "Labor_Worksite_Inspections": ("labor", "inspections_worksite"),
+    "Labor_Desk_Review_Inspections": ("labor", "inspections_desk_review"),
+    "Labor_Violations": ("labor", "violations_found"), "Labor_Penalties_Imposed": ("labor", "violations_penalties_imposed"),
+    "Labor_Penalties_Collected": ("labor", "penalties_collected"),
+    "Labor_Routine_Inspections_Conducted": ("labor", "routine_inspections_conducted"),
+    "Labor_Routine_Inspections_Targeted": ("labor", "routine_inspections_targeted"),
+    "Labor_Unannounced_Inspections_Premitted": ("labor", "unannounced_inspections_permitted"),  # sic
+    "Labor_Unannounced_Inspections_Conducted": ("labor", "unannounced_inspections_conducted"),
+    "Labor_Complaint_Mechanism": ("labor", "complaint_mechanism"), "Labor_Referral_Mechanism": ("labor", "referral_mechanism"),
+    "Criminal_New_Employee_Training": ("criminal", "initial_training"),
+    "Criminal_New_Law_Training": ("criminal", "new_law_training"),
+    "Criminal_Refresher_Courses": ("criminal", "refresher_courses"), "Criminal_Investigations": ("criminal", "investigations"),
+    "Criminal_Violations": ("criminal", "violations_found"), "Criminal_Prosecutions": ("criminal", "prosecutions"),
+    "Criminal_Convictions": ("criminal", "convictions"), "Criminal_Referral_Mechanism": ("criminal", "referral_mechanism"),
+    "Criminal_Penalties_for_WFCL": ("criminal", "penalties_imposed_wfcl"),
+}
+
+AREAS = {"Legal_Framework": "legal_framework", "Laws": "legal_framework", "Laws_and_Regulations": "legal_framework",
+         "Enforcement": "enforcement", "Coordination": "coordination", "Government_Policies": "government_policies",
+         "Policies": "government_policies", "Social_Programs": "social_programs"}
+
+# Country_Statistics: element -> (indicator of its main value, the value's element)
+STATISTICS = {
+    "Children_Work_Statistics": ("working_children", "Total_Percentage_of_Working_Children"),
+    "Education_Statistics_Attendance_Statistics": ("attending_school", "Percentage"),
+    "Children_Working_and_Studying_7-14_yrs_old": ("combining_work_and_school", "Total"),
+    "UNESCO_Primary_Completion_Rate": ("primary_completion_rate", "Rate"),
+}
+SECTORS = {"Agriculture": "working_children_agriculture", "Industry": "working_children_industry",
+           "Services": "working_children_services"}
+
+
+def dropped(reason: str) -> str:
+    return "dropped: " + reason
+
+
+# Every element path of the data (from Country, or from Good in the goods file) and where it goes.
+PATHS: dict[str, str] = {
+    "Country": "one country-year",
+    "Country/Name": "country (mapped through country_names)",
+    "Country/ISO2": dropped("the alpha-2 code (2013-2014); checked against the country's code, not stored twice"),
+    "Country/ISO3": dropped("the alpha-3 code (2013-2014); checked against the country's code, not stored twice"),
+    "Country/Region": "assessments.region",
+    "Country/Webpage": "assessments.webpage",
+    "Country/Multiple_Territories": dropped("a Yes/No flag; the territory column of each row says the same"),
+    "Country/Advancement_Level": "assessments.advancement_level, qualifier, heading_as_printed",
+    "Country/Automatic_Downgrade": "assessments.qualifier, heading_as_printed (2016-2017)",
+    "Country/Description": "assessments.summary",
+    "Country/Goods": "goods",
+    "Country/Goods/Good": "goods (one row)",
+    "Country/Goods/Good/Good_Name": "goods.good",
+    "Country/Goods/Good/Child_Labor": "goods.child_labor",
+    "Country/Goods/Good/Forced_Labor": "goods.forced_labor",
+    "Country/Goods/Good/Forced_Child_Labor": "goods.forced_child_labor",
+    "Country/Goods/Good/Derived_Labor_Exploitation": "goods.derived_labor_exploitation",
+    "Country/Goods/Good/Derived_Country": "goods.derived_country_as_printed, derived_from_country",
+    "Country/Country_Statistics": "statistics",
+    "Country/Country_Statistics/*": "statistics (one indicator; repeated fields start a new item)",
+    "Country/Country_Statistics/*/Age_Range": "statistics.age_range_as_printed, age_min, age_max",
+    "Country/Country_Statistics/*/Year": "statistics.data_year_as_printed, data_year (2013-2014)",
+    "Country/Country_Statistics/Children_Work_Statistics/Total_Percentage_of_Working_Children": "statistics (working_children).value",
+    "Country/Country_Statistics/Children_Work_Statistics/Total_Working_Population": "statistics (working_children).population",
+    "Country/Country_Statistics/Children_Work_Statistics/Agriculture": "statistics (working_children_agriculture).value",
+    "Country/Country_Statistics/Children_Work_Statistics/Industry": "statistics (working_children_industry).value",
+    "Country/Country_Statistics/Children_Work_Statistics/Services": "statistics (working_children_services).value",
+    "Country/Country_Statistics/Education_Statistics_Attendance_Statistics/Percentage": "statistics (attending_school).value",
+    "Country/Country_Statistics/Children_Working_and_Studying_7-14_yrs_old/Total": "statistics (combining_work_and_school).value",
+    "Country/Country_Statistics/UNESCO_Primary_Completion_Rate/Rate": "statistics (primary_completion_rate).value",
+    "Country/Master_Data": "ratifications, legal_standards, mechanisms (2013-2014)",
+    "Country/Master_Data/*": "ratifications (the conventions), legal_standards (established, age), mechanisms",
+    "Country/Conventions": "ratifications",
+    "Country/Conventions/*": "ratifications (one convention)",
+    "Country/Legal_Standards": "legal_standards",
+    "Country/Legal_Standards/*": "legal_standards (one standard)",
+    "Country/Legal_Standards/*/Standard": "legal_standards.standard_exists",
+    "Country/Legal_Standards/*/Age": "legal_standards.age_as_printed, age",
+    "Country/Legal_Standards/*/Calculated_Age": "legal_standards.age_calculated",
+    "Country/Legal_Standards/*/Conforms_To_Intl_Standard": "legal_standards.meets_as_printed, meets_international_standards",
+    "Country/Legal_Standards/*/Territory": "legal_standards (one territory)",
+    "Country/Legal_Standards/*/Territory/Territory_Name": "legal_standards.territory",
+    "Country/Legal_Standards/*/Territory/Territory_Display_Name": dropped(
+        "a display label, the same as Territory_Name but for Pakistan's 'National' shown as 'National Total'"),
+    "Country/Legal_Standards/*/Territory/Standard": "legal_standards.standard_exists",
+    "Country/Legal_Standards/*/Territory/Age": "legal_standards.age_as_printed, age",
+    "Country/Legal_Standards/*/Territory/Calculated_Age": "legal_standards.age_calculated",
+    "Country/Legal_Standards/*/Territory/Conforms_To_Intl_Standard": "legal_standards.meets_as_printed, meets_international_standards",
+    "Country/Enforcements": "enforcement",
+    "Country/Enforcements/*": "enforcement (one indicator)",
+    "Country/Enforcements/*/Territory": "enforcement (one territory)",
+    "Country/Enforcements/*/Territory/Territory_Name": "enforcement.territory",
+    "Country/Enforcements/*/Territory/Territory_Display_Name": dropped(
+        "a display label, the same as Territory_Name but for Pakistan's 'National' shown as 'National Total'"),
+    "Country/Enforcements/*/Territory/Enforcement": "enforcement.value_as_printed (and value, answer, status)",
+    "Country/Mechanisms": "mechanisms",
+    "Country/Mechanisms/*": "mechanisms (one mechanism)",
+    "Country/Suggested_Actions": "suggested_actions",
+    "Country/Suggested_Actions/*": "suggested_actions.area_as_printed, area (or, where the publisher put an action's text in the element's name, suggested_actions.action)",
+    "Country/Suggested_Actions/*/Action": "suggested_actions (one row)",
+    "Country/Suggested_Actions/*/Action/Name": "suggested_actions.action (or its years, see above)",
+    "Country/Suggested_Actions/*/Action/Years": "suggested_actions.years_as_printed, first_year, last_year (2013-2014)",
+    "Country/ILAB_Projects": dropped("a list of ILAB-funded projects with links to the publisher's site (2019-2022); not part of the Findings' tables"),
+    "Country/ILAB_Projects/Project": dropped("see ILAB_Projects"),
+    "Country/ILAB_Projects/Project/Title": dropped("see ILAB_Projects"),
+    "Country/ILAB_Projects/Project/Link": dropped("see ILAB_Projects"),
+    # goods_2022.xml, by good
+    "Good": "good_sectors (one row) and its countries' goods rows",
+    "Good/Good_Name": "good_sectors.good, goods.good",
+    "Good/Good_Sector": "good_sectors.sector",
+    "Good/Countries": "goods",
+    "Good/Countries/Country": "goods (one row)",
+    "Good/Countries/Country/Country_Name": "goods.country (mapped through country_names)",
+    "Good/Countries/Country/Country_Region": dropped("the region; the countries files give it per country-year (assessments.region)"),
+    "Good/Countries/Country/Child_Labor": "goods.child_labor",
+    "Good/Countries/Country/Forced_Labor": "goods.forced_labor",
+    "Good/Countries/Country/Forced_Child_Labor": "goods.forced_child_labor",
+    "Good/Countries/Country/Derived_Labor_Exploitation": "goods.derived_labor_exploitation",
+    "Good/Countries/Country/Derived_Country": "goods.derived_country_as_printed, derived_from_country",
+}
+
+
+def normalised_path(element) -> str:
+    """The element's path from Country (or Good), with the variable names (an indicator, a
+    standard, a statistic, an area) replaced by *, as PATHS spells it."""
+    tags = []
+    while element is not None and element.getparent() is not None:  # up to, not including, the root
+        tags.append(element.tag)
+        element = element.getparent()
+    tags.reverse()
+    if tags and tags[0] == "Country" and len(tags) >= 3 and tags[1] in (
+            "Country_Statistics", "Master_Data", "Conventions", "Legal_Standards", "Enforcements", "Mechanisms", "Suggested_Actions"):
+        specific = "/".join(tags)
+        if specific in PATHS:
+            return specific
+        tags[2] = "*"
+    return "/".join(tags)
+
+
+def unmapped_paths(root) -> Counter:
+    """Element paths of a file that PATHS does not list (and so were not imported)."""
+    return Counter(normalised_path(e) for e in root.iter() if isinstance(e.tag, str) and e is not root
+                   and normalised_path(e) not in PATHS)
+
+
+# --- reading values -------------------------------------------------------------------------------
+
+def text(element) -> str | None:
+    """The element's text without surrounding whitespace (XML layout); None for a missing element."""
+    if element is None:
+        return None
+    return (element.text or "").strip()
+
+
+CITATION_TAIL = re.compile(r"\s*(\([^()]*\))$")
+MARKS_TAIL = re.compile(r"\s*([*†‡+]+)$")
+NUMBER = re.compile(r"^\$?\s*(\d{1,3}(?:,\s?\d{3})+|\d+)(\.\d+)?(?:\s*(million|billion))?$", re.IGNORECASE)
+WORDS = {"unknown": "unknown", "unavailable": "unavailable", "n/a": "not_applicable", "na": "not_applicable",
+         "not applicable": "not_applicable"}
+
+
+class Reading:
+    """A printed cell read: status, and a number or a yes/no answer, with what was set apart."""
+
+    def __init__(self, printed: str | None):
+        self.printed = printed
+        self.status, self.value, self.answer = "not_reported", None, None
+        self.marks = self.citations_as_printed = self.citations = None
+        self.notes: list[str] = []
+        if not printed:
+            return
+        core = printed
+        m = CITATION_TAIL.search(core)
+        if m:
+            self.citations_as_printed = m.group(1)
+            self.citations = expand_citations(m.group(1))
+            if self.citations is None:
+                self.notes.append(f"citation group {m.group(1)} printed without separators; not expanded")
+            core = core[: m.start()]
+        m = MARKS_TAIL.search(core)
+        if m:
+            self.marks = m.group(1)
+            core = core[: m.start()]
+        word = core.strip().lower()
+        if word in WORDS:
+            self.status = WORDS[word]
+        elif word in ("yes", "no"):
+            self.status, self.answer = "reported", word == "yes"
+        elif number(core) is not None:
+            self.status, self.value = "reported", number(core)
+        else:
+            self.status = "malformed"
+            self.notes.append(f"{printed!r} is neither a number nor an answer the package knows; kept as printed")
+
+
+def number(printed: str) -> Decimal | None:
+    m = NUMBER.match(printed.strip())
+    if not m:
+        return None
+    whole = re.sub(r"[,\s]", "", m.group(1))
+    value = Decimal(whole + (m.group(2) or ""))
+    return value * {None: 1, "million": 10**6, "billion": 10**9}[(m.group(3) or "").lower() or None]
+
+
+def expand_citations(group: str) -> list[int] | None:
+    """(1-3, 8) -> [1, 2, 3, 8]; None when the group cannot be read (descending ranges, no separators)."""
+    out: list[int] = []
+    for part in group.strip("()").split(","):
+        part = part.strip()
+        m = re.fullmatch(r"(\d{1,3})(?:\s*[-–]\s*(\d{1,3}))?", part)
+        if not m:
+            return None
+        first, last = int(m.group(1)), int(m.group(2) or m.group(1))
+        if last < first:
+            return None
+        out += [n for n in range(first, last + 1) if n not in out]
+    return out
+
+
+def as_float(value: Decimal | None) -> float | None:
+    return None if value is None else float(value)
+
+
+def yes_no(printed: str | None) -> bool | None:
+    word = MARKS_TAIL.sub("", printed or "").strip().lower()
+    return {"yes": True, "no": False}.get(word)
+
+
+def sentence_case(text: str) -> str:
+    text = " ".join(text.split())
+    return text[:1].upper() + text[1:].lower()
+
+
+def count_of(printed: str | None) -> tuple[int | None, str | None]:
+    """An age or a population printed as one whole number ("18", "18.0", "16‡", "193, 917"): the
+    number, or None and why not. Unknown, N/A and blanks are no number and need no note."""
+    reading = Reading(printed)
+    if reading.value is not None:
+        if reading.value != reading.value.to_integral_value():
+            return None, f"{printed!r} is not a whole number; kept as printed"
+        return int(reading.value), None
+    if reading.status in ("malformed", "reported"):  # "12/13", "None", or a yes/no where a number belongs
+        return None, f"{printed!r} is not one whole number; kept as printed"
+    return None, None
+
+
+def year_from(printed: str | None) -> int | None:
+    if printed and re.fullmatch(r"(19|20)\d\d(\.0)?", printed):
+        return int(printed[:4])
+    return None
+
+
+def years_of(printed: str | None) -> tuple[int | None, int | None]:
+    """'2009 – 2013', '2012, 2013', '2013' -> (first, last); None when it is not only years."""
+    if not printed or not re.fullmatch(r"(19|20)\d\d(\s*[-–,]\s*(19|20)\d\d)*", printed):
+        return None, None
+    years = [int(y) for y in re.findall(r"\d{4}", printed)]
+    return years[0], years[-1]
+
+
+# --- the import -----------------------------------------------------------------------------------
+
+class Importer:
+    def __init__(self, package_dir: Path, manifest: Path | None = None):
+        self.package_dir = package_dir
+        self.names = CountryNames(package_dir)
+        self.codes = {r["code"] for r in tables.read_rows(package_dir, "countries")}
+        self.manifest = manifest
+
+    def read(self, path: Path) -> SourceRows:
+        path = Path(path)
+        if not path.is_file():
+            raise SourceError(f"{path}: no such file")
+        digest = sha256(path)
+        try:
+            tree = etree.parse(str(path), etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True, remove_comments=True, remove_pis=True))
+        except etree.XMLSyntaxError as e:
+            raise SourceError(f"{path}:{e.lineno}: not well-formed XML: {e.msg}") from None
+        root = tree.getroot()
+        if root.tag == "Countries":
+            return self.read_countries(path, root, digest)
+        if root.tag == "Goods":
+            return self.read_goods(path, root, digest)
+        raise SourceError(f"{path}: the root element is <{root.tag}>; expected <Countries> (Findings data) or <Goods> (List of Goods)")
+
+    # -- provenance ----------------------------------------------------------------------------------
+
+    def source_row(self, path: Path, digest: str, kind: str, year: int) -> dict:
+        entry = manifest_entry(path, digest, self.manifest)
+        origin, note = None, [f"Read from {path.name}; not archived in the package (import it with `rightsdata import-ilab`)."]
+        if entry:
+            origin = f"{entry.get('origin_repository')}, {entry.get('origin_path')}, commit {entry.get('origin_commit')}"
+            named = re.search(r"(20\d\d)", str(entry.get("origin_path") or ""))
+            if named and int(named.group(1)) != year:
+                note.append(f"The file is named for {named.group(1)} in its origin repository, but its content is the {year} report.")
+        what = "country data" if kind == "countries" else "List of Goods, by good"
+        note.append("The report year is read from the content" +
+                    (" (the country descriptions open 'In YEAR, ...')." if kind == "countries" else
+                     " (its goods are exactly those of that year's country data)."))
+        return dict(source_id=f"ilab-{kind}-{year}", title=f"Findings on the Worst Forms of Child Labor {year}: the publisher's {what} (XML)",
+                    publisher=PUBLISHER, document_type="findings_dataset" if kind == "countries" else "goods_dataset",
+                    country=None, report_year=year, date=None, origin=origin, archived_path=None, sha256=digest,
+                    licence=LICENCE, note=" ".join(note))
+
+    @staticmethod
+    def report_year(path: Path, root) -> int:
+        years = Counter()
+        for country in root:
+            m = re.match(r"\s*In (\d{4}),", country.findtext("Description") or "")
+            if m:
+                years[int(m.group(1))] += 1
+        if not years:
+            raise SourceError(f"{path}: no country description says 'In YEAR, ...': cannot tell the report year from the content")
+        (year, n), *others = years.most_common()
+        if others:
+            raise SourceError(f"{path}: the descriptions name several years {dict(years)}: cannot tell the report year")
+        return year
+
+    def country_code(self, path: Path, element, name: str | None, errors: list[str]) -> str | None:
+        try:
+            return self.names.code(name or "")
+        except UnknownCountry:
+            errors.append(f"{path}:{element.sourceline}: country name {name!r} maps to no code in country_names; "
+                          "add it to data/country_names.csv as a source_variant and import again")
+            return None
+
+    # -- countries files -----------------------------------------------------------------------------
+
+    def read_countries(self, path: Path, root, digest: str) -> SourceRows:
+        year = self.report_year(path, root)
+        out = SourceRows(source=self.source_row(path, digest, "countries", year))
+        sid = out.source["source_id"]
+        errors: list[str] = []
+        for element in root:
+            name = text(element.find("Name"))
+            code = self.country_code(path, element, name, errors)
+            if code is None:
+                continue
+            iso3 = text(element.find("ISO3"))
+            if iso3 and iso3 != code:
+                where = f"{path}:{element.find('ISO3').sourceline}: {name!r} has ISO3 {iso3!r} in the file, {code!r} in country_names"
+                if iso3 in self.codes:  # another country's code: the name or the code is wrong, and we cannot tell which
+                    errors.append(where + "; that is another country's code: resolve which is right before importing")
+                else:
+                    out.warnings.append(where + f"; {iso3!r} is no ISO 3166-1 code, the name decides")
+            base = dict(country=code, report_year=year, source_id=sid)
+            self.assessment(out, base, element)
+            self.goods(out, base, element, path, errors)
+            self.statistics(out, base, element, year)
+            self.ratifications(out, base, element)
+            self.legal_standards(out, base, element)
+            self.enforcement(out, base, element, year)
+            self.mechanisms(out, base, element)
+            self.suggested_actions(out, base, element)
+        if errors:
+            raise SourceError("\n".join(errors))
+        for p, n in sorted(unmapped_paths(root).items()):
+            out.warnings.append(f"{path}: element path {p} ({n} times) is not mapped; it was not imported")
+        return out
+
+    def assessment(self, out, base, element) -> None:
+        level_el = element.find("Advancement_Level")
+        if level_el is None:
+            return
+        downgrade = text(element.find("Automatic_Downgrade"))
+        heading = downgrade or text(level_el)
+        level = qualifier = None
+        if heading:  # "Minimal Advancement – Efforts Made but ..." (dashes and spacing vary)
+            head, *tail = re.split(r"\s*[–-]\s*", heading, maxsplit=1)
+            level = LEVELS.get(head.strip().lower())
+            qualifier = sentence_case(tail[0]) if tail else None
+        description = element.find("Description")
+        lines = sorted({level_el.sourceline} | ({description.sourceline} if description is not None else set()))
+        out.add("assessments", dict(base, advancement_level=level, qualifier=qualifier, heading_as_printed=heading or None,
+                                    summary=text(description) or None, region=text(element.find("Region")) or None,
+                                    webpage=text(element.find("Webpage")) or None,
+                                    source_location=location(level_el), source_lines=",".join(map(str, lines))))
+
+    def goods(self, out, base, element, path, errors) -> None:
+        for good in element.iter("Good"):
+            out.add("goods", self.good_row(base, good, text(good.find("Good_Name")), path, errors))
+
+    def good_row(self, base, good, name, path, errors) -> dict:
+        derived = text(good.find("Derived_Country"))
+        derived_code = None
+        if derived and derived != "No":
+            derived_code = self.country_code(path, good.find("Derived_Country"), derived, errors)
+        return dict(base, good=name, child_labor=yes_no(text(good.find("Child_Labor"))),
+                    forced_labor=yes_no(text(good.find("Forced_Labor"))),
+                    forced_child_labor=yes_no(text(good.find("Forced_Child_Labor"))),
+                    derived_labor_exploitation=yes_no(text(good.find("Derived_Labor_Exploitation"))),
+                    derived_country_as_printed=derived or None, derived_from_country=derived_code,
+                    source_location=location(good), source_lines=str(good.sourceline))
+
+    def statistics(self, out, base, element, year) -> None:
+        stats = element.find("Country_Statistics")
+        if stats is None:
+            return
+        unit = "fraction" if year >= FRACTION_FROM else "percent"
+        for group_el in stats:
+            if group_el.tag not in STATISTICS:
+                continue
+            indicator, value_tag = STATISTICS[group_el.tag]
+            # The fields of an indicator may repeat for several populations: a field already seen
+            # starts a new item; fields printed after the last repeat belong to that item.
+            groups: list[dict] = []
+            for field in group_el:
+                if not groups or field.tag in groups[-1]:
+                    groups.append({})
+                groups[-1][field.tag] = field
+            for item, fields in enumerate(groups, 1):
+                age = text(fields.get("Age_Range"))
+                m = re.fullmatch(r"(\d+)-(\d+)", age or "")
+                data_year = text(fields.get("Year"))
+                common = dict(base, territory="national", item=item, age_range_as_printed=age or None,
+                              age_min=int(m.group(1)) if m else None, age_max=int(m.group(2)) if m else None,
+                              unit="percent", data_year_as_printed=data_year or None, data_year=year_from(data_year),
+                              data_source=None, citations_as_printed=None, citations=None)
+                for tag, code in [(value_tag, indicator)] + ([(t, c) for t, c in SECTORS.items()]
+                                                             if group_el.tag == "Children_Work_Statistics" else []):
+                    if tag not in fields:
+                        continue
+                    cell = fields[tag]
+                    reading = Reading(text(cell))
+                    value, notes = None, list(reading.notes)
+                    if reading.value is not None:
+                        value = reading.value * 100 if unit == "fraction" else reading.value
+                    elif reading.answer is not None:
+                        reading.status = "malformed"
+                        notes.append(f"{reading.printed!r} is an answer where a share is expected")
+                    row = dict(common, indicator=code, label_as_printed=tag, value_as_printed=reading.printed or None,
+                               value=as_float(value), printed_unit=unit if value is not None else None, status=reading.status,
+                               population_as_printed=None, population=None,
+                               source_location=location(cell), source_lines=str(cell.sourceline))
+                    if code == "working_children" and "Total_Working_Population" in fields:
+                        pop_el = fields["Total_Working_Population"]
+                        printed = text(pop_el) or None
+                        population, why = count_of(printed)
+                        row.update(population_as_printed=printed, population=population)
+                        if why:
+                            notes.append("population " + why)
+                        row["source_lines"] = ",".join(str(n) for n in sorted({cell.sourceline, pop_el.sourceline}))
+                    row["note"] = "; ".join(notes) or None
+                    out.add("statistics", row)
+
+    def ratifications(self, out, base, element) -> None:
+        for parent in (element.find("Conventions"), element.find("Master_Data")):
+            if parent is None:
+                continue
+            for cell in parent:
+                if cell.tag not in CONVENTIONS:
+                    continue
+                printed = text(cell)
+                out.add("ratifications", dict(base, convention=CONVENTIONS[cell.tag], convention_as_printed=cell.tag,
+                                              ratified=yes_no(printed), ratified_as_printed=printed or None, note=None,
+                                              source_location=location(cell), source_lines=str(cell.sourceline)))
+
+    def legal_standards(self, out, base, element) -> None:
+        standards = element.find("Legal_Standards")
+        if standards is not None:
+            for std in standards:
+                code = LEGAL.get(std.tag)
+                if code is None:
+                    continue
+                territories = std.findall("Territory")
+                for node in territories or [std]:
+                    territory = text(node.find("Territory_Name")) if territories else "national"
+                    out.add("legal_standards", self.legal_row(base, code, std.tag, node, territory or "national"))
+        master = element.find("Master_Data")
+        if master is not None:
+            for code, (exists_tags, age_tag) in MASTER_LEGAL.items():
+                exists_tags = exists_tags if isinstance(exists_tags, tuple) else (exists_tags,)
+                exists_el = next((master.find(t) for t in exists_tags if master.find(t) is not None), None)
+                age_el = master.find(age_tag) if age_tag else None
+                if exists_el is None and age_el is None:
+                    continue
+                age_printed = text(age_el) or None
+                age, why = count_of(age_printed)
+                cells = [c for c in (exists_el, age_el) if c is not None]
+                out.add("legal_standards", dict(
+                    base, territory="national", standard=code, standard_as_printed=" / ".join(c.tag for c in cells),
+                    standard_exists=yes_no(text(exists_el)), meets_international_standards=None, meets_as_printed=None,
+                    age=age, age_as_printed=age_printed, age_calculated=None, legislation=None,
+                    citations_as_printed=None, citations=None, note=why,
+                    source_location=location(cells[0]), source_lines=",".join(str(c.sourceline) for c in cells)))
+
+    def legal_row(self, base, code, tag, node, territory) -> dict:
+        age_printed = text(node.find("Age")) or None
+        age, why = count_of(age_printed)
+        meets_printed = text(node.find("Conforms_To_Intl_Standard")) or None
+        calculated = yes_no(text(node.find("Calculated_Age")))
+        return dict(base, territory=territory, standard=code, standard_as_printed=tag,
+                    standard_exists=yes_no(text(node.find("Standard"))),
+                    meets_international_standards=yes_no(meets_printed), meets_as_printed=meets_printed,
+                    age=age, age_as_printed=age_printed, age_calculated=calculated, legislation=None,
+                    citations_as_printed=None, citations=None, note=why,
+                    source_location=location(node), source_lines=str(node.sourceline))
+
+    def enforcement(self, out, base, element, year) -> None:
+        enforcements = element.find("Enforcements")
+        if enforcements is None:
+            return
+        for cell in enforcements:
+            if cell.tag not in ENFORCEMENT:
+                continue
+            domain, indicator = ENFORCEMENT[cell.tag]
+            territories = cell.findall("Territory")
+            for node in territories or [cell]:
+                value_el = node.find("Enforcement") if territories else node
+                territory = (text(node.find("Territory_Name")) or "national") if territories else "national"
+                reading = Reading(text(value_el))
+                out.add("enforcement", dict(
+                    base, territory=territory, data_year=year, domain=domain, indicator=indicator, label_as_printed=cell.tag,
+                    value_as_printed=reading.printed or None, value=as_float(reading.value), status=reading.status,
+                    answer=reading.answer, marks=reading.marks, citations_as_printed=reading.citations_as_printed,
+                    citations=reading.citations, note="; ".join(reading.notes) or None,
+                    source_location=location(value_el), source_lines=str(value_el.sourceline)))
+
+    def mechanisms(self, out, base, element) -> None:
+        cells = []
+        mech = element.find("Mechanisms")
+        if mech is not None:
+            cells += [(c, c.tag.lower()) for c in mech if c.tag in ("Coordination", "Policy", "Program")]
+        master = element.find("Master_Data")
+        if master is not None:
+            cells += [(c, MASTER_MECHANISMS[c.tag]) for c in master if c.tag in MASTER_MECHANISMS]
+        for cell, mechanism in cells:
+            printed = text(cell)
+            out.add("mechanisms", dict(base, mechanism=mechanism, exists=yes_no(printed), exists_as_printed=printed or None,
+                                       source_location=location(cell), source_lines=str(cell.sourceline)))
+
+    def suggested_actions(self, out, base, element) -> None:
+        actions = element.find("Suggested_Actions")
+        if actions is None:
+            return
+        item = 0
+        for area_el in actions:
+            area = AREAS.get(area_el.tag)
+            for action in area_el.findall("Action"):
+                item += 1
+                name_el, years_el = action.find("Name"), action.find("Years")
+                if area:
+                    action_text, years, note = text(name_el), text(years_el), None
+                    area_printed = area_el.tag
+                else:  # the publisher wrote the action into the element's name and its years into Name
+                    action_text, years, area_printed = area_el.tag, text(name_el), None
+                    note = ("The publisher's data puts this action in the name of an element (words joined by '_', "
+                            "punctuation lost) and its years in Name; the area is not given.")
+                first, last = years_of(years)
+                lines = sorted({action.sourceline} | {e.sourceline for e in (name_el, years_el) if e is not None})
+                out.add("suggested_actions", dict(
+                    base, item=item, area=area, area_as_printed=area_printed, action=action_text or None,
+                    years_as_printed=years or None, first_year=first, last_year=last, note=note,
+                    source_location=location(action), source_lines=",".join(map(str, lines))))
+
+    # -- the goods file ------------------------------------------------------------------------------
+
+    def read_goods(self, path: Path, root, digest: str, year: int | None = None) -> SourceRows:
+        """The List of Goods by good. Its content names no year: the year is the one whose country
+        data lists exactly the same goods, countries and flags (`match_year`)."""
+        out = SourceRows(source={})
+        errors: list[str] = []
+        rows = []
+        for good in root:
+            name = text(good.find("Good_Name"))
+            out.add("good_sectors", dict(good=name, sector=text(good.find("Good_Sector")) or None,
+                                         source_location=location(good), source_lines=str(good.sourceline)))
+            for country in good.iter("Country"):
+                code = self.country_code(path, country, text(country.find("Country_Name")), errors)
+                if code is None:
+                    continue
+                rows.append(self.good_row(dict(country=code), country, name, path, errors))
+        if errors:
+            raise SourceError("\n".join(errors))
+        out.rows["goods"] = rows
+        out.source = dict(path=path, digest=digest)  # completed by `finish_goods` once the year is known
+        for p, n in sorted(unmapped_paths(root).items()):
+            out.warnings.append(f"{path}: element path {p} ({n} times) is not mapped; it was not imported")
+        return out
+
+
+def location(element) -> str:
+    """Where a value is in the file: its element path below the country or good, with the
+    position of repeated elements ("Enforcements/Labor_Inspections/Territory[2]/Enforcement")."""
+    parts = []
+    while element.getparent() is not None and element.getparent().getparent() is not None:
+        parent = element.getparent()
+        same = [e for e in parent if e.tag == element.tag]
+        parts.append(element.tag + (f"[{same.index(element) + 1}]" if len(same) > 1 else ""))
+        element = parent
+    return "/".join(reversed(parts)) or element.tag
+
+
+def goods_signature(rows: list[dict]) -> set:
+    return {(r["country"], r["good"], r["child_labor"], r["forced_labor"], r["forced_child_labor"]) for r in rows}
+
+
+def import_files(package_dir: Path, paths: list[Path], manifest: Path | None = None) -> tuple[list[SourceRows], dict[str, int]]:
+    """Read every file, then replace their sources' rows in the package (all files or none)."""
+    from rightsdata.importers import write
+
+    importer = Importer(package_dir, manifest)
+    batch = [importer.read(Path(p)) for p in paths]
+    countries = [b for b in batch if b.source.get("source_id")]
+    ids = [b.source["source_id"] for b in countries]
+    if len(ids) != len(set(ids)):
+        raise SourceError(f"two files hold the same report year ({', '.join(sorted(i for i in ids if ids.count(i) > 1))}); import one of them")
+    for goods_file in (b for b in batch if not b.source.get("source_id")):
+        path, digest = goods_file.source["path"], goods_file.source["digest"]
+        signature = goods_signature(goods_file.rows["goods"])
+        candidates = {b.source["report_year"]: goods_signature(b.rows.get("goods", [])) for b in countries}
+        existing = [r for r in tables.read_rows(package_dir, "goods") if r["source_id"].startswith("ilab-countries-")]
+        for year in {r["report_year"] for r in existing} - set(candidates):
+            candidates[year] = goods_signature([r for r in existing if r["report_year"] == year])
+        matches = sorted(y for y, s in candidates.items() if s == signature)
+        if len(matches) != 1:
+            raise SourceError(f"{path}: its content names no year, and its goods match "
+                              f"{'no' if not matches else 'several'} report years of the country data {matches or ''}: "
+                              "import it together with the countries file of its year")
+        year = matches[0]
+        goods_file.source = importer.source_row(path, digest, "goods", year)
+        sid = goods_file.source["source_id"]
+        for name in ("goods", "good_sectors"):
+            for row in goods_file.rows.get(name, []):
+                row.update(source_id=sid, **({"report_year": year} if name == "goods" else {}))
+    counts = write(package_dir, batch, RESOURCES)
+    return batch, counts

@@ -1,0 +1,245 @@
+"""The ILAB importer: on small fixtures that mimic each year's layout, and on the real files in
+../shared/ilab (skipped with a reason when they are absent)."""
+
+import hashlib
+import json
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from conftest import REPO, read_csv, run_cli
+from rightsdata.importers import SourceError
+from rightsdata.importers.ilab import PATHS, import_files, normalised_path, unmapped_paths
+from rightsdata.validate import validate
+
+FIXTURES = REPO / "tests" / "fixtures" / "ilab"
+
+
+def digest(root: Path) -> dict[str, str]:
+    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def rows(package: Path, name: str, source_id: str) -> list[dict]:
+    return [r for r in read_csv(package / "data" / f"{name}.csv") if r["source_id"] == source_id]
+
+
+def one(items: list[dict], **match) -> dict:
+    found = [r for r in items if all(r[k] == str(v) for k, v in match.items())]
+    assert len(found) == 1, (match, found)
+    return found[0]
+
+
+@pytest.fixture
+def imported(package_copy):
+    files = [FIXTURES / n for n in ("findings_a.xml", "findings_b.xml", "findings_c.xml", "goods_c.xml")]
+    import_files(package_copy, files)
+    return package_copy
+
+
+# --- fixtures -------------------------------------------------------------------------------------
+
+def test_report_years_come_from_the_content_and_sources_are_recorded(imported):
+    sources = {r["source_id"]: r for r in read_csv(imported / "data/sources.csv")}
+    assert {"ilab-countries-2013", "ilab-countries-2016", "ilab-countries-2020", "ilab-goods-2020"} <= set(sources)
+    b = sources["ilab-countries-2016"]
+    assert b["sha256"] == hashlib.sha256((FIXTURES / "findings_b.xml").read_bytes()).hexdigest()
+    assert b["origin"].startswith("github.com/example/fixtures, assets/countries_2015.xml")  # matched by sha256
+    assert "named for 2015 in its origin repository" in b["note"]
+    assert sources["ilab-countries-2013"]["origin"] == ""  # not in the manifest
+    assert sources["ilab-goods-2020"]["report_year"] == "2020"  # the year of the country data it matches
+
+
+def test_2013_layout(imported):
+    sid = "ilab-countries-2013"
+    a = one(rows(imported, "assessments", sid), country="MMR")
+    assert (a["advancement_level"], a["qualifier"], a["region"]) == ("minimal_advancement", "", "Asia & Pacific")
+    blank = one(rows(imported, "assessments", sid), country="AIA")
+    assert blank["advancement_level"] == "" and blank["heading_as_printed"] == ""
+    stats = rows(imported, "statistics", sid)
+    work = one(stats, indicator="working_children")
+    assert (work["value"], work["printed_unit"], work["age_min"], work["population_as_printed"], work["population"]) == (
+        "7.5", "percent", "10", "2364.209", "")
+    assert "not a whole number" in work["note"]
+    assert one(stats, indicator="working_children_industry")["status"] == "not_applicable"
+    assert one(stats, indicator="working_children_services")["status"] == "not_reported"
+    school = one(stats, indicator="attending_school")
+    assert (school["data_year_as_printed"], school["data_year"], school["value"]) == ("2010.0", "2010", "86.4")
+    both = one(stats, indicator="combining_work_and_school")
+    assert (both["data_year_as_printed"], both["data_year"], both["status"]) == ("2010-2011", "", "not_reported")
+    ratified = {r["convention"]: r["ratified"] for r in rows(imported, "ratifications", sid)}
+    assert ratified == {"c138": "false", "c182": "true", "crc": "true", "crc_opsc": "true", "crc_opac": "false", "palermo": "true"}
+    legal = rows(imported, "legal_standards", sid)
+    assert (one(legal, standard="minimum_age_work")["age"], one(legal, standard="minimum_age_work")["standard_exists"]) == ("13", "true")
+    hazardous = one(legal, standard="minimum_age_hazardous_work")
+    assert (hazardous["age"], hazardous["age_as_printed"]) == ("", "15/16") and "not one whole number" in hazardous["note"]
+    assert one(legal, standard="free_public_education")["standard_exists"] == "false"
+    mechanisms = {r["mechanism"]: r["exists"] for r in rows(imported, "mechanisms", sid)}
+    assert mechanisms == {"coordination": "true", "policy": "false"}
+    actions = rows(imported, "suggested_actions", sid)
+    ratify = one(actions, item=1)
+    assert (ratify["area"], ratify["area_as_printed"], ratify["first_year"], ratify["last_year"]) == ("legal_framework", "Laws", "2009", "2013")
+    assert (one(actions, item=2)["first_year"], one(actions, item=2)["last_year"]) == ("2012", "2013")
+    odd = one(actions, item=3)  # the action in the element's name, its years in Name
+    assert (odd["area"], odd["action"], odd["years_as_printed"], odd["first_year"]) == (
+        "", "Ensure_that_children_are_treated_as_victims", "2011 – 2013", "2011")
+    assert "area is not given" in odd["note"]
+
+
+def test_2016_layout_values_and_marks(imported):
+    sid = "ilab-countries-2016"
+    a = one(rows(imported, "assessments", sid), country="UKR")
+    assert a["heading_as_printed"] == "Minimal Advancement – Efforts Made but Continued Law that Delayed Advancement"
+    assert (a["advancement_level"], a["qualifier"]) == ("minimal_advancement", "Efforts made but continued law that delayed advancement")
+    stats = rows(imported, "statistics", sid)
+    work = one(stats, indicator="working_children")
+    assert (work["value_as_printed"], work["value"], work["printed_unit"], work["population"]) == ("0.044", "4.4", "fraction", "182714")
+    assert one(stats, indicator="primary_completion_rate")["value"] == "110"
+    assert one(stats, indicator="working_children_agriculture")["status"] == "unavailable"
+    assert one(stats, indicator="working_children_services")["status"] == "malformed"  # "MTC": kept, not guessed
+    e = {r["indicator"]: r for r in rows(imported, "enforcement", sid)}
+    assert (e["inspectors"]["value"], e["inspectors"]["value_as_printed"], e["inspectors"]["data_year"]) == ("1378", "1,378", "2016")
+    assert e["funding"]["value"] == "1200000"
+    assert (e["inspections"]["value"], e["inspections"]["marks"]) == ("22", "‡")
+    assert (e["penalties_collected"]["status"], e["penalties_collected"]["marks"]) == ("unknown", "*")
+    permitted = e["unannounced_inspections_permitted"]
+    assert (permitted["answer"], permitted["citations_as_printed"], permitted["citations"]) == ("true", "(2425-26)", "")
+    assert "not expanded" in permitted["note"]
+    assert (e["inspectors_meet_ilo_standard"]["answer"], e["inspectors_meet_ilo_standard"]["value_as_printed"]) == ("false", "no")
+    assert (e["investigations"]["status"], e["investigations"]["value_as_printed"]) == ("malformed", "None")
+    assert e["convictions"]["status"] == "not_reported" and e["violations_found"]["status"] == "not_applicable"
+    legal = rows(imported, "legal_standards", sid)
+    voluntary = one(legal, standard="minimum_age_military_state_voluntary")
+    assert (voluntary["age"], voluntary["age_as_printed"], voluntary["meets_as_printed"], voluntary["meets_international_standards"]) == (
+        "", "12/13‡", "N/A*", "")
+    assert one(legal, standard="compulsory_education_age")["age_calculated"] == "true"
+    assert one(rows(imported, "ratifications", sid), convention="palermo")["ratified"] == ""
+    programs = [r for r in rows(imported, "mechanisms", sid) if r["mechanism"] == "program"]
+    assert [(r["occurrence"], r["exists"]) for r in programs] == [("1", "true"), ("2", "false")]  # a repeat, kept
+    assert one(rows(imported, "mechanisms", sid), mechanism="policy")["exists_as_printed"] == "NA"
+
+
+def test_territories_repeats_and_goods(imported):
+    sid = "ilab-countries-2020"
+    inspectors = [r for r in rows(imported, "enforcement", sid) if r["indicator"] == "inspectors"]
+    assert sorted((r["territory"], r["value_as_printed"]) for r in inspectors) == [("National", "Unknown"), ("Punjab", "750")]
+    assert all(r["territory"] != "national" for r in inspectors)  # no total made up from the territories
+    ages = {r["territory"]: r["age"] for r in rows(imported, "legal_standards", sid)}
+    assert ages == {"Punjab": "15", "Sindh": "14"}  # surrounding space of "Sindh " dropped
+    work = sorted((r for r in rows(imported, "statistics", sid) if r["indicator"].startswith("working_children")),
+                  key=lambda r: (r["item"], r["indicator"]))
+    assert [(r["item"], r["indicator"], r["age_range_as_printed"], r["value"], r["population"]) for r in work] == [
+        ("1", "working_children", "10-14", "9.8", "2261704"),
+        ("2", "working_children", "5-14", "21.5", "193917"),
+        ("2", "working_children_agriculture", "5-14", "69.4", "")]
+    assert {r["country"] for r in rows(imported, "assessments", sid)} == {"PAK"}  # Malaysia: goods only
+    assert {r["good"] for r in rows(imported, "goods", sid)} == {"Bricks", "Palm Oil"}
+    sectors = {r["good"]: r["sector"] for r in rows(imported, "good_sectors", "ilab-goods-2020")}
+    assert sectors == {"Bricks": "Manufacturing", "Palm Oil": "Agriculture"}
+    assert len(rows(imported, "goods", "ilab-goods-2020")) == 2
+
+
+def test_importing_twice_changes_no_byte(imported):
+    before = digest(imported / "data")
+    import_files(imported, [FIXTURES / n for n in ("findings_c.xml", "findings_b.xml", "findings_a.xml", "goods_c.xml")])
+    assert digest(imported / "data") == before
+
+
+def test_the_imported_package_validates(imported):
+    result = validate(imported / "datapackage.json")
+    assert result.fatal is None
+    errors = [f"{f.rule} {f.location()} {f.message}" for f in result.findings if f.severity == "error" and not f.waived]
+    assert errors == []
+
+
+def test_an_unknown_country_stops_the_import_and_writes_nothing(package_copy, tmp_path):
+    bad = tmp_path / "countries.xml"
+    bad.write_text((FIXTURES / "findings_b.xml").read_text().replace("<Name>Ukraine</Name>", "<Name>Atlantis</Name>"))
+    before = digest(package_copy)
+    result = run_cli("import-ilab", str(bad), cwd=package_copy)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert f"{bad}:4: country name 'Atlantis' maps to no code in country_names" in result.stderr
+    assert "nothing was written" in result.stderr
+    assert digest(package_copy) == before
+
+
+@pytest.mark.parametrize("content,words", [
+    ("<Countries><Country><Name>Ukraine</Name>", "not well-formed XML"),
+    ("<Other/>", "root element is <Other>"),
+    ("<Countries><Country><Name>Ukraine</Name><Description>No year here.</Description></Country></Countries>", "cannot tell the report year"),
+])
+def test_unusable_files_are_refused(package_copy, tmp_path, content, words):
+    bad = tmp_path / "x.xml"
+    bad.write_text(content)
+    before = digest(package_copy)
+    with pytest.raises(SourceError, match=words.replace("(", r"\(")):
+        import_files(package_copy, [bad])
+    assert digest(package_copy) == before
+
+
+def test_a_goods_file_whose_year_cannot_be_told_is_refused(package_copy):
+    with pytest.raises(SourceError, match="names no year"):
+        import_files(package_copy, [FIXTURES / "goods_c.xml"])
+
+
+def test_every_fixture_path_is_mapped():
+    for path in FIXTURES.glob("*.xml"):
+        assert unmapped_paths(etree.parse(str(path), etree.XMLParser(remove_comments=True)).getroot()) == Counter(), path
+
+
+def test_an_unmapped_element_is_reported_not_silently_dropped(package_copy, tmp_path):
+    extra = tmp_path / "countries.xml"
+    extra.write_text((FIXTURES / "findings_b.xml").read_text().replace("<Conventions>", "<New_Thing>1</New_Thing><Conventions>"))
+    batch, _ = import_files(package_copy, [extra])
+    assert any("Country/New_Thing (1 times) is not mapped" in w for w in batch[0].warnings)
+
+
+# --- the real files -------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def ilab(shared) -> list[Path]:
+    files = sorted((shared / "ilab").glob("*.xml"))
+    if not files:
+        pytest.skip("../shared/ilab holds no XML files")
+    return files
+
+
+def test_every_element_path_of_every_year_is_mapped_or_dropped_with_a_reason(ilab):
+    seen: dict[str, set[int]] = {}
+    for path in ilab:
+        root = etree.parse(str(path)).getroot()
+        assert unmapped_paths(root) == Counter(), path.name
+        for element in root.iter():
+            if element is not root:
+                seen.setdefault(normalised_path(element), set()).add(path.name)
+    for path in seen:
+        assert PATHS[path], path
+    dropped = {p: PATHS[p] for p in seen if PATHS[p].startswith("dropped:")}
+    assert all(len(reason) > len("dropped: ") + 10 for reason in dropped.values())
+
+
+def test_the_committed_data_is_what_importing_the_shared_files_gives(ilab, full_copy):
+    before = digest(full_copy / "data")
+    batch, counts = import_files(full_copy, ilab)
+    assert digest(full_copy / "data") == before, "run: rightsdata import-ilab ../shared/ilab/*.xml"
+    years = sorted(b.source["report_year"] for b in batch if b.source["source_id"].startswith("ilab-countries-"))
+    assert years == list(range(2013, 2023))
+    assert 1400 <= counts["assessments"] <= 1500  # about 145 countries a year
+
+
+def test_ukraine_2016_from_the_xml_beside_the_chapter(repo):
+    enforcement = read_csv(repo / "data/enforcement.csv")
+    xml = one([r for r in enforcement if r["source_id"] == "ilab-countries-2016"], country="UKR", indicator="inspectors")
+    chapter = one([r for r in enforcement if r["source_id"] == "ukr-findings-2016"], indicator="inspectors", data_year=2016)
+    assert (xml["value"], chapter["value"]) == ("648", "510")  # both kept; the rule sources-agree-enforcement shows it
+    result = validate(repo / "datapackage.json")
+    disagreements = [f for f in result.findings if f.rule == "sources-agree-enforcement" and f.key["country"] == "UKR"]
+    assert any(f.key["source_id"] == "ukr-findings-2016" and f.key["indicator"] == "inspectors" for f in disagreements)
+
+
+def test_one_country_can_be_followed_across_ten_years(repo):
+    inspectors = [r for r in read_csv(repo / "data/enforcement.csv")
+                  if r["country"] == "UKR" and r["indicator"] == "inspectors" and r["source_id"].startswith("ilab-countries-")]
+    assert sorted(int(r["report_year"]) for r in inspectors) == list(range(2015, 2023))
+    assert all(r["data_year"] == r["report_year"] for r in inspectors)
