@@ -243,3 +243,42 @@ def test_one_country_can_be_followed_across_ten_years(repo):
                   if r["country"] == "UKR" and r["indicator"] == "inspectors" and r["source_id"].startswith("ilab-countries-")]
     assert sorted(int(r["report_year"]) for r in inspectors) == list(range(2015, 2023))
     assert all(r["data_year"] == r["report_year"] for r in inspectors)
+
+
+@pytest.mark.parametrize("printed,expected", [
+    ("2009 – 2013", (2009, 2013, None)), ("2012, 2013", (2012, 2013, None)), ("2013", (2013, 2013, None)),
+    ("2009\u00ad – 2013", (2009, 2013, None)), ("2012 -- 2014", (2012, 2014, None)),
+    ("2009 –2 013", (None, None, "cannot be read")), ("2009 – 2013 2009 – 2013", (None, None, "cannot be read")),
+    ("2009 – 2011 – 2013", (None, None, "several ranges")), ("", (None, None, None)),
+])
+def test_years_of_suggested_actions(printed, expected):
+    from rightsdata.importers.ilab import years_of
+
+    first, last, why = years_of(printed)
+    assert (first, last) == expected[:2]
+    assert (why is None) == (expected[2] is None) and (expected[2] is None or expected[2] in why)
+
+
+@pytest.mark.parametrize("printed,status,value,answer,marks,note", [
+    ("1,378", "reported", 1378, None, None, None), ("49, 363", "reported", 49363, None, None, "space"),
+    ("$1.2 Million", "reported", 1200000, None, None, None), ("$1,469,555†", "reported", 1469555, None, "†", None),
+    ("Yes (2425-26)", "reported", None, True, None, "not expanded"), ("NO", "reported", None, False, None, None),
+    ("Unknown*", "unknown", None, None, "*", None), ("Not Applicable", "not_applicable", None, None, None, None),
+    ("n/a", "not_applicable", None, None, None, None), ("Unavailable", "unavailable", None, None, None, None),
+    ("", "not_reported", None, None, None, None), ("None", "malformed", None, None, None, "neither"),
+    ("MTC", "malformed", None, None, None, "neither"), ("16+", "malformed", None, None, None, "neither"),
+])
+def test_reading_printed_cells(printed, status, value, answer, marks, note):
+    from rightsdata.importers.ilab import Reading
+
+    r = Reading(printed)
+    assert (r.status, r.value, r.answer, r.marks) == (status, value, answer, marks)
+    assert (not r.notes) == (note is None) and (note is None or note in " ".join(r.notes))
+
+
+def test_a_year_that_repeats_the_next_is_noted(repo, shared):
+    note = one([r for r in read_csv(repo / "data/sources.csv")], source_id="ilab-countries-2016")["note"]
+    assert "probably the 2017 report's figures" in note
+    others = [r for r in read_csv(repo / "data/sources.csv") if r["source_id"].startswith("ilab-countries-") and
+              r["source_id"] != "ilab-countries-2016"]
+    assert not any("probably" in r["note"] for r in others)

@@ -89,6 +89,7 @@ MUTATIONS = [
     ("enforcement-value-matches-printed", "enforcement", labor("inspections", 2015), dict(value=23), None),
     ("enforcement-value-matches-printed", "enforcement", labor("complaint_mechanism", 2016), dict(answer="false"), None),
     ("enforcement-value-matches-printed", "enforcement", labor("funding", 2015), dict(status="reported"), None),
+    ("enforcement-answer-fits-indicator", "enforcement", labor("inspectors", 2016), dict(value="", answer="true", value_as_printed="Yes"), None),
     ("enforcement-data-year-not-after-report-year", "enforcement", labor("funding", 2016), dict(data_year=2017), None),
     ("statistics-data-year-not-after-report-year", "statistics", dict(UKR, indicator="working_children"), dict(data_year=2017), None),
 ]

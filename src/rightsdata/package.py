@@ -84,7 +84,9 @@ def resolve_inside(root: Path, rel: str) -> Path:
     return target
 
 
-def load(descriptor_path: Path) -> Package:
+def load(descriptor_path: Path, check_profile: bool = True) -> Package:
+    """Read and check a descriptor. With check_profile False, the Data Package profile check
+    (frictionless, slow to import) is left to the caller: see `check_profile_of`."""
     descriptor_path = Path(descriptor_path)
     if descriptor_path.is_dir():
         descriptor_path = descriptor_path / "datapackage.json"
@@ -133,8 +135,11 @@ def load(descriptor_path: Path) -> Package:
                                             message=f"resource {name!r}: file {path!r} does not exist"))
                 res.file = None
         resources[name] = res
-    check_descriptor(shown, descriptor, resources)
-    return Package(root=root, descriptor_path=descriptor_path, descriptor=descriptor, resources=resources)
+    check_references(shown, resources)
+    package = Package(root=root, descriptor_path=descriptor_path, descriptor=descriptor, resources=resources)
+    if check_profile:
+        check_profile_of(package)
+    return package
 
 
 def load_schema(root: Path, schema: object, where: str) -> dict:
@@ -183,9 +188,8 @@ def load_schema(root: Path, schema: object, where: str) -> dict:
     return schema
 
 
-def check_descriptor(shown: str, descriptor: dict, resources: dict[str, Resource]) -> None:
-    """Foreign keys must point at existing resources and fields; the rest of the descriptor must
-    satisfy the Data Package profile (checked by frictionless, with the schemas inlined)."""
+def check_references(shown: str, resources: dict[str, Resource]) -> None:
+    """Foreign keys must point at existing resources and fields."""
     for res in resources.values():
         names = {f["name"] for f in res.fields}
         for fk in res.foreign_keys:
@@ -203,8 +207,15 @@ def check_descriptor(shown: str, descriptor: dict, resources: dict[str, Resource
             ref_fields = [ref_fields] if isinstance(ref_fields, str) else ref_fields
             if not isinstance(ref_fields, list) or len(ref_fields) != len(fields) or set(ref_fields) - {f["name"] for f in target.fields}:
                 raise PackageError(f"{where}: its reference fields {ref_fields} are not fields of {target_name!r}")
+
+
+def check_profile_of(package: Package) -> None:
+    """The descriptor satisfies the Data Package profile, as frictionless checks it (with the
+    schemas inlined). Raises PackageError."""
     from frictionless import Package as FrictionlessPackage
 
+    descriptor, resources = package.descriptor, package.resources
+    shown = str(package.descriptor_path)
     # Unsafe paths are already findings of their own; keep frictionless to the rest.
     inlined = dict(descriptor, resources=[
         dict(item, schema=resources[item["name"]].schema,

@@ -34,7 +34,7 @@ from pathlib import Path
 import yaml
 
 from rightsdata.findings import ERROR, WARNING, Finding
-from rightsdata.schema_check import LoadedTable, lit, q, typed
+from rightsdata.schema_check import LoadedTable, lit, parallel, q, typed
 
 RULE_KEYS = {"id", "severity", "resource", "field", "description", "query", "message", "for_each"}
 FOR_EACH = ("string_columns", "code_columns", "year_columns")
@@ -226,8 +226,15 @@ def run(con, loaded: dict[str, LoadedTable], ruleset: RuleSet, resources: set[st
     # From here on SQL reads the loaded tables only: no file, no network, no changing that back.
     con.execute("SET enable_external_access = false")
     con.execute("SET lock_configuration = true")
-    for rule in ruleset.rules:
-        findings += run_rule(con, loaded, rule, resources, unreadable, today)
+    def one(rule: Rule) -> list[Finding]:
+        cursor = con.cursor()
+        try:
+            return run_rule(cursor, loaded, rule, resources, unreadable, today)
+        finally:
+            cursor.close()
+
+    for found in parallel(one, [(rule,) for rule in ruleset.rules]):  # findings stay in rule order
+        findings += found
     return findings
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -111,8 +112,11 @@ class LoadedTable:
     table: str
     rows: int
     lines: list[int] | None  # physical line of each loaded row, when not simply row index + 2
+    multiline: bool = False  # cells span lines: `lines` is worked out when a line is first asked for
 
     def line(self, rowid: int) -> int:
+        if self.multiline and self.lines is None:
+            self.lines, _ = record_lines(self.resource.file.read_text(encoding="utf-8"))
         return self.lines[rowid] if self.lines is not None else rowid + 2
 
 
@@ -157,6 +161,9 @@ def load_table(con, res: Resource, table: str, findings: list[Finding]) -> Loade
     rejected = con.execute(f"SELECT DISTINCT line, error_type, csv_line FROM {q(rejects)} ORDER BY line").fetchall()
     physical = text.count("\n") + (0 if text.endswith("\n") else 1)
     lines = None
+    if physical != rows + 1 and not rejected and "\n\n" not in text and not text.startswith("\n"):
+        # Cells span lines, and no line is blank: map rows to lines only if a finding needs it.
+        return LoadedTable(resource=res, table=table, rows=rows, lines=None, multiline=True)
     if rejected or physical != rows + 1:
         lines, blank = record_lines(text)
         for line in blank:
@@ -345,6 +352,10 @@ def check_unique(con, t: LoadedTable, fields: list[dict], findings: list[Finding
     the required check reports it."""
     names = [f["name"] for f in fields]
     values = [typed(f, "t." + q(f["name"])) for f in fields]
+    repeated = con.execute(f"SELECT count(*) FROM (SELECT 1 FROM {q(t.table)} t WHERE {' AND '.join(f'{v} IS NOT NULL' for v in values)} "
+                           f"GROUP BY {', '.join(values)} HAVING count(*) > 1)").fetchone()[0]
+    if not repeated:  # the usual case: one cheap aggregate instead of numbering every row
+        return
     pk = t.resource.primary_key
     key_cols = ", ".join("t." + q(k) for k in pk) if pk else "NULL"
     sql = (f"SELECT rowid, shown, {lit(rule)}, first_rowid, * EXCLUDE (rowid, shown, first_rowid) FROM ("
@@ -362,10 +373,13 @@ def check_unique(con, t: LoadedTable, fields: list[dict], findings: list[Finding
     report_rows(con, t, sql, findings, names[0] if len(names) == 1 else None, message)
 
 
-def check_foreign_keys(con, loaded: dict[str, LoadedTable], findings: list[Finding]) -> None:
-    """Rows whose foreign key values are not a key of the referenced resource. As in frictionless,
-    a row is skipped only when every field of the key is missing."""
-    for t in loaded.values():
+def check_foreign_keys(con, tables: dict[str, LoadedTable], findings: list[Finding],
+                       loaded: dict[str, LoadedTable] | None = None) -> None:
+    """Rows of `tables` whose foreign key values are not a key of the referenced resource (among
+    `loaded`, by default `tables`). As in frictionless, a row is skipped only when every field of
+    the key is missing."""
+    loaded = loaded if loaded is not None else tables
+    for t in tables.values():
         res = t.resource
         by_name = {f["name"]: f for f in res.fields}
         for fk in res.foreign_keys:
@@ -393,20 +407,51 @@ def check_foreign_keys(con, loaded: dict[str, LoadedTable], findings: list[Findi
                             f"{row[1]!r} is not in {target_label}" if n == 1 else f"{label} = {row[1]} is not in {target_label}")
 
 
-def check(package: Package, con=None) -> tuple[list[Finding], dict[str, LoadedTable], duckdb.DuckDBPyConnection]:
-    """Run every schema check of the package; return the findings, the loaded tables and the
-    connection (the rules run on the same tables)."""
+def check(package: Package, con=None, workers: int | None = None) -> tuple[list[Finding], dict[str, LoadedTable], duckdb.DuckDBPyConnection]:
+    """Run every schema check of the package; return the findings (in the order of the
+    resources), the loaded tables and the connection (the rules run on the same tables).
+    Resources are loaded and checked concurrently, each on its own cursor: DuckDB works outside
+    Python's lock, so the cores share the work."""
     con = con or connect()
+    resources = list(package.resources.values())
+
+    def load_and_check(i: int, res: Resource):
+        found = list(res.problems)
+        if res.file is None:
+            return res.name, None, found
+        cursor = con.cursor()
+        try:
+            t = load_table(cursor, res, f"t{i}_{res.name.replace('-', '_').replace('.', '_')}", found)
+            if t is not None:
+                check_fields(cursor, t, found)
+        finally:
+            cursor.close()
+        return res.name, t, found
+
     findings: list[Finding] = []
     loaded: dict[str, LoadedTable] = {}
-    for i, res in enumerate(package.resources.values()):
-        findings.extend(res.problems)
-        if res.file is None:
-            continue
-        t = load_table(con, res, f"t{i}_{res.name.replace('-', '_').replace('.', '_')}", findings)
-        if t is None:
-            continue
-        loaded[res.name] = t
-        check_fields(con, t, findings)
-    check_foreign_keys(con, loaded, findings)
+    for name, t, found in parallel(load_and_check, list(enumerate(resources)), workers):
+        findings += found
+        if t is not None:
+            loaded[name] = t
+
+    def keys(t: LoadedTable):
+        cursor = con.cursor()
+        try:
+            found: list[Finding] = []
+            check_foreign_keys(cursor, {t.resource.name: t}, found, loaded)
+            return found
+        finally:
+            cursor.close()
+
+    for found in parallel(keys, [(t,) for t in loaded.values()], workers):
+        findings += found
     return findings, loaded, con
+
+
+def parallel(function, arguments: list[tuple], workers: int | None = None) -> list:
+    """function(*a) for every a, on a pool of threads; results in the order of `arguments`."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=workers or min(4, (os.cpu_count() or 2))) as pool:
+        return list(pool.map(lambda a: function(*a), arguments))

@@ -4,6 +4,7 @@ package has them) the consistency rules, in one pass over one DuckDB connection.
 from __future__ import annotations
 
 import hashlib
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,20 +36,25 @@ def validate(descriptor_path: Path, rules_dir: Path | None = None) -> Result:
     package's validators/ directory)."""
     result = Result(descriptor=str(descriptor_path))
     try:
-        package = pkg.load(Path(descriptor_path))
+        package = pkg.load(Path(descriptor_path), check_profile=False)
         ruleset = rules.load(rules_dir or package.root / "validators", package.root)
     except (pkg.PackageError, rules.RuleError) as e:
         result.fatal = str(e)
         return result
+    # The profile check imports frictionless, which takes a while: it runs beside the data checks.
+    profile = ThreadPoolExecutor(max_workers=1)
+    profile_checked = profile.submit(pkg.check_profile_of, package)
     findings, loaded, con = schema_check.check(package)
     try:
         findings += check_source_checksums(package, loaded, con)
         findings += provenance.check(package, loaded, con)
         findings += rules.run(con, loaded, ruleset, resources=set(package.resources))
-    except rules.RuleError as e:
+        profile_checked.result()
+    except (rules.RuleError, pkg.PackageError) as e:
         result.fatal = str(e)
         return result
     finally:
+        profile.shutdown()
         con.close()
     findings += rules.apply_waivers(findings, ruleset)
     result.findings = findings

@@ -114,8 +114,8 @@ PATHS: dict[str, str] = {
     "Country/Name": "country (mapped through country_names)",
     "Country/ISO2": dropped("the alpha-2 code (2013-2014); checked against the country's code, not stored twice"),
     "Country/ISO3": dropped("the alpha-3 code (2013-2014); checked against the country's code, not stored twice"),
-    "Country/Region": "assessments.region",
-    "Country/Webpage": "assessments.webpage",
+    "Country/Region": "assessments.region (a country listed without an assessment has no row, so its region is dropped: 12 in 2021)",
+    "Country/Webpage": "assessments.webpage (a country listed without an assessment has no row, so its page is dropped: 10-16 a year in 2018-2021)",
     "Country/Multiple_Territories": dropped("a Yes/No flag; the territory column of each row says the same"),
     "Country/Advancement_Level": "assessments.advancement_level, qualifier, heading_as_printed",
     "Country/Automatic_Downgrade": "assessments.qualifier, heading_as_printed (2016-2017)",
@@ -225,7 +225,7 @@ def text(element) -> str | None:
 
 
 CITATION_TAIL = re.compile(r"\s*(\([^()]*\))$")
-MARKS_TAIL = re.compile(r"\s*([*†‡+]+)$")
+MARKS_TAIL = re.compile(r"\s*([*†‡]+)$")
 NUMBER = re.compile(r"^\$?\s*(\d{1,3}(?:,\s?\d{3})+|\d+)(\.\d+)?(?:\s*(million|billion))?$", re.IGNORECASE)
 WORDS = {"unknown": "unknown", "unavailable": "unavailable", "n/a": "not_applicable", "na": "not_applicable",
          "not applicable": "not_applicable"}
@@ -260,6 +260,8 @@ class Reading:
             self.status, self.answer = "reported", word == "yes"
         elif number(core) is not None:
             self.status, self.value = "reported", number(core)
+            if re.search(r"\d,\s\d", core):
+                self.notes.append(f"thousands separator printed with a space ({core.strip()!r}); read as {self.value}")
         else:
             self.status = "malformed"
             self.notes.append(f"{printed!r} is neither a number nor an answer the package knows; kept as printed")
@@ -305,12 +307,13 @@ def sentence_case(text: str) -> str:
 
 def count_of(printed: str | None) -> tuple[int | None, str | None]:
     """An age or a population printed as one whole number ("18", "18.0", "16‡", "193, 917"): the
-    number, or None and why not. Unknown, N/A and blanks are no number and need no note."""
+    number (with a note on how it was read, if anything was unusual), or None and why not.
+    Unknown, N/A and blanks are no number and need no note."""
     reading = Reading(printed)
     if reading.value is not None:
         if reading.value != reading.value.to_integral_value():
             return None, f"{printed!r} is not a whole number; kept as printed"
-        return int(reading.value), None
+        return int(reading.value), "; ".join(reading.notes) or None
     if reading.status in ("malformed", "reported"):  # "12/13", "None", or a yes/no where a number belongs
         return None, f"{printed!r} is not one whole number; kept as printed"
     return None, None
@@ -322,12 +325,19 @@ def year_from(printed: str | None) -> int | None:
     return None
 
 
-def years_of(printed: str | None) -> tuple[int | None, int | None]:
-    """'2009 – 2013', '2012, 2013', '2013' -> (first, last); None when it is not only years."""
-    if not printed or not re.fullmatch(r"(19|20)\d\d(\s*[-–,]\s*(19|20)\d\d)*", printed):
-        return None, None
-    years = [int(y) for y in re.findall(r"\d{4}", printed)]
-    return years[0], years[-1]
+def years_of(printed: str | None) -> tuple[int | None, int | None, str | None]:
+    """'2009 – 2013', '2012, 2013', '2013' -> (first, last, None); (None, None, why) when the
+    text is not one year, one range or one list of years. Soft hyphens and doubled dashes are
+    typesetting and ignored."""
+    if not printed:
+        return None, None, None
+    text = printed.replace("\u00ad", "").replace("--", "-")
+    if not re.fullmatch(r"(19|20)\d\d(\s*(?:[-–]|,)\s*(19|20)\d\d)*", text):
+        return None, None, f"years printed as {printed!r} cannot be read as one year or one range; not guessed"
+    years = [int(y) for y in re.findall(r"\d{4}", text)]
+    if re.search(r"[-–]", text) and len(years) != 2:
+        return None, None, f"years printed as {printed!r} hold several ranges; not reduced to one"
+    return years[0], years[-1], None
 
 
 # --- the import -----------------------------------------------------------------------------------
@@ -337,6 +347,8 @@ class Importer:
         self.package_dir = package_dir
         self.names = CountryNames(package_dir)
         self.codes = {r["code"] for r in tables.read_rows(package_dir, "countries")}
+        self.indicators = {(r["domain"], r["code"]): (r["answer_type"], r["unit"])
+                           for r in tables.read_rows(package_dir, "enforcement_indicators")}
         self.manifest = manifest
 
     def read(self, path: Path) -> SourceRows:
@@ -442,11 +454,12 @@ class Importer:
             level = LEVELS.get(head.strip().lower())
             qualifier = sentence_case(tail[0]) if tail else None
         description = element.find("Description")
-        lines = sorted({level_el.sourceline} | ({description.sourceline} if description is not None else set()))
+        heading_el = element.find("Automatic_Downgrade") if downgrade else level_el
+        cited = [e for e in (level_el, heading_el, description, element.find("Region"), element.find("Webpage")) if e is not None]
         out.add("assessments", dict(base, advancement_level=level, qualifier=qualifier, heading_as_printed=heading or None,
                                     summary=text(description) or None, region=text(element.find("Region")) or None,
                                     webpage=text(element.find("Webpage")) or None,
-                                    source_location=location(level_el), source_lines=",".join(map(str, lines))))
+                                    source_location=location(heading_el), source_lines=lines_of(cited)))
 
     def goods(self, out, base, element, path, errors) -> None:
         for good in element.iter("Good"):
@@ -462,7 +475,7 @@ class Importer:
                     forced_child_labor=yes_no(text(good.find("Forced_Child_Labor"))),
                     derived_labor_exploitation=yes_no(text(good.find("Derived_Labor_Exploitation"))),
                     derived_country_as_printed=derived or None, derived_from_country=derived_code,
-                    source_location=location(good), source_lines=str(good.sourceline))
+                    source_location=location(good), source_lines=lines_of(list(good)))
 
     def statistics(self, out, base, element, year) -> None:
         stats = element.find("Country_Statistics")
@@ -500,10 +513,10 @@ class Importer:
                     elif reading.answer is not None:
                         reading.status = "malformed"
                         notes.append(f"{reading.printed!r} is an answer where a share is expected")
+                    cited = [cell, fields.get("Age_Range"), fields.get("Year")]
                     row = dict(common, indicator=code, label_as_printed=tag, value_as_printed=reading.printed or None,
                                value=as_float(value), printed_unit=unit if value is not None else None, status=reading.status,
-                               population_as_printed=None, population=None,
-                               source_location=location(cell), source_lines=str(cell.sourceline))
+                               population_as_printed=None, population=None, source_location=location(cell))
                     if code == "working_children" and "Total_Working_Population" in fields:
                         pop_el = fields["Total_Working_Population"]
                         printed = text(pop_el) or None
@@ -511,7 +524,8 @@ class Importer:
                         row.update(population_as_printed=printed, population=population)
                         if why:
                             notes.append("population " + why)
-                        row["source_lines"] = ",".join(str(n) for n in sorted({cell.sourceline, pop_el.sourceline}))
+                        cited.append(pop_el)
+                    row["source_lines"] = lines_of(cited)
                     row["note"] = "; ".join(notes) or None
                     out.add("statistics", row)
 
@@ -551,7 +565,8 @@ class Importer:
                 cells = [c for c in (exists_el, age_el) if c is not None]
                 out.add("legal_standards", dict(
                     base, territory="national", standard=code, standard_as_printed=" / ".join(c.tag for c in cells),
-                    standard_exists=yes_no(text(exists_el)), meets_international_standards=None, meets_as_printed=None,
+                    standard_exists=yes_no(text(exists_el)), standard_exists_as_printed=text(exists_el) or None,
+                    meets_international_standards=None, meets_as_printed=None,
                     age=age, age_as_printed=age_printed, age_calculated=None, legislation=None,
                     citations_as_printed=None, citations=None, note=why,
                     source_location=location(cells[0]), source_lines=",".join(str(c.sourceline) for c in cells)))
@@ -561,12 +576,16 @@ class Importer:
         age, why = count_of(age_printed)
         meets_printed = text(node.find("Conforms_To_Intl_Standard")) or None
         calculated = yes_no(text(node.find("Calculated_Age")))
+        notes = [why] if why else []
+        if age_printed and "‡" in age_printed and calculated is False:
+            notes.append("the age is printed with ‡ (calculated), but Calculated_Age says No; age_calculated follows Calculated_Age")
+        exists_printed = text(node.find("Standard")) or None
         return dict(base, territory=territory, standard=code, standard_as_printed=tag,
-                    standard_exists=yes_no(text(node.find("Standard"))),
+                    standard_exists=yes_no(exists_printed), standard_exists_as_printed=exists_printed,
                     meets_international_standards=yes_no(meets_printed), meets_as_printed=meets_printed,
                     age=age, age_as_printed=age_printed, age_calculated=calculated, legislation=None,
-                    citations_as_printed=None, citations=None, note=why,
-                    source_location=location(node), source_lines=str(node.sourceline))
+                    citations_as_printed=None, citations=None, note="; ".join(notes) or None,
+                    source_location=location(node), source_lines=lines_of([node, *node]))
 
     def enforcement(self, out, base, element, year) -> None:
         enforcements = element.find("Enforcements")
@@ -581,6 +600,13 @@ class Importer:
                 value_el = node.find("Enforcement") if territories else node
                 territory = (text(node.find("Territory_Name")) or "national") if territories else "national"
                 reading = Reading(text(value_el))
+                kind, unit = self.indicators[(domain, indicator)]
+                if kind == "yes_no" and reading.value is not None:
+                    reading.notes.append("a number where the indicator asks yes or no; kept in value")
+                if kind == "number" and reading.answer is not None:
+                    reading.notes.append("a yes or no where the indicator asks a number; kept in answer")
+                if unit == "usd" and reading.value is not None and "$" not in (reading.printed or ""):
+                    reading.notes.append("printed without a currency sign; the indicator's unit is USD")
                 out.add("enforcement", dict(
                     base, territory=territory, data_year=year, domain=domain, indicator=indicator, label_as_printed=cell.tag,
                     value_as_printed=reading.printed or None, value=as_float(reading.value), status=reading.status,
@@ -611,19 +637,24 @@ class Importer:
             for action in area_el.findall("Action"):
                 item += 1
                 name_el, years_el = action.find("Name"), action.find("Years")
+                notes = []
                 if area:
-                    action_text, years, note = text(name_el), text(years_el), None
+                    action_text, years = text(name_el), text(years_el)
                     area_printed = area_el.tag
                 else:  # the publisher wrote the action into the element's name and its years into Name
                     action_text, years, area_printed = area_el.tag, text(name_el), None
-                    note = ("The publisher's data puts this action in the name of an element (words joined by '_', "
-                            "punctuation lost) and its years in Name; the area is not given.")
-                first, last = years_of(years)
-                lines = sorted({action.sourceline} | {e.sourceline for e in (name_el, years_el) if e is not None})
+                    notes.append("The publisher's data puts this action in the name of an element (words joined by '_', "
+                                 "punctuation lost) and its years in Name; the area is not given.")
+                if not text(name_el) and not text(years_el):
+                    notes.append("an empty Action element")
+                first, last, why = years_of(years)
+                if why:
+                    notes.append(why)
+                cited = [action, name_el, years_el] + ([] if area else [area_el])
                 out.add("suggested_actions", dict(
                     base, item=item, area=area, area_as_printed=area_printed, action=action_text or None,
-                    years_as_printed=years or None, first_year=first, last_year=last, note=note,
-                    source_location=location(action), source_lines=",".join(map(str, lines))))
+                    years_as_printed=years or None, first_year=first, last_year=last, note=" ".join(notes) or None,
+                    source_location=location(action), source_lines=lines_of(cited)))
 
     # -- the goods file ------------------------------------------------------------------------------
 
@@ -636,7 +667,8 @@ class Importer:
         for good in root:
             name = text(good.find("Good_Name"))
             out.add("good_sectors", dict(good=name, sector=text(good.find("Good_Sector")) or None,
-                                         source_location=location(good), source_lines=str(good.sourceline)))
+                                         source_location=location(good),
+                                         source_lines=lines_of([good.find("Good_Name"), good.find("Good_Sector")])))
             for country in good.iter("Country"):
                 code = self.country_code(path, country, text(country.find("Country_Name")), errors)
                 if code is None:
@@ -652,15 +684,23 @@ class Importer:
 
 
 def location(element) -> str:
-    """Where a value is in the file: its element path below the country or good, with the
-    position of repeated elements ("Enforcements/Labor_Inspections/Territory[2]/Enforcement")."""
+    """Where a value is in the file, with the position of repeated elements: its path below the
+    country in a countries file ("Enforcements/Labor_Inspections/Territory[2]/Enforcement"; the
+    row names the country), from the good in the goods file ("Good[3]/Countries/Country[2]")."""
     parts = []
-    while element.getparent() is not None and element.getparent().getparent() is not None:
+    while element.getparent() is not None:
         parent = element.getparent()
+        if parent.getparent() is None and element.tag == "Country":
+            break
         same = [e for e in parent if e.tag == element.tag]
         parts.append(element.tag + (f"[{same.index(element) + 1}]" if len(same) > 1 else ""))
         element = parent
     return "/".join(reversed(parts)) or element.tag
+
+
+def lines_of(elements) -> str:
+    """The source_lines of the elements a row was read from."""
+    return ",".join(str(n) for n in sorted({e.sourceline for e in elements if e is not None}))
 
 
 def goods_signature(rows: list[dict]) -> set:
@@ -695,5 +735,32 @@ def import_files(package_dir: Path, paths: list[Path], manifest: Path | None = N
         for name in ("goods", "good_sectors"):
             for row in goods_file.rows.get(name, []):
                 row.update(source_id=sid, **({"report_year": year} if name == "goods" else {}))
+    note_repeated_years(package_dir, countries)
     counts = write(package_dir, batch, RESOURCES)
     return batch, counts
+
+
+def note_repeated_years(package_dir: Path, countries: list[SourceRows], threshold: float = 0.9) -> None:
+    """Where a year's enforcement counts are nearly all those of the next year's data (from the
+    same batch or already in the package), say so in the source's note: the file then probably
+    carries the next report's figures under its own year. Counts of 20 or more are compared,
+    since small counts repeat by chance."""
+    from rightsdata import tables
+
+    def counts(rows) -> dict:
+        return {(r["country"], r["territory"], r["domain"], r["indicator"]): r["value"] for r in rows
+                if r["value"] is not None and r["value"] >= 20 and r.get("occurrence", 1) == 1}
+
+    by_year = {b.source["report_year"]: counts(b.rows.get("enforcement", [])) for b in countries}
+    existing = [r for r in tables.read_rows(package_dir, "enforcement") if r["source_id"].startswith("ilab-countries-")]
+    for year in {r["report_year"] for r in existing} - set(by_year):
+        by_year[year] = counts(r for r in existing if r["report_year"] == year)
+    for b in countries:
+        year = b.source["report_year"]
+        this, following = by_year.get(year, {}), by_year.get(year + 1, {})
+        shared = set(this) & set(following)
+        same = sum(this[k] == following[k] for k in shared)
+        if shared and same / len(shared) >= threshold:
+            b.source["note"] += (f" Its enforcement counts of 20 or more are those of the {year + 1} data for {same} of the "
+                                 f"{len(shared)} they share (other consecutive years share a few percent): they are probably "
+                                 f"the {year + 1} report's figures, kept here as the publisher labels them.")

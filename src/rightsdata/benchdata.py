@@ -1,0 +1,131 @@
+"""A synthetic package for benchmarks: the real package's resources and schemas, scaled up.
+
+Values are not invented: the package is scaled by copying whole sources (every row a source
+contributes, in every resource) under new source ids, `bench3-ilab-countries-2016` and so on.
+Every value therefore looks like a real one because it is one; keys stay unique (the source id is
+part of each key); foreign keys join (to the same countries, code lists and recommendations); and
+every consistency rule that holds in the real package holds in each copy. Waivers travel with the
+rows they keep. Copies do not cite an archived file, so only the real rows are checked against
+the archived text. The seed chooses which sources fill the last, partial copy.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import random
+import shutil
+from pathlib import Path
+
+import yaml
+
+from rightsdata import metadata
+from rightsdata.cells import csv_line
+
+
+def copyable(name: str) -> bool:
+    """A resource can take copies of a source's rows when the source id is part of its key
+    (reference tables and global identifiers, such as recommendations, cannot)."""
+    return name != "sources" and "source_id" in metadata.resources()[name].primary_key
+
+
+def read(path: Path) -> tuple[list[str], list[list[str]]]:
+    with open(path, encoding="utf-8", newline="") as f:
+        reader = csv.reader(f)
+        header = next(reader)
+        return header, list(reader)
+
+
+def build(package_dir: Path, out: Path, rows: int, seed: int = 0) -> dict[str, int]:
+    """Write a package of at least `rows` rows to `out`; return the rows per resource."""
+    if out.exists() and any(out.iterdir()):
+        raise ValueError(f"{out} is not empty; give a new directory")
+    out.mkdir(parents=True, exist_ok=True)
+    shutil.copy(package_dir / "datapackage.json", out / "datapackage.json")
+    for name in ("schemas", "sources"):
+        shutil.copytree(package_dir / name, out / name)
+    (out / "data").mkdir()
+    tables = {name: read(package_dir / res.path) for name, res in metadata.resources().items()}
+
+    per_source: dict[str, int] = {}
+    for name in filter(copyable, tables):
+        header, body = tables[name]
+        i = header.index("source_id")
+        for row in body:
+            per_source[row[i]] = per_source.get(row[i], 0) + 1
+    base = sum(len(body) for _, body in tables.values())
+    plan: list[tuple[int, str]] = []  # (copy number, source id)
+    total, copy = base + 1, 0  # + the sources row of each copy
+    rng = random.Random(seed)
+    while total < rows:
+        copy += 1
+        sources = sorted(per_source)
+        rng.shuffle(sources)
+        for sid in sources:
+            if total >= rows:
+                break
+            plan.append((copy, sid))
+            total += per_source[sid] + 1
+
+    counts = {}
+    for name, (header, body) in tables.items():
+        path = out / metadata.resources()[name].path
+        with open(path, "w", encoding="utf-8", newline="") as f:
+            f.write(csv_line(header))
+            for row in body:
+                f.write(csv_line(row))
+            written = len(body)
+            if name == "sources":
+                by_id = {r[header.index("source_id")]: r for r in body}
+                for n, sid in plan:
+                    f.write(csv_line(source_copy(header, by_id[sid], n)))
+                    written += 1
+            elif copyable(name):
+                written += write_copies(f, header, body, plan)
+        counts[name] = written
+
+    waivers = package_dir / "validators" / "waivers.yaml"
+    (out / "validators").mkdir()
+    for rule in (package_dir / "validators").glob("*.yaml"):
+        if rule.name != "waivers.yaml":
+            shutil.copy(rule, out / "validators" / rule.name)
+    if waivers.exists():
+        items = yaml.safe_load(waivers.read_text(encoding="utf-8")) or []
+        copied = [dict(w, key=dict(w["key"], source_id=copy_id(n, w["key"]["source_id"])))
+                  for w in items for n, sid in plan if w["key"].get("source_id") == sid]
+        (out / "validators" / "waivers.yaml").write_text(yaml.safe_dump(items + copied, sort_keys=False, allow_unicode=True),
+                                                         encoding="utf-8")
+    (out / "bench.json").write_text(json.dumps({"rows": sum(counts.values()), "seed": seed, "copies": copy,
+                                                "copied_sources": len(plan), "rows_per_resource": counts}, indent=2) + "\n")
+    return counts
+
+
+def copy_id(n: int, source_id: str) -> str:
+    return f"bench{n}-{source_id}"
+
+
+def source_copy(header: list[str], row: list[str], n: int) -> list[str]:
+    out = dict(zip(header, row))
+    out.update(source_id=copy_id(n, out["source_id"]), archived_path="",
+               note=f"A copy, for benchmarks, of the rows of {out['source_id']}.")
+    return [out[h] for h in header]
+
+
+def write_copies(f, header: list[str], body: list[list[str]], plan: list[tuple[int, str]]) -> int:
+    i = header.index("source_id")
+    # identifiers that embed the source id: figure ids and the figure a part belongs to
+    prefixed = [header.index(c) for c in ("figure_id", "part_of") if c in header]
+    by_source: dict[str, list[list[str]]] = {}
+    for row in body:
+        by_source.setdefault(row[i], []).append(row)
+    written = 0
+    for n, sid in plan:
+        for row in by_source.get(sid, []):
+            new = list(row)
+            new[i] = copy_id(n, sid)
+            for j in prefixed:
+                if new[j]:
+                    new[j] = copy_id(n, new[j])
+            f.write(csv_line(new))
+            written += 1
+    return written
