@@ -57,6 +57,17 @@ def archived_texts(package: pkg.Package, loaded: dict[str, LoadedTable], con) ->
     return out
 
 
+class Where:
+    """A row's place, turned into a line number only when a finding needs it (working out the
+    lines of a file whose cells span lines costs a query)."""
+
+    def __init__(self, resource, path, table, rowid, key):
+        self.resource, self.path, self.table, self.rowid, self.key = resource, path, table, rowid, key
+
+    def fields(self) -> dict:
+        return dict(resource=self.resource, path=self.path, line=self.table.line(self.rowid), key=self.key)
+
+
 def check(package: pkg.Package, loaded: dict[str, LoadedTable], con) -> list[Finding]:
     texts = archived_texts(package, loaded, con)
     if not texts:
@@ -78,11 +89,11 @@ def check(package: pkg.Package, loaded: dict[str, LoadedTable], con) -> list[Fin
             values = row[3:3 + len(printed)]
             key = dict(zip(pk, row[3 + len(printed):]))
             lines = texts[source_id]
-            where = dict(resource=res.name, path=res.path, line=t.line(rowid), key=key)
+            where = Where(resource=res.name, path=res.path, table=t, rowid=rowid, key=key)
             numbers = line_numbers(spec) if LINES.match(spec) else []
             beyond = [n for n in numbers if n > len(lines)]
             if beyond:
-                findings.append(Finding(rule="sources/lines", field="source_lines", value=spec, **where,
+                findings.append(Finding(rule="sources/lines", field="source_lines", value=spec, **where.fields(),
                                         message=f"source_lines {spec} cites line {beyond[0]}, but {source_id} has {len(lines)} lines"))
                 continue
             cited = squash("".join(lines[n - 1] for n in numbers))
@@ -92,7 +103,7 @@ def check(package: pkg.Package, loaded: dict[str, LoadedTable], con) -> list[Fin
                 for piece in pieces(f["asPrinted"], value):
                     if squash(piece) not in cited:
                         shown = piece if len(piece) <= 80 else piece[:77] + "..."
-                        findings.append(Finding(rule="sources/as-printed", field=f["name"], value=value, **where,
+                        findings.append(Finding(rule="sources/as-printed", field=f["name"], value=value, **where.fields(),
                                                 message=f"{f['name']}: {shown!r} is not in lines {spec} of {source_id}"))
                         break
     return findings

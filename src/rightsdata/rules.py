@@ -12,8 +12,9 @@ A rule file holds:
                `resource`, and optionally `value` and any column the message uses
   message      the finding's text; {column} is replaced by that column of the row
   for_each     optional: string_columns, code_columns, year_columns or column:NAME; the rule then
-               runs once per such column of every resource, with {resource} and {column} in query
-               and message
+               checks every such cell of every table: its query reads {cells}, one row per cell
+               (_resource, _rowid, _column, value), and returns _resource, _rowid and _column of
+               each offending cell (and value)
 
 The views are typed (integers, numbers, booleans, dates as such; lists as lists). File access is
 switched off in DuckDB before any rule runs: a rule reads the package's tables and nothing else.
@@ -183,30 +184,40 @@ def create_views(con, loaded: dict[str, LoadedTable]) -> None:
         con.execute(f"CREATE VIEW {q(name)} AS SELECT rowid AS _rowid, {', '.join(columns)} FROM {q(t.table)}")
 
 
-def expand(rule: Rule, loaded: dict[str, LoadedTable]) -> list[tuple[Rule, str, str | None]]:
-    """(rule, resource, column) to run: one for a plain rule, one per matching column for for_each."""
-    if not rule.for_each:
-        return [(rule, rule.resource, rule.field)]
+def cells_relation(for_each: str, loaded: dict[str, LoadedTable]) -> str | None:
+    """SQL for {cells}: every cell of the matching columns of every table, one row each
+    (_resource, _rowid, _column, value), one UNPIVOT per table; None when no column matches."""
+    columns: dict[str, list[str]] = {}
+    for resource, column in matching_columns(for_each, loaded):
+        columns.setdefault(resource, []).append(column)
+    branches = [f"SELECT {lit(resource)} AS _resource, _rowid, _column, value FROM (UNPIVOT (SELECT _rowid, "
+                f"{', '.join(q(c) for c in cols)} FROM {q(resource)}) ON {', '.join(q(c) for c in cols)} "
+                f"INTO NAME _column VALUE value)" for resource, cols in columns.items()]
+    return "(" + " UNION ALL ".join(branches) + ")" if branches else None
+
+
+def matching_columns(for_each: str, loaded: dict[str, LoadedTable]) -> list[tuple[str, str]]:
+    """(resource, column) of every column a for_each rule covers."""
     out = []
     for name, t in loaded.items():
         keyed = {f for fk in t.resource.foreign_keys for f in (fk["fields"] if isinstance(fk["fields"], list) else [fk["fields"]])}
         for f in t.resource.fields:
             kind, constraints = f.get("type", "string"), f.get("constraints", {})
-            if rule.for_each.startswith("column:"):
-                match = f["name"] == rule.for_each.split(":", 1)[1]
-            elif rule.for_each == "string_columns":
+            if for_each.startswith("column:"):
+                match = f["name"] == for_each.split(":", 1)[1]
+            elif for_each == "string_columns":
                 match = kind == "string"
-            elif rule.for_each == "code_columns":
+            elif for_each == "code_columns":
                 match = kind == "string" and ("enum" in constraints or f["name"] in keyed or f["name"] in t.resource.primary_key)
             else:  # year_columns
                 match = kind == "integer" and (f["name"] == "year" or f["name"].endswith("_year"))
             if match:
-                out.append((rule, name, f["name"]))
+                out.append((name, f["name"]))
     return out
 
 
 # Only these are replaced in a query, so that SQL may use braces of its own (regular expressions).
-PLACEHOLDER = re.compile(r"\{(resource|column|column_name|resource_name|current_year)\}")
+PLACEHOLDER = re.compile(r"\{(resource|cells|current_year)\}")
 
 
 class Defaults(dict):
@@ -240,32 +251,32 @@ def run(con, loaded: dict[str, LoadedTable], ruleset: RuleSet, resources: set[st
 
 def run_rule(con, loaded: dict[str, LoadedTable], rule: Rule, resources: set[str] | None, unreadable: set[str],
              today: dt.date) -> list[Finding]:
-    """One rule, as one query: a branch per resource and column it covers (one for a plain rule),
-    each joined to its table for the row's key."""
-    findings, branches = [], []
-    for _, resource, column in expand(rule, loaded):
-        t = loaded.get(resource)
-        if t is None:
-            if resources is not None and resource not in resources:
-                raise RuleError(f"{rule.path}: resource {resource!r} is not a resource of the package")
-            findings.append(Finding(rule=rule.id, severity=WARNING, path=rule.path,
-                                    message=f"not run: resource {resource!r} could not be read"))
-            continue
-        params = dict(resource=q(resource), column=q(column) if column else "", current_year=str(today.year),
-                      column_name=column or "", resource_name=resource)
-        sql = PLACEHOLDER.sub(lambda m: params[m.group(1)], rule.query)
-        branches.append(f"SELECT {lit(resource)} AS _resource, {lit(column or '')} AS _column, r.* FROM ({sql}) r")
-    if not branches:
-        return findings
-    union = " UNION ALL BY NAME ".join(f"({b})" for b in branches)
+    """One rule, one query. A plain rule reads its tables (the views); a for_each rule reads
+    {cells}. Keys are fetched afterwards for the rows the query returned."""
+    params = dict(current_year=str(today.year))
+    if rule.for_each:
+        params["cells"] = cells_relation(rule.for_each, loaded)
+        if params["cells"] is None:
+            return []
+        select = "SELECT *"
+    else:
+        if rule.resource not in loaded:
+            if resources is not None and rule.resource not in resources:
+                raise RuleError(f"{rule.path}: resource {rule.resource!r} is not a resource of the package")
+            return [Finding(rule=rule.id, severity=WARNING, path=rule.path,
+                            message=f"not run: resource {rule.resource!r} could not be read")]
+        params["resource"] = q(rule.resource)
+        select = f"SELECT {lit(rule.resource)} AS _resource, {lit(rule.field or '')} AS _column, r.*"
+    sql = PLACEHOLDER.sub(lambda m: params[m.group(1)], rule.query)
     try:
-        cursor = con.execute(f"SELECT * FROM ({union}) ORDER BY _resource, _rowid")
+        cursor = con.execute(f"{select} FROM ({sql}) r ORDER BY _resource, _rowid")
     except Exception as e:  # duckdb raises its own classes; any of them means the rule is broken
         missing = [n for n in re.findall(r"Table with name (\w+) does not exist", str(e)) if n in unreadable]
         if missing:
-            return findings + [Finding(rule=rule.id, severity=WARNING, path=rule.path,
-                                       message=f"not run: resource {missing[0]!r} could not be read")]
+            return [Finding(rule=rule.id, severity=WARNING, path=rule.path,
+                            message=f"not run: resource {missing[0]!r} could not be read")]
         raise RuleError(f"{rule.path}: the query failed: {str(e).splitlines()[0]}") from None
+    findings = []
     names = [d[0] for d in cursor.description]
     rows = [dict(zip(names, row)) for row in cursor.fetchall()]
     keys = row_keys(con, loaded, rows)

@@ -16,7 +16,8 @@ import csv
 import io
 import os
 import tempfile
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -54,6 +55,9 @@ def connect() -> duckdb.DuckDBPyConnection:
     # Never spill into the package directory (the default temp dir is relative to the cwd).
     con.execute(f"SET temp_directory = {lit(tempfile.gettempdir() + '/rightsdata-duckdb')}")
     con.execute("SET preserve_insertion_order = true")
+    # One thread per query, several queries at once (`parallel`): on two cores this beat one query
+    # at a time with DuckDB's own threads (benchmarks/validate.py).
+    con.execute("SET threads = 1")
     return con
 
 
@@ -69,10 +73,12 @@ def type_ok(f: dict, col: str) -> str | None:
         if item is None:
             return None
         return f"list_bool_and([coalesce({item}, false) FOR x IN string_split({col}, {lit(f.get('delimiter', ','))})])"
+    # Plain digits decide almost every cell cheaply; only the rest meet the full expression.
     if kind == "integer":
-        return f"regexp_full_match({col}, {lit(INTEGER_RE)})"
+        return f"CASE WHEN regexp_full_match({col}, '[0-9]{{1,18}}') THEN TRUE ELSE regexp_full_match({col}, {lit(INTEGER_RE)}) END"
     if kind == "number":
-        return f"regexp_full_match({col}, {lit(NUMBER_RE)})"
+        return (f"CASE WHEN regexp_full_match({col}, '-?[0-9]{{1,15}}(\\.[0-9]{{1,15}})?') THEN TRUE "
+                f"ELSE regexp_full_match({col}, {lit(NUMBER_RE)}) END")
     if kind == "boolean":
         values = f.get("trueValues", TRUE_VALUES) + f.get("falseValues", FALSE_VALUES)
         return f"{col} IN ({', '.join(lit(v) for v in values)})"
@@ -84,11 +90,12 @@ def type_ok(f: dict, col: str) -> str | None:
 def typed(f: dict, col: str) -> str:
     """SQL for the value of the text column `col` under the field's type (NULL when it does not read)."""
     kind = f.get("type", "string")
-    strip = f"trim({col}, ' ' || chr(9) || chr(10) || chr(11) || chr(12) || chr(13))"
+    # DuckDB's cast ignores surrounding whitespace, as Python's int() does. It also reads a few
+    # forms Python does not ('1.0', '1e3'): those cells fail the type check before this is used.
     if kind == "integer":
-        return f"TRY_CAST({strip} AS HUGEINT)"
+        return f"TRY_CAST({col} AS HUGEINT)"
     if kind == "number":
-        return f"TRY_CAST({strip} AS DOUBLE)"
+        return f"TRY_CAST({col} AS DOUBLE)"
     if kind == "boolean":
         return (f"CASE WHEN {col} IN ({', '.join(lit(v) for v in f.get('trueValues', TRUE_VALUES))}) THEN TRUE "
                 f"WHEN {col} IN ({', '.join(lit(v) for v in f.get('falseValues', FALSE_VALUES))}) THEN FALSE END")
@@ -112,19 +119,37 @@ class LoadedTable:
     table: str
     rows: int
     lines: list[int] | None  # physical line of each loaded row, when not simply row index + 2
-    multiline: bool = False  # cells span lines: `lines` is worked out when a line is first asked for
+    con: duckdb.DuckDBPyConnection | None = None  # set when cells span lines: `lines` is worked out on demand
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
     def line(self, rowid: int) -> int:
-        if self.multiline and self.lines is None:
-            self.lines, _ = record_lines(self.resource.file.read_text(encoding="utf-8"))
+        if self.con is not None and self.lines is None:
+            with self.lock:
+                if self.lines is None:
+                    self.lines = multiline_lines(self.con, self)
         return self.lines[rowid] if self.lines is not None else rowid + 2
+
+
+def multiline_lines(con, t: "LoadedTable") -> list[int]:
+    """The physical line of every row of a file whose cells span lines: 2 (the header is line 1)
+    plus the row's index plus the line feeds inside the cells of the rows before it. One query,
+    valid because the file was read without structural errors and has no blank lines."""
+    feeds = " + ".join(f"coalesce(length({q(f['name'])}) - length(replace({q(f['name'])}, chr(10), '')), 0)"
+                       for f in t.resource.fields)
+    cursor = con.cursor()
+    try:
+        rows = cursor.execute(f"SELECT 2 + rowid + coalesce(sum({feeds}) OVER (ORDER BY rowid ROWS BETWEEN UNBOUNDED "
+                              f"PRECEDING AND 1 PRECEDING), 0) FROM {q(t.table)} ORDER BY rowid").fetchall()
+    finally:
+        cursor.close()
+    return [int(r[0]) for r in rows]
 
 
 def load_table(con, res: Resource, table: str, findings: list[Finding]) -> LoadedTable | None:
     """Load a resource's CSV file into DuckDB as text columns; structural problems become findings.
     Returns None when the file cannot be read row by row (bad encoding, a header that does not match)."""
     path = res.path
-    raw = res.file.read_bytes()
+    raw = res.file.read_bytes()  # bytes only: DuckDB decodes (and reports invalid UTF-8 by line)
 
     def fail(rule, message, line=None, field=None):
         findings.append(Finding(rule=rule, resource=res.name, path=path, line=line, field=field, message=message))
@@ -132,16 +157,15 @@ def load_table(con, res: Resource, table: str, findings: list[Finding]) -> Loade
     if raw.startswith(b"\xef\xbb\xbf"):
         fail("file/encoding", "the file starts with a byte-order mark; save it as UTF-8 without one", line=1)
         return None
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as e:
-        line = raw[: e.start].count(b"\n") + 1
-        fail("file/encoding", f"not UTF-8: byte 0x{raw[e.start]:02x} cannot be decoded (save the file as UTF-8)", line=line)
-        return None
-    if not text.strip():
+    if not raw.strip():
         fail("file/header", "the file is empty; it needs at least the header row", line=1)
         return None
-    header = next(csv.reader(io.StringIO(text)))
+    first = raw.split(b"\n", 1)[0]
+    try:
+        header = next(csv.reader([first.decode("utf-8").rstrip("\r")]))
+    except UnicodeDecodeError as e:
+        fail("file/encoding", f"not UTF-8: byte 0x{first[e.start]:02x} cannot be decoded (save the file as UTF-8)", line=1)
+        return None
     names = [f["name"] for f in res.fields]
     if header != names:
         for problem in header_problems(header, names):
@@ -149,23 +173,21 @@ def load_table(con, res: Resource, table: str, findings: list[Finding]) -> Loade
         return None
     columns = "{" + ", ".join(f"{lit(n)}: 'VARCHAR'" for n in names) + "}"
     rejects = f"{table}_rejects"
-    # An empty cell and a quoted empty cell are both the missing value.
-    select = ", ".join(f"NULLIF({q(n)}, '') AS {q(n)}" for n in names)
-    con.execute(
-        f"CREATE TABLE {q(table)} AS SELECT {select} FROM read_csv({lit(str(res.file))}, header = true, "
+    # An empty cell and a quoted empty cell are both the missing value (DuckDB reads both as NULL).
+    rows = con.execute(
+        f"CREATE TABLE {q(table)} AS SELECT * FROM read_csv({lit(str(res.file))}, header = true, "
         f"columns = {columns}, auto_detect = false, delim = ',', quote = '\"', escape = '\"', strict_mode = true, "
         f"store_rejects = true, rejects_table = {lit(rejects)}, rejects_scan = {lit(table + '_scan')}, "
         f"max_line_size = 100000000)"
-    )
-    rows = con.execute(f"SELECT count(*) FROM {q(table)}").fetchone()[0]
+    ).fetchone()[0]
     rejected = con.execute(f"SELECT DISTINCT line, error_type, csv_line FROM {q(rejects)} ORDER BY line").fetchall()
-    physical = text.count("\n") + (0 if text.endswith("\n") else 1)
+    physical = raw.count(b"\n") + (0 if raw.endswith(b"\n") else 1)
     lines = None
-    if physical != rows + 1 and not rejected and "\n\n" not in text and not text.startswith("\n"):
+    if physical != rows + 1 and not rejected and b"\n\n" not in raw and not raw.startswith(b"\n"):
         # Cells span lines, and no line is blank: map rows to lines only if a finding needs it.
-        return LoadedTable(resource=res, table=table, rows=rows, lines=None, multiline=True)
+        return LoadedTable(resource=res, table=table, rows=rows, lines=None, con=con)
     if rejected or physical != rows + 1:
-        lines, blank = record_lines(text)
+        lines, blank = record_lines(raw.decode("utf-8", errors="replace"))
         for line in blank:
             fail("file/blank-row", "a blank line; remove it", line=line)
         bad_records = set()
@@ -174,7 +196,10 @@ def load_table(con, res: Resource, table: str, findings: list[Finding]) -> Loade
             bad_records.add(index)
             at = lines[index] if 0 <= index < len(lines) else None
             shown = str(csv_line) if len(str(csv_line)) <= 120 else str(csv_line)[:117] + "..."
-            fail("file/structure", f"{error_message(error_type, len(names))}: {shown!r}", line=at)
+            if error_type in ("INVALID UNICODE", "INVALID ENCODING"):
+                fail("file/encoding", "not UTF-8: the line holds bytes that cannot be decoded (save the file as UTF-8)", line=at)
+            else:
+                fail("file/structure", f"{error_message(error_type, len(names))}: {shown!r}", line=at)
         lines = [line for i, line in enumerate(lines) if i not in bad_records]
         if len(lines) != rows:  # the two parsers disagree: report what DuckDB read, without lines
             fail("file/structure", "the file's rows could not be matched to lines; line numbers below are approximate")
@@ -348,23 +373,31 @@ def display(cols: list[str]) -> str:
 
 
 def check_unique(con, t: LoadedTable, fields: list[dict], findings: list[Finding], rule: str) -> None:
-    """Rows whose values of `fields` repeat an earlier row's. A row with a missing value is skipped:
-    the required check reports it."""
+    """Rows whose values of `fields` repeat an earlier row's. For a unique field, an empty cell is
+    skipped (the required check reports it, if any). For the primary key, as in frictionless, a
+    row whose key cells are all empty is an error of its own, and a key with some empty cells
+    still must not repeat."""
     names = [f["name"] for f in fields]
     values = [typed(f, "t." + q(f["name"])) for f in fields]
-    repeated = con.execute(f"SELECT count(*) FROM (SELECT 1 FROM {q(t.table)} t WHERE {' AND '.join(f'{v} IS NOT NULL' for v in values)} "
+    primary = rule == "schema/primary-key"
+    all_empty = " AND ".join(f"{v} IS NULL" for v in values)
+    counted = f"NOT ({all_empty})" if primary else " AND ".join(f"{v} IS NOT NULL" for v in values)
+    pk = t.resource.primary_key
+    key_cols = ", ".join("t." + q(k) for k in pk) if pk else "NULL"
+    label = names[0] if len(names) == 1 else "(" + ", ".join(names) + ")"
+    if primary:
+        sql = f"SELECT rowid, NULL, {lit(rule)}, NULL, {key_cols} FROM {q(t.table)} t WHERE {all_empty} ORDER BY rowid"
+        report_rows(con, t, sql, findings, None, lambda row: f"{label} is empty; a row needs its primary key")
+    repeated = con.execute(f"SELECT count(*) FROM (SELECT 1 FROM {q(t.table)} t WHERE {counted} "
                            f"GROUP BY {', '.join(values)} HAVING count(*) > 1)").fetchone()[0]
     if not repeated:  # the usual case: one cheap aggregate instead of numbering every row
         return
-    pk = t.resource.primary_key
-    key_cols = ", ".join("t." + q(k) for k in pk) if pk else "NULL"
     sql = (f"SELECT rowid, shown, {lit(rule)}, first_rowid, * EXCLUDE (rowid, shown, first_rowid) FROM ("
            f"SELECT t.rowid AS rowid, {display(['t.' + q(n) for n in names])} AS shown, "
            f"first_value(t.rowid) OVER (PARTITION BY {', '.join(values)} ORDER BY t.rowid) AS first_rowid, {key_cols} "
-           f"FROM {q(t.table)} t WHERE {' AND '.join(f'{v} IS NOT NULL' for v in values)}) "
+           f"FROM {q(t.table)} t WHERE {counted}) "
            f"WHERE rowid <> first_rowid ORDER BY rowid")
-    label = names[0] if len(names) == 1 else "(" + ", ".join(names) + ")"
-    what = "the primary key" if rule == "schema/primary-key" else "the field is unique and"
+    what = "the primary key" if primary else "the field is unique and"
 
     def message(row):
         shown = f"{row[1]!r}" if len(names) == 1 else f"{label} = {row[1]}"
@@ -433,6 +466,8 @@ def check(package: Package, con=None, workers: int | None = None) -> tuple[list[
     for name, t, found in parallel(load_and_check, list(enumerate(resources)), workers):
         findings += found
         if t is not None:
+            if t.con is not None:  # the worker's cursor is closed: line maps use the main connection
+                t.con = con
             loaded[name] = t
 
     def keys(t: LoadedTable):
@@ -453,5 +488,5 @@ def parallel(function, arguments: list[tuple], workers: int | None = None) -> li
     """function(*a) for every a, on a pool of threads; results in the order of `arguments`."""
     from concurrent.futures import ThreadPoolExecutor
 
-    with ThreadPoolExecutor(max_workers=workers or min(4, (os.cpu_count() or 2))) as pool:
+    with ThreadPoolExecutor(max_workers=workers or (os.cpu_count() or 2) + 1) as pool:
         return list(pool.map(lambda a: function(*a), arguments))

@@ -1,0 +1,132 @@
+"""rightsdata's schema checks and stock frictionless flag the same cells.
+
+Hypothesis breaks random cells of the package (the curated part, small enough for frictionless to
+check quickly) and both validators check it; they must agree on every (file, row, field, kind of
+error). Differences by design are listed in the README ("Validating"): rightsdata also rejects
+NaN and Infinity, '_' digit separators and a byte-order mark. The mutations below stay clear of
+them, and of what only one of the two checks (rightsdata's rules and checksums are not compared).
+"""
+
+import csv
+import io
+import re
+from pathlib import Path
+
+import frictionless
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from rightsdata import metadata
+from rightsdata import package as pkg
+from rightsdata import schema_check
+from rightsdata.cells import csv_text
+
+KIND = {"schema/type": "type", "schema/primary-key": "primary-key", "schema/foreign-key": "foreign-key",
+        "schema/unique": "unique"}
+CONSTRAINT = {"schema/required": "required", "schema/pattern": "pattern", "schema/enum": "enum",
+              "schema/range": "range", "schema/length": "length"}
+
+
+def records(path: Path) -> dict[int, int]:
+    """Physical line of a record -> its row number as frictionless counts it (header = 1)."""
+    text = path.read_text(encoding="utf-8")
+    reader = csv.reader(io.StringIO(text, newline=""))
+    next(reader)
+    out, previous, number = {}, reader.line_num, 1
+    for _ in reader:
+        number += 1
+        out[previous + 1] = number
+        previous = reader.line_num
+    return out
+
+
+def ours(package: Path) -> set[tuple]:
+    loaded = pkg.load(package / "datapackage.json")
+    findings, _, con = schema_check.check(loaded)
+    con.close()
+    out = set()
+    for f in findings:
+        if f.line is None:
+            continue
+        row = records(package / f.path)[f.line]
+        if f.rule in KIND:
+            out.add((f.path, row, None if f.rule in ("schema/foreign-key", "schema/primary-key") else f.field, KIND[f.rule]))
+        elif f.rule in CONSTRAINT:
+            out.add((f.path, row, f.field, CONSTRAINT[f.rule]))
+    return out
+
+
+def theirs(package: Path) -> set[tuple]:
+    report = frictionless.validate(str(package / "datapackage.json"))
+    out = set()
+    for task in report.tasks:
+        for e in task.errors:
+            kind = {"type-error": "type", "primary-key": "primary-key", "foreign-key": "foreign-key",
+                    "unique-error": "unique"}.get(e.type)
+            if e.type == "constraint-error":
+                name = re.search(r'constraint "(\w+)"', e.note).group(1)
+                kind = {"minimum": "range", "maximum": "range", "exclusiveMinimum": "range", "exclusiveMaximum": "range",
+                        "minLength": "length", "maxLength": "length"}.get(name, name)
+            if kind:
+                field = None if kind in ("foreign-key", "primary-key") else getattr(e, "field_name", None)
+                out.add((task.place, e.row_number, field, kind))
+    return out
+
+
+def breakage(field: dict, value: str, data) -> str | None:
+    """A cell that breaks `field`, of a kind both validators check the same way."""
+    kind, c = field["type"], field.get("constraints", {})
+    options = []
+    if kind in ("integer", "number", "boolean", "date", "list"):
+        options.append({"integer": "12.5", "number": "4,400", "boolean": "yes", "date": "2013-02-30",
+                        "list": "1,two"}[kind])
+    if c.get("required"):
+        options.append("")
+    if "enum" in c:
+        options.append("not_a_code")
+    if "pattern" in c and kind == "string":
+        options.append("!! not a match")
+    if "minimum" in c and kind == "integer":
+        options.append(str(int(c["minimum"]) - 1))
+    if "maximum" in c and kind == "integer":
+        options.append(str(int(c["maximum"]) + 1))
+    if field["name"] == "country":
+        options.append("ZZZ")  # a code no country has: a dangling foreign key
+    return data.draw(st.sampled_from(options), label="cell") if options else None
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(data=st.data())
+def test_rightsdata_and_frictionless_flag_the_same_cells(data_copy, data):
+    originals = {p: p.read_bytes() for p in (data_copy / "data").glob("*.csv")}
+    try:
+        check_mutated(data_copy, data)
+    finally:  # the directory outlives the example: undo its changes
+        for p, content in originals.items():
+            p.write_bytes(content)
+
+
+def check_mutated(data_copy: Path, data) -> None:
+    touched = []
+    for _ in range(data.draw(st.integers(1, 3), label="mutations")):
+        name = data.draw(st.sampled_from(sorted(metadata.resources())), label="resource")
+        res = metadata.resources()[name]
+        path = data_copy / res.path
+        text = path.read_text(encoding="utf-8")
+        reader = csv.reader(io.StringIO(text, newline=""))
+        header, rows = next(reader), list(reader)
+        if not rows:
+            continue
+        i = data.draw(st.integers(0, len(rows) - 1), label="row")
+        if data.draw(st.booleans(), label="repeat the row"):
+            rows.append(list(rows[i]))  # a repeated primary key
+        else:
+            field = data.draw(st.sampled_from(res.fields), label="field")
+            cell = breakage(field, rows[i][header.index(field["name"])], data)
+            if cell is None:
+                continue
+            rows[i][header.index(field["name"])] = cell
+        touched.append(name)
+        path.write_text(csv_text(header, rows), encoding="utf-8", newline="")
+    mine, reference = ours(data_copy), theirs(data_copy)
+    assert mine == reference, {"only rightsdata": sorted(mine - reference), "only frictionless": sorted(reference - mine)}
