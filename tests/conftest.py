@@ -35,13 +35,26 @@ def tables(repo) -> dict[str, list[dict[str, str]]]:
     return {name: read_csv(repo / res.path) for name, res in metadata.resources().items()}
 
 
-IMPORTED = ("ilab-",)  # sources whose rows come from importers reading ../shared
+IMPORTED = ("ilab-", "upr-")  # sources whose rows come from importers reading ../shared
+KEPT_REVIEW = "TJK-2011"  # the imported review the Tajikistan report answers: its rows stay in small copies
+
+
+def imported_row(row: dict[str, str]) -> bool:
+    """True for a row an importer wrote, except the rows of the review the curated report cites
+    (so that its references still resolve) and the sources rows (which everything points at)."""
+    source = row.get("source_id", "")
+    if source and not source.startswith(IMPORTED):
+        return False
+    ids = [row[k] for k in ("review_id", "recommendation_id") if row.get(k)]
+    if ids:  # (a waiver's key may name a recommendation without its source)
+        return not all(i.startswith(KEPT_REVIEW) for i in ids)
+    return bool(source) and not (source.startswith("upr-") and "title" in row)  # the UPR sources rows stay
 
 
 def copy_package(repo: Path, target: Path, with_rules: bool, with_imported: bool = True) -> Path:
     """Copy the package to `target`. Without the imported rows, it holds only the two curated
-    documents (and the reference tables): small and fast to validate, for tests that break rows
-    on purpose; its waivers keep only those about the rows it has."""
+    documents, the review they cite, and the reference tables: small and fast to validate, for
+    tests that break rows on purpose; its waivers keep only those about the rows it has."""
     import yaml
 
     target.mkdir()
@@ -55,14 +68,16 @@ def copy_package(repo: Path, target: Path, with_rules: bool, with_imported: bool
             with open(path, encoding="utf-8", newline="") as f:
                 reader = csv.reader(f)
                 header = next(reader)
-                rows = list(reader)
-            if "source_id" in header:
-                i = header.index("source_id")
-                rows = [r for r in rows if not r[i].startswith(IMPORTED)]
+                rows = [r for r in reader if not imported_row(dict(zip(header, r)))]
             path.write_text(csv_text(header, rows), encoding="utf-8", newline="")
         waivers = target / "validators" / "waivers.yaml"
         if waivers.exists():
-            kept = [w for w in yaml.safe_load(waivers.read_text()) if not str(w["key"].get("source_id", "")).startswith(IMPORTED)]
+            kept = []
+            for w in yaml.safe_load(waivers.read_text()):
+                keys = [k for k in ([w["key"]] if "key" in w else w["keys"]) if not imported_row({k2: str(v) for k2, v in k.items()})]
+                if keys:
+                    w = {k: v for k, v in w.items() if k not in ("key", "keys")} | ({"keys": keys} if "keys" in w else {"key": keys[0]})
+                    kept.append(w)
             waivers.write_text(yaml.safe_dump(kept, sort_keys=False, allow_unicode=True))
     return target
 

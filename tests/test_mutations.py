@@ -34,7 +34,7 @@ def mutations(res, row: list[str]) -> list[tuple[str, str, str]]:
     single_fks = {fk["fields"][0]: fk["reference"] for fk in res.foreign_keys if len(fk["fields"]) == 1}
     for i, f in enumerate(res.fields):
         name, kind, c = f["name"], f["type"], f.get("constraints", {})
-        if kind in ("integer", "number", "date", "boolean", "list"):
+        if kind in ("integer", "number", "date", "boolean") or (kind == "list" and f.get("itemType", "string") != "string"):
             out.append((name, {"integer": "12.5", "number": "4,400", "date": "2013-02-30", "boolean": "yes",
                                "list": "1,two"}[kind], "schema/type"))
         if c.get("required"):

@@ -46,6 +46,15 @@ def findings_of(package: Path, rule: str):
     return result, [f for f in result.findings if f.rule == rule]
 
 
+def rec(number):
+    """A recommendation of Tajikistan's 2011 review (the imported review the small copy keeps)."""
+    return dict(recommendation_id=f"TJK-2011-{number}")
+
+
+def state(number, position=1):
+    return dict(rec(number), position=position)
+
+
 def labor(indicator, year):
     return dict(UKR, domain="labor", indicator=indicator, data_year=year)
 
@@ -83,7 +92,7 @@ MUTATIONS = [
     ("no-formula-in-text", "agencies", dict(UKR, item=3), dict(role='=HYPERLINK("http://example.com")'), None),
     ("no-formula-in-text", "measures", dict(TJK, section=16, item=1), dict(name="@SUM(A1)"), None),
     ("codes-without-surrounding-space", "statistic_indicators", dict(code="attending_school"), dict(unit="percent "), None),
-    ("years-plausible", "upr_reviews", dict(review_id="TJK-2011"), dict(year=2031), None),
+    ("years-plausible", "upr_reviews", dict(TJK, review_id="TJK-2011"), dict(year=2031), None),
     ("years-plausible", "suggested_actions", dict(UKR, item=3), dict(first_year=1940), None),
     ("enforcement-counts-whole", "enforcement", labor("inspections", 2016), dict(value=4400.5), None),
     ("enforcement-value-matches-printed", "enforcement", labor("inspections", 2015), dict(value=23), None),
@@ -91,6 +100,14 @@ MUTATIONS = [
     ("enforcement-value-matches-printed", "enforcement", labor("funding", 2015), dict(status="reported"), None),
     ("enforcement-answer-fits-indicator", "enforcement", labor("inspectors", 2016), dict(value="", answer="true", value_as_printed="Yes"), None),
     ("enforcement-data-year-not-after-report-year", "enforcement", labor("funding", 2016), dict(data_year=2017), None),
+    ("upr-text-without-mojibake", "upr_recommendations", rec("88.13"), dict(text="88.13. Strengthen womenÕs rights (Australia);"), None),
+    ("upr-number-ambiguous", "upr_recommendations", rec("88.13"), dict(number_note="printed without a sub-number"), None),
+    ("upr-sub-number-has-parent", "upr_recommendations", rec("88.1"), dict(number="88.100"), ("upr_recommendations", rec("88.1.1"))),
+    ("upr-response-in-code-list", "upr_recommendations", rec("88.13"), dict(response="noted"), None),
+    ("upr-one-response", "upr_recommending_states", state("88.13"), dict(response_as_printed="reject"), ("upr_recommendations", rec("88.13"))),
+    ("upr-no-self-recommendation", "upr_recommending_states", state("88.13"), dict(country="TJK"), None),
+    ("upr-state-unmapped", "upr_recommending_states", state("88.13"), dict(country=""), None),
+    ("upr-state-in-text-disagrees", "upr_recommendations", rec("88.13"), dict(text_states="AUS;NZL"), ("upr_recommending_states", state("88.13"))),
     ("statistics-data-year-not-after-report-year", "statistics", dict(UKR, indicator="working_children"), dict(data_year=2017), None),
 ]
 
@@ -254,3 +271,19 @@ def test_validate_checks_printed_values_against_the_archived_source(package_copy
         assert found == []
     else:
         assert (rule, line, field) in found and {f[1] for f in found} == {line}
+
+
+def test_a_waiver_can_list_keys_that_share_a_reason(package_copy):
+    """`keys:` waives each listed row; a listed key that matches nothing is still a stale waiver."""
+    import yaml
+
+    path = package_copy / "validators/waivers.yaml"
+    waivers = yaml.safe_load(path.read_text())
+    malformed = next(w for w in waivers if w["rule"] == "upr-reference-malformed")
+    stale = {"source_id": "tjk-upr-midterm-2014", "section": 7, "position": 1}
+    malformed["keys"] = [malformed.pop("key"), stale]
+    path.write_text(yaml.safe_dump(waivers, sort_keys=False, allow_unicode=True))
+    result = validate(package_copy / "datapackage.json")
+    assert [f.rule for f in result.findings if f.rule == "upr-reference-malformed" and f.waived] == ["upr-reference-malformed"]
+    unmatched = [f for f in result.findings if f.rule == "waivers/unmatched"]
+    assert len(unmatched) == 1 and "'section': '7'" in unmatched[0].message and result.exit_code == 1

@@ -207,6 +207,52 @@ def import_ilab(files: tuple[Path, ...], package_dir: Path, manifest: Path | Non
     click.echo("rows written: " + ", ".join(f"{k} {v}" for k, v in counts.items() if k != "sources"))
 
 
+@main.command("import-upr")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--package-dir", type=click.Path(file_okay=False, path_type=Path), default=".", show_default=True)
+@click.option("--sessions", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="sessions.csv, which names each review's session (default: the one beside the files).")
+@click.option("--manifest", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="MANIFEST.json naming where each file came from (default: the one beside each file).")
+def import_upr(files: tuple[Path, ...], package_dir: Path, sessions: Path | None, manifest: Path | None):
+    """Import the UPR transcription's recommendations (upr_recommendations_YYYY.csv).
+
+    Each file's review year is read from its content (column year), never from its name. Its rows
+    replace the rows of the same source in upr_reviews, upr_recommendations and
+    upr_recommending_states, and it gets a row in sources (with its SHA-256, and its origin from
+    MANIFEST.json). Text is decoded cell by cell and mangled characters are repaired; a cell that
+    cannot be decoded with confidence stops the import before anything is written. Importing the
+    same file twice changes nothing.
+
+    For each file it prints how many source rows it read, kept (one recommending-state row each),
+    merged into an identical earlier row, and rejected (with the line and why); read = kept +
+    merged + rejected.
+
+    \b
+    Example:
+      rightsdata import-upr ../shared/upr/upr_recommendations_*.csv
+    """
+    from rightsdata.importers import SourceError
+    from rightsdata.importers.upr import import_files
+
+    try:
+        batch, counts, written = import_files(package_dir, list(files), manifest, sessions)
+    except SourceError as e:
+        click.echo(f"error: {e}", err=True)
+        click.echo("nothing was written", err=True)
+        sys.exit(2)
+    for item in batch:
+        sid = item.source["source_id"]
+        if sid in counts:
+            c = counts[sid]
+            click.echo(f"{sid}: read {c['read']} rows: kept {c['kept']}, merged {c['merged']} exact duplicates, "
+                       f"rejected {c['rejected']}; {len(item.rows.get('upr_reviews', []))} reviews, "
+                       f"{len(item.rows.get('upr_recommendations', []))} recommendations")
+        for warning in item.warnings:
+            click.echo(f"warning: {warning}", err=True)
+    click.echo("rows written: " + ", ".join(f"{k} {v}" for k, v in written.items() if k != "sources"))
+
+
 @main.command("bench-data")
 @click.option("--rows", type=click.IntRange(min=1), required=True, help="At least this many rows in all.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True, help="A new (or empty) directory.")

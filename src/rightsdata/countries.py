@@ -65,23 +65,34 @@ class UnknownCountry(LookupError):
 
 
 class CountryNames:
-    """Maps names as printed to codes, exactly through `country_names` (then ignoring case,
-    accents and surrounding space); never by guessing."""
+    """Maps names as printed to codes through `country_names`: exactly, then ignoring case, accents
+    and spacing, then ignoring everything but letters and digits (the slugs "republicofkorea" of
+    the UPR transcription); a name that matches no row, or rows of two codes, is unknown. Never
+    by guessing."""
 
     def __init__(self, package_dir: Path):
         rows = tables.read_rows(package_dir, "country_names")
         self.exact = {r["name"]: r["code"] for r in rows}
-        self.loose = {}
+        self.folded: dict[str, set[str]] = {}
+        self.slugs: dict[str, set[str]] = {}
         for r in rows:
-            self.loose.setdefault(fold(r["name"]), set()).add(r["code"])
+            self.folded.setdefault(fold(r["name"]), set()).add(r["code"])
+            self.slugs.setdefault(slug(r["name"]), set()).add(r["code"])
 
     def code(self, name: str) -> str:
         if name in self.exact:
             return self.exact[name]
-        codes = self.loose.get(fold(name), set())
-        if len(codes) == 1:
-            return next(iter(codes))
+        for index, key in ((self.folded, fold(name)), (self.slugs, slug(name))):
+            codes = index.get(key, set())
+            if len(codes) == 1:
+                return next(iter(codes))
+            if codes:
+                break  # ambiguous: a looser match would only hide it
         raise UnknownCountry(name)
+
+
+def slug(name: str) -> str:
+    return "".join(ch for ch in fold(name) if ch.isalnum())
 
 
 def fold(name: str) -> str:

@@ -144,8 +144,38 @@ def ilab_coverage(package_dir: Path) -> str:
     return "\n".join(lines) + "\n"
 
 
+def upr_coverage(package_dir: Path) -> str:
+    """Review years x reviews, recommendations and states rows of the UPR transcription."""
+    sources = {r["source_id"]: r for r in read_table(package_dir, "sources") if r["source_id"].startswith("upr-recommendations-")}
+    if not sources:
+        return "The UPR transcription is not imported.\n"
+    counts = {sid: {} for sid in sources}
+    reviews = {}
+    for name in ("upr_reviews", "upr_recommendations", "upr_recommending_states"):
+        for row in read_table(package_dir, name):
+            if row["source_id"] in counts:
+                counts[row["source_id"]][name] = counts[row["source_id"]].get(name, 0) + 1
+                if name == "upr_reviews":
+                    reviews.setdefault(row["source_id"], set()).add(int(row["session"]) if row["session"] else None)
+    lines = ["| review year | sessions | reviews | recommendations | recommending-state rows | responses coded | file in its origin repository |",
+             "|---:|---|---:|---:|---:|---:|---|"]
+    coded = {}
+    for row in read_table(package_dir, "upr_recommendations"):
+        if row["source_id"] in counts and row["response"]:
+            coded[row["source_id"]] = coded.get(row["source_id"], 0) + 1
+    for sid in sorted(sources, key=lambda s: sources[s]["report_year"]):
+        c = counts[sid]
+        sessions = sorted(s for s in reviews.get(sid, ()) if s is not None)
+        span = f"{sessions[0]}-{sessions[-1]}" if sessions else "?"
+        origin = sources[sid]["origin"].split(", ")[1] if (sources[sid]["origin"] or "").count(", ") >= 2 else "?"
+        lines.append(f"| {sources[sid]['report_year']} | {span} | {c.get('upr_reviews', 0)} | {c.get('upr_recommendations', 0)} | "
+                     f"{c.get('upr_recommending_states', 0)} | {coded.get(sid, 0)} | `{origin}` |")
+    return "\n".join(lines) + "\n"
+
+
 README_SECTIONS: dict[str, Callable[[Path], str]] = {
     "ilab_coverage": ilab_coverage,
+    "upr_coverage": upr_coverage,
     "resources": resources_table,
     "rules": rules_table,
     "fields": fields_reference,

@@ -147,17 +147,21 @@ def load_waivers(path: Path, root: Path, rule_ids: set[str]) -> list[Waiver]:
     out = []
     for item, line in zip(items, lines):
         where = f"{shown}:{line}"
-        if not isinstance(item, dict) or set(item) - {"rule", "resource", "key", "reason"}:
-            raise RuleError(f"{where}: a waiver has rule, key, reason (and optionally resource)")
+        if not isinstance(item, dict) or set(item) - {"rule", "resource", "key", "keys", "reason"} or \
+                ("key" in item) == ("keys" in item):
+            raise RuleError(f"{where}: a waiver has rule, key (or keys: a list of keys that share the reason), "
+                            "reason, and optionally resource")
         if not isinstance(item.get("reason"), str) or not item["reason"].strip():
             raise RuleError(f"{where}: a waiver needs a reason")
-        if not isinstance(item.get("key"), dict) or not item["key"]:
+        keys = [item["key"]] if "key" in item else item["keys"]
+        if not isinstance(keys, list) or not keys or not all(isinstance(k, dict) and k for k in keys):
             raise RuleError(f"{where}: a waiver needs the key of the row it keeps")
         rule = item.get("rule")
         if not isinstance(rule, str) or not (rule in rule_ids or rule.startswith(("schema/", "file/", "sources/"))):
             raise RuleError(f"{where}: no rule {rule!r}")
-        out.append(Waiver(rule=rule, key={k: text(v) for k, v in item["key"].items()}, reason=" ".join(item["reason"].split()),
-                          line=line, resource=item.get("resource")))
+        for key in keys:
+            out.append(Waiver(rule=rule, key={k: text(v) for k, v in key.items()}, reason=" ".join(item["reason"].split()),
+                              line=line, resource=item.get("resource")))
     return out
 
 

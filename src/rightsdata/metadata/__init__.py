@@ -4,6 +4,8 @@ Data Package descriptor."""
 
 from __future__ import annotations
 
+import re
+
 import copy
 import functools
 from dataclasses import dataclass, field
@@ -169,7 +171,7 @@ def json_schema_for(table_schema: dict, title: str = "", description: str = "") 
     properties, required = {}, []
     for f in table_schema["fields"]:
         constraints = f.get("constraints", {})
-        prop = json_value_schema(f["type"], constraints, f.get("itemType"))
+        prop = json_value_schema(f["type"], constraints, f.get("itemType"), f.get("delimiter", ","))
         if constraints.get("required"):
             required.append(f["name"])
         else:
@@ -188,7 +190,7 @@ def json_schema_for(table_schema: dict, title: str = "", description: str = "") 
     return schema
 
 
-def json_value_schema(kind: str, constraints: dict, item_type: str | None = None) -> dict:
+def json_value_schema(kind: str, constraints: dict, item_type: str | None = None, delimiter: str = ",") -> dict:
     if kind == "string":
         prop: dict = {"type": "string", "minLength": max(1, constraints.get("minLength", 1))}
         if "maxLength" in constraints:
@@ -205,7 +207,9 @@ def json_value_schema(kind: str, constraints: dict, item_type: str | None = None
     elif kind == "date":
         prop = {"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$"}
     elif kind == "list":
-        prop = {"type": "array", "minItems": 1, "items": json_value_schema(item_type or "string", {})}
+        # A text item cannot hold the delimiter: in the CSV cell it would split into two items.
+        item_constraints = {"pattern": f"[^{re.escape(delimiter)}]+"} if (item_type or "string") == "string" else {}
+        prop = {"type": "array", "minItems": 1, "items": json_value_schema(item_type or "string", item_constraints)}
     else:
         raise MetadataError(f"no JSON Schema mapping for Table Schema type {kind!r}")
     if "enum" in constraints:

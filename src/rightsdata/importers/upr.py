@@ -1,0 +1,403 @@
+"""A research transcription of the UPR Working Group reports, one CSV file per review year 2008-2013.
+
+Each file has one row per recommendation and recommending state (columns text, to, decision, From,
+year, notes): a recommendation made by three states is three rows with the same text. This module
+turns a file into the package's resources:
+
+- `upr_reviews`: one row per state under review (`to`) and year (`year`, read from the content);
+  the session comes from sessions.csv where it names the state in that year's cycle;
+- `upr_recommendations`: one row per paragraph number and text, with the response the rows code;
+  a number printed with several texts keeps each text, numbered by `occurrence`;
+- `upr_recommending_states`: one row per source row (a row repeated exactly is merged into the
+  first and both lines are cited), with the state as printed and its code where the name maps.
+
+Text is decoded with the file's encoding and repaired cell by cell (`legacy_text`); each states
+row records the transforms its cells needed, so that the file's bytes can be rebuilt.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rightsdata import tables
+from rightsdata.countries import CountryNames, UnknownCountry
+from rightsdata.importers import SourceError, SourceRows, manifest_entry, sha256
+from rightsdata.importers.legacy_text import Transform, UndecidableText, dominant_depth, repair
+
+RESOURCES = ["upr_reviews", "upr_recommendations", "upr_recommending_states"]
+HEADER = ["text", "to", "decision", "From", "year", "notes"]
+SESSIONS_HEADER = ["", "To", "To_COW", "Session"]
+PUBLISHER = "Rochelle Terman and contributors (research transcription of UN Human Rights Council documents)"
+LICENCE = ("The origin repository declares no licence; the recommendation texts are those of the UN Working "
+           "Group reports (UN documents).")
+SESSIONS_SOURCE = "upr-sessions"
+
+# The paragraph number that opens a recommendation: "88.1", "88.1.", "88.1..1", "106.6...2".
+NUMBER = re.compile(r"\s*(?P<number>\d+(?:\.+\d+)*)(?P<dot>\.?)")
+# After a bare paragraph number, a sub-number printed with a space for the dot: "61 18.", "111. 29 ".
+SPACED = re.compile(r"\.?\s+(?P<sub>\d+)(?=[.\s])\.?")
+# A second number right after the first: "106.40..1 106.41. Consider", "135.31..11 13. Continue".
+SECOND = re.compile(r"\s+(?P<second>\d+(?:\.+\d+)+\.?|\d+\.)(?=\s|[A-Za-z])")
+# The text's closing parentheses: "(Slovakia, Spain);", "(Kuwait). );", "(Iran (Islamic Republic of))."
+CLOSING = re.compile(r"\(((?:[^()]|\([^()]*\))*)\)[\s.;,:)]*$")
+
+
+@dataclass
+class Record:
+    """One row of a file, decoded and repaired."""
+
+    lines: tuple[int, int]
+    cells: dict[str, str | None]
+    transforms: dict[str, Transform]
+
+
+@dataclass
+class Recommendation:
+    number_as_printed: str
+    number: str
+    note: str | None
+    text: str
+    records: list[Record] = field(default_factory=list)
+
+
+def parse_number(text: str) -> tuple[str, str, str | None] | None:
+    """(number as printed, normalised number, note on an irregular printing) of a recommendation's
+    text, or None when it opens with no number."""
+    m = NUMBER.match(text)
+    if not m:
+        return None
+    number, end, note = re.sub(r"\.+", ".", m["number"]), m.end(), None
+    if "." not in number:
+        spaced = SPACED.match(text, m.end("number"))
+        if spaced:
+            number, end = f"{number}.{spaced['sub']}", spaced.end()
+            note = "printed with a space for the dot"
+        else:
+            note = "printed without a sub-number"
+    second = SECOND.match(text, end)
+    if second:
+        note = f"printed with a second number after it ({second['second']}); the first is taken"
+    return text[:end].strip(), number, note
+
+
+def states_in_text(text: str) -> str | None:
+    """The content of the text's closing parentheses, where the report names who recommended it."""
+    m = CLOSING.search(text.rstrip())
+    return m.group(1).strip() if m else None
+
+
+def text_states(printed: str | None, names: CountryNames) -> tuple[list[str], list[str]]:
+    """The codes of the states named in a text's closing parentheses, and the parts naming none.
+
+    Parts are separated by commas or semicolons; two parts that together are a name ("Venezuela,
+    Bolivarian Republic of") are one; a part that is no name is tried split at " and " and "/"
+    ("Brazil and Norway"); a leading "the" is not part of a name ("the Netherlands")."""
+    def code(part: str) -> str | None:
+        part = re.sub(r"^(?:the|and)\s+", "", part.strip(" .\t"), flags=re.IGNORECASE)
+        try:
+            return names.code(part) if part else None
+        except UnknownCountry:
+            return None
+
+    codes, unmapped = [], []
+    parts = [p.strip() for p in re.split(r"[,;]", printed or "") if p.strip()]
+    i = 0
+    while i < len(parts):
+        pair = code(f"{parts[i]}, {parts[i + 1]}") if i + 1 < len(parts) else None
+        if pair:
+            codes.append(pair)
+            i += 2
+            continue
+        whole = code(parts[i])
+        if whole:
+            codes.append(whole)
+        else:
+            pieces = [p for p in re.split(r"\s+and\s+|/", parts[i]) if p.strip()]
+            found = [code(p) for p in pieces]
+            if len(pieces) > 1 and all(found):
+                codes.extend(found)
+            else:
+                unmapped.append(parts[i])
+        i += 1
+    return list(dict.fromkeys(codes)), unmapped
+
+
+def decode(path: Path, data: bytes) -> tuple[str, str]:
+    """The file's text and encoding: UTF-8 when the bytes are valid UTF-8, else Mac Roman (which
+    decodes any bytes; whether the result is plausible is judged cell by cell)."""
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        return data.decode("mac_roman"), "mac_roman"
+
+
+def read_records(path: Path, data: bytes) -> tuple[list[Record], list[tuple[int, str]], str]:
+    """The file's rows (decoded and repaired), the rows rejected (line, reason) and the encoding."""
+    text, encoding = decode(path, data)
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise SourceError(f"{path}: the file is empty") from None
+    except csv.Error as e:
+        raise SourceError(f"{path}:1: not a readable CSV header ({e})") from None
+    if header[:5] != HEADER[:5] or header[5:] not in ([], HEADER[5:]):
+        raise SourceError(f"{path}:1: the header is {header}, not {HEADER}: is this a UPR recommendations file?")
+    raw: list[tuple[tuple[int, int], list[str]]] = []
+    rejected: list[tuple[int, str]] = []
+    last = reader.line_num
+    try:
+        for row in reader:
+            lines = (last + 1, reader.line_num)
+            last = reader.line_num
+            if not any(cell.strip() for cell in row):
+                rejected.append((lines[0], "blank row"))
+            elif len(row) not in (5, 6):
+                rejected.append((lines[0], f"{len(row)} cells where the header has 6"))
+            else:
+                raw.append((lines, row))
+    except csv.Error as e:
+        raise SourceError(f"{path}:{reader.line_num + 1}: not readable as CSV ({e})") from None
+    depth = dominant_depth([cell for _, row in raw for cell in row if not cell.isascii()])
+    records = []
+    for lines, row in raw:
+        cells, transforms = {}, {}
+        for name, cell in zip(HEADER, row + [""] * (6 - len(row))):
+            try:
+                cells[name], transforms[name] = repair(cell, encoding, depth)
+            except UndecidableText as e:
+                raise SourceError(f"{path}:{lines[0]}: column {name}: cannot decode the text with confidence: {e}") from None
+            if cells[name] == "":
+                cells[name] = None
+        records.append(Record(lines, cells, transforms))
+    return records, rejected, encoding
+
+
+class Importer:
+    def __init__(self, package_dir: Path, manifest: Path | None = None, sessions: Path | None = None):
+        self.package_dir = package_dir
+        self.manifest = manifest
+        self.names = CountryNames(package_dir)
+        self.responses = {printed: r["code"] for r in tables.read_rows(package_dir, "upr_responses")
+                          for printed in r["printed_as"]}
+        self.transforms = {Transform.from_row(r).key(): r["code"]
+                           for r in tables.read_rows(package_dir, "text_transforms")}
+        self.cycles = tables.read_rows(package_dir, "upr_cycles")
+        self.sessions, self.sessions_by_state = self.read_sessions(sessions) if sessions else (None, {})
+
+    # --- sessions.csv ----------------------------------------------------------------------------
+    def read_sessions(self, path: Path) -> tuple[SourceRows, dict[str, list[tuple[int, int]]]]:
+        """The sessions source row, and for each country the sessions it was reviewed in (with the line)."""
+        try:
+            data = path.read_bytes()
+        except OSError as e:
+            raise SourceError(f"{path}: cannot read ({e.strerror})") from None
+        text, _ = decode(path, data)
+        reader = csv.reader(io.StringIO(text, newline=""))
+        header = next(reader, None)
+        if header != SESSIONS_HEADER:
+            raise SourceError(f"{path}:1: the header is {header}, not {SESSIONS_HEADER}: is this sessions.csv?")
+        item = SourceRows(self.source_row(path, sha256(path), SESSIONS_SOURCE, None))
+        by_state: dict[str, list[tuple[int, int]]] = {}
+        for row in reader:
+            line = reader.line_num
+            if len(row) != 4 or not row[3].strip().isdigit():
+                raise SourceError(f"{path}:{line}: expected a row number, a state, its COW code and a session number, found {row}")
+            try:
+                code = self.names.code(row[1])
+            except UnknownCountry:
+                raise SourceError(f"{path}:{line}: the state {row[1]!r} maps to no country: add the name to country_names") from None
+            by_state.setdefault(code, []).append((int(row[3]), line))
+        return item, by_state
+
+    def session_of(self, country: str, cycle: dict | None) -> tuple[int | None, str | None]:
+        if not cycle:
+            return None, None
+        found = [(s, line) for s, line in self.sessions_by_state.get(country, [])
+                 if cycle["first_session"] <= s <= cycle["last_session"]]
+        if len(found) != 1:
+            return None, None
+        return found[0][0], str(found[0][1])
+
+    # --- a year's file ---------------------------------------------------------------------------
+    def source_row(self, path: Path, digest: str, source_id: str, year: int | None) -> dict:
+        entry = manifest_entry(path, digest, self.manifest)
+        origin = None
+        if entry:
+            origin = f"https://github.com/{entry.get('origin_repository')}, {entry.get('origin_path')}, commit {entry.get('origin_commit')}"
+        if year is None:
+            title = "UPR sessions: the state under review in each Working Group session 1-20 (research transcription)"
+            doc = "sessions_transcription"
+        else:
+            title = f"UPR recommendations of the {year} reviews: transcription of the Working Group reports (CSV)"
+            doc = "recommendations_transcription"
+        note = (f"Read from {path.name}; not archived in the package (import it with `rightsdata import-upr`)."
+                + (" The review year is read from the content (column year)." if year else ""))
+        return dict(source_id=source_id, title=title, publisher=PUBLISHER, document_type=doc, country=None,
+                    report_year=year, date=None, origin=origin, archived_path=None, sha256=digest, licence=LICENCE,
+                    note=note)
+
+    def read(self, path: Path) -> tuple[SourceRows, Counter]:
+        self.path = path
+        try:
+            data = path.read_bytes()
+        except OSError as e:
+            raise SourceError(f"{path}: cannot read ({e.strerror})") from None
+        records, rejected, encoding = read_records(path, data)
+        years = Counter(r.cells["year"] for r in records)
+        if not records:
+            raise SourceError(f"{path}: no recommendation rows")
+        bad = [r for r in records if not (r.cells["year"] or "").isdigit()]
+        if bad:
+            raise SourceError(f"{path}:{bad[0].lines[0]}: column year: {bad[0].cells['year']!r} is not a year")
+        if len(years) > 1:
+            raise SourceError(f"{path}: rows of several years {dict(years)}: split the file by year")
+        year = int(next(iter(years)))
+        source_id = f"upr-recommendations-{year}"
+        item = SourceRows(self.source_row(path, sha256(path), source_id, year))
+        counts = Counter(read=len(records) + len(rejected), rejected=len(rejected))
+        for line, reason in rejected:
+            item.warnings.append(f"{path}:{line}: rejected: {reason}")
+        cycle = next((c for c in self.cycles if c["first_year"] <= year <= c["last_year"]), None)
+
+        # Group rows by state under review, then by number and text.
+        reviews: dict[str, dict] = {}
+        for record in records:
+            to = record.cells["to"] or ""
+            try:
+                country = self.names.code(to)
+            except UnknownCountry:
+                raise SourceError(f"{path}:{record.lines[0]}: the state under review {to!r} maps to no country: "
+                                  "add the name to country_names (source rightsdata-codes)") from None
+            parsed = parse_number(record.cells["text"] or "")
+            if parsed is None:
+                item.warnings.append(f"{path}:{record.lines[0]}: rejected: the text opens with no paragraph number")
+                counts["rejected"] += 1
+                continue
+            review = reviews.setdefault(country, {"names": [], "recommendations": {}, "lines": []})
+            if to not in review["names"]:
+                review["names"].append(to)
+            review["lines"].append(record.lines)
+            key = (parsed[1], record.cells["text"])
+            rec = review["recommendations"].setdefault(key, Recommendation(*parsed, text=record.cells["text"]))
+            rec.records.append(record)
+
+        for country, review in reviews.items():
+            review_id = f"{country}-{year}"
+            session, session_line = self.session_of(country, cycle)
+            item.add("upr_reviews", dict(
+                review_id=review_id, source_id=source_id, country=country, cycle=cycle["cycle"] if cycle else None,
+                year=year, session=session, session_source_lines=session_line, names_as_printed=review["names"],
+                source_location=f"rows with to = {review['names'][0]}", source_lines=line_ranges(review["lines"])))
+            occurrences: Counter = Counter()
+            for rec in review["recommendations"].values():
+                occurrences[rec.number] += 1
+                occurrence = occurrences[rec.number]
+                rec_id = f"{review_id}-{rec.number}" + (f"~{occurrence}" if occurrence > 1 else "")
+                self.add_recommendation(item, counts, review_id, rec_id, occurrence, rec)
+        return item, counts
+
+    def add_recommendation(self, item: SourceRows, counts: Counter, review_id: str, rec_id: str, occurrence: int,
+                           rec: Recommendation) -> None:
+        source_id = item.source["source_id"]
+        states: list[tuple[tuple, list[Record]]] = []  # exact duplicates merged
+        for record in rec.records:
+            key = tuple(record.cells[k] for k in HEADER)
+            for seen_key, group in states:
+                if seen_key == key:
+                    group.append(record)
+                    counts["merged"] += 1
+                    break
+            else:
+                states.append((key, [record]))
+        printed = list(dict.fromkeys(group[0].cells["decision"] or "" for _, group in states))
+        response = self.responses.get(printed[0]) if len(printed) == 1 else None
+        printed_states = states_in_text(rec.text)
+        codes, unmapped = text_states(printed_states, self.names)
+        item.add("upr_recommendations", dict(
+            recommendation_id=rec_id, review_id=review_id, occurrence=occurrence,
+            number_as_printed=rec.number_as_printed, number=rec.number, paragraph=int(rec.number.split(".")[0]),
+            number_note=rec.note, text=rec.text, states_in_text=printed_states,
+            text_states=codes or None, text_states_unmapped=unmapped or None,
+            response_as_printed=" | ".join(printed) or None, response=response, source_id=source_id,
+            source_location="column text", source_lines=line_ranges([r.lines for r in rec.records])))
+        for position, (_, group) in enumerate(states, 1):
+            first = group[0]
+            name = first.cells["From"]
+            try:
+                country = self.names.code(name) if name else None
+            except UnknownCountry:
+                country = None
+                item.warnings.append(f"{self.path}:{first.lines[0]}: the recommending state {name!r} maps to no "
+                                     "country; kept as printed")
+            counts["kept"] += 1
+            item.add("upr_recommending_states", dict(
+                recommendation_id=rec_id, position=position, state_as_printed=name, country=country,
+                response_as_printed=first.cells["decision"], notes=first.cells["notes"],
+                text_transform=self.transform_code(first.transforms["text"], first),
+                cells_transform=self.transform_code(combined(first), first),
+                source_id=source_id, source_location="columns From, decision, notes",
+                source_lines=line_ranges([r.lines for r in group])))
+
+    def transform_code(self, t: Transform, record: Record) -> str:
+        code = self.transforms.get(t.key())
+        if code is None:
+            raise SourceError(f"line {record.lines[0]}: the text needs a transform that text_transforms lacks "
+                              f"({t}); add it to data/text_transforms.csv")
+        return code
+
+
+def combined(record: Record) -> Transform:
+    """The one transform of a row's cells other than its text (they are short; one never needs a
+    different repair from another, and an import that finds otherwise stops)."""
+    others = {t for name, t in record.transforms.items()
+              if name != "text" and (record.cells[name] or "") != "" and t != Transform(t.encoding)}
+    if len(others) > 1:
+        raise SourceError(f"line {record.lines[0]}: the cells of the row need different repairs: {others}")
+    if others:
+        return others.pop()
+    return Transform(next(iter(record.transforms.values())).encoding)
+
+
+def line_ranges(spans: list[tuple[int, int]]) -> str:
+    """Line spans as the package cites them: "4-6,9"."""
+    lines = sorted({n for first, last in spans for n in range(first, last + 1)})
+    out, start, prev = [], None, None
+    for n in lines:
+        if start is None:
+            start = prev = n
+        elif n == prev + 1:
+            prev = n
+        else:
+            out.append(f"{start}-{prev}" if prev != start else str(start))
+            start = prev = n
+    if start is not None:
+        out.append(f"{start}-{prev}" if prev != start else str(start))
+    return ",".join(out)
+
+
+def import_files(package_dir: Path, paths: list[Path], manifest: Path | None = None,
+                 sessions: Path | None = None) -> tuple[list[SourceRows], dict[str, Counter], dict[str, int]]:
+    """Read every file, then replace their sources' rows in the package (all files or none)."""
+    from rightsdata.importers import write
+
+    if sessions is None:
+        beside = [Path(p).parent / "sessions.csv" for p in paths]
+        sessions = next((p for p in beside if p.is_file()), None)
+    importer = Importer(package_dir, manifest, sessions)
+    batch, counts = [], {}
+    for path in paths:
+        item, count = importer.read(Path(path))
+        if item.source["source_id"] in counts:
+            raise SourceError(f"two files hold the reviews of {item.source['report_year']}; import one of them")
+        batch.append(item)
+        counts[item.source["source_id"]] = count
+    if importer.sessions:
+        batch.append(importer.sessions)
+    written = write(package_dir, batch, RESOURCES)
+    return batch, counts, written
