@@ -147,7 +147,7 @@ def test_two_files_of_one_year_are_refused(small, tmp_path):
     ("88.1. Consider", "88.1", "88.1.", None),
     ("88.1..1 Extend", "88.1.1", "88.1..1", None),
     ("106.6...2 Adopt", "106.6.2", "106.6...2", None),
-    ("61 18. Ratify", "61.18", "61 18.", "printed with a space for the dot"),
+    ("61 18. Ratify", "61.18", "61 18.", "printed with a space between its numbers"),
     ("106.40..1 106.41. Consider", "106.40.1", "106.40..1", "printed with a second number after it (106.41.); the first is taken"),
     ("88 Ratify", "88", "88", "printed without a sub-number"),
 ])

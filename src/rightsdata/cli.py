@@ -8,6 +8,7 @@ unexpected failure is reported in one line, with exit code 2.
 from __future__ import annotations
 
 import os
+import json
 import sys
 from pathlib import Path
 
@@ -44,6 +45,8 @@ def main():
       rightsdata validate                  check datapackage.json and every CSV file
       rightsdata validate --format json    the same, as JSON for scripts
       rightsdata generate --check          are schemas/ and datapackage.json up to date?
+      rightsdata diff v0.1.0 .             what changed since a release (rows, values, schemas)
+      rightsdata release --out dist        build the files of a release
 
     Run `rightsdata COMMAND --help` for what each command does and its examples.
     """
@@ -251,6 +254,109 @@ def import_upr(files: tuple[Path, ...], package_dir: Path, sessions: Path | None
         for warning in item.warnings:
             click.echo(f"warning: {warning}", err=True)
     click.echo("rows written: " + ", ".join(f"{k} {v}" for k, v in written.items() if k != "sources"))
+
+
+@main.command("diff")
+@click.argument("before")
+@click.argument("after", default=".")
+@click.option("--format", "fmt", type=click.Choice(["markdown", "json"]), default="markdown", show_default=True)
+@click.option("--limit", type=click.IntRange(min=0), default=20, show_default=True,
+              help="With --format markdown, list at most this many rows of each kind per resource (0: all).")
+@click.option("--repo", type=click.Path(file_okay=False, path_type=Path), default=".", show_default=True,
+              help="The git repository in which BEFORE or AFTER are refs.")
+def diff_command(before: str, after: str, fmt: str, limit: int, repo: Path):
+    """What changed from package BEFORE to package AFTER (default: the current directory).
+
+    Each is a package directory, a release zip or a git ref (tag, branch, commit). Rows are
+    matched by primary key; for each resource it reports the rows added, removed and changed (with
+    each changed field's old and new value) and the schema changes, and says which version bump
+    the changes ask for. Exit 0 whether or not anything changed; 2 when a package cannot be read.
+
+    \b
+    Examples:
+      rightsdata diff v0.1.0                        the working tree against a tag
+      rightsdata diff main HEAD --format json       two refs, every change as JSON
+      rightsdata diff old/rightsdata.zip new/rightsdata.zip
+    """
+    from rightsdata import release
+
+    try:
+        with release.opened(before, repo) as old, release.opened(after, repo) as new:
+            d = release.diff(old, new)
+    except release.ReleaseError as e:
+        click.echo(f"error: {e}", err=True)
+        sys.exit(2)
+    if fmt == "json":
+        click.echo(json.dumps(d.as_dict(), indent=2, ensure_ascii=False))
+    else:
+        click.echo(release.markdown(d, limit), nl=False)
+
+
+@main.command("check-version")
+@click.option("--base", required=True, help="The git ref to compare with (in CI: the pull request's base branch).")
+@click.option("--package-dir", type=click.Path(file_okay=False, path_type=Path), default=".", show_default=True)
+def check_version(base: str, package_dir: Path):
+    """Does datapackage.json's version fit what changed since BASE?
+
+    Corrected values ask for a patch release (0.2.0 -> 0.2.1); added rows, fields or resources
+    (and removed rows) for a minor one (0.3.0); removed fields or resources, a changed type or a
+    changed primary or foreign key for a major one (1.0.0). A new version needs its section in
+    CHANGELOG.md. Exit 0 when the version fits (or nothing changed), 1 when it does not, 2 when
+    a package cannot be read.
+
+    \b
+    Example (CI, on a pull request):
+      rightsdata check-version --base origin/main
+    """
+    from rightsdata import release
+
+    try:
+        with release.opened(base, package_dir) as old:
+            d = release.diff(old, package_dir)
+        changelog = package_dir / "CHANGELOG.md"
+        problems = release.check_version(d, changelog.read_text(encoding="utf-8") if changelog.is_file() else "")
+    except release.ReleaseError as e:
+        click.echo(f"error: {e}", err=True)
+        sys.exit(2)
+    click.echo(f"{base}: version {d.version_before}; now: {d.version_after}; the changes ask for: {d.bump}")
+    for reason in d.reasons():
+        click.echo(f"  {reason}")
+    for problem in problems:
+        click.echo(f"error: {problem}", err=True)
+    sys.exit(1 if problems else 0)
+
+
+@main.command("release")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True, help="A new (or empty) directory.")
+@click.option("--package-dir", type=click.Path(file_okay=False, path_type=Path), default=".", show_default=True)
+def release_command(out: Path, package_dir: Path):
+    """Build the files of a release of the package into OUT.
+
+    \b
+      rightsdata.zip        the data package: datapackage.json, data/, schemas/, sources/,
+                            README.md, LICENSE, CHANGELOG.md (frictionless reads it as it is)
+      rightsdata.sqlite     every resource a table, with its primary and foreign keys
+      parquet/NAME.parquet  every resource, typed (lists as lists)
+      metadata.json         titles, descriptions and units for Datasette
+      SHA256SUMS            the checksum of every file above
+
+    The package must validate first. Two builds of the same package are byte-identical (no
+    timestamps; entries sorted). Exit 0 when built, 2 when it cannot be.
+
+    \b
+    Example:
+      rightsdata release --out dist && cd dist && sha256sum -c SHA256SUMS
+      datasette dist/rightsdata.sqlite --metadata dist/metadata.json
+    """
+    from rightsdata import release
+
+    try:
+        files = release.build(package_dir, out)
+    except release.ReleaseError as e:
+        click.echo(f"error: {e}", err=True)
+        sys.exit(2)
+    for f in files:
+        click.echo(f"{f}  {f.stat().st_size} bytes")
 
 
 @main.command("bench-data")

@@ -39,7 +39,7 @@ SESSIONS_SOURCE = "upr-sessions"
 
 # The paragraph number that opens a recommendation: "88.1", "88.1.", "88.1..1", "106.6...2".
 NUMBER = re.compile(r"\s*(?P<number>\d+(?:\.+\d+)*)(?P<dot>\.?)")
-# After a bare paragraph number, a sub-number printed with a space for the dot: "61 18.", "111. 29 ".
+# After a bare paragraph number, a sub-number printed after a space: "61 18.", "111. 29 ".
 SPACED = re.compile(r"\.?\s+(?P<sub>\d+)(?=[.\s])\.?")
 # A second number right after the first: "106.40..1 106.41. Consider", "135.31..11 13. Continue".
 SECOND = re.compile(r"\s+(?P<second>\d+(?:\.+\d+)+\.?|\d+\.)(?=\s|[A-Za-z])")
@@ -76,7 +76,7 @@ def parse_number(text: str) -> tuple[str, str, str | None] | None:
         spaced = SPACED.match(text, m.end("number"))
         if spaced:
             number, end = f"{number}.{spaced['sub']}", spaced.end()
-            note = "printed with a space for the dot"
+            note = "printed with a space between its numbers"
         else:
             note = "printed without a sub-number"
     second = SECOND.match(text, end)

@@ -33,6 +33,7 @@ class Resource:
     primary_key: list[str]
     foreign_keys: list[dict]
     verbatim: set[str] = field(default_factory=set)
+    units: dict[str, str] = field(default_factory=dict)  # column -> unit, where every value has the same one
 
     @property
     def path(self) -> str:
@@ -76,7 +77,7 @@ def resources() -> dict[str, Resource]:
     fields = load_yaml("fields.yaml")
     out: dict[str, Resource] = {}
     for name, spec in load_yaml("resources.yaml")["resources"].items():
-        columns, foreign_keys, verbatim = [], [], set()
+        columns, foreign_keys, verbatim, units = [], [], set(), {}
         skip_refs = set(spec.get("no_auto_references", []))
         for entry in spec["columns"]:
             entry = {"name": entry} if isinstance(entry, str) else dict(entry)
@@ -104,6 +105,9 @@ def resources() -> dict[str, Resource]:
             if as_printed:
                 verbatim.add(column)
                 descriptor["asPrinted"] = as_printed
+            unit = base.pop("unit", None)
+            if unit:
+                units[column] = unit
             ref = base.pop("references", None)
             if ref and column not in skip_refs:
                 ref_resource, ref_field = ref.split(".")
@@ -125,6 +129,7 @@ def resources() -> dict[str, Resource]:
             primary_key=spec["primary_key"],
             foreign_keys=foreign_keys,
             verbatim=verbatim,
+            units=units,
         )
     for res in out.values():
         for fk in res.foreign_keys:

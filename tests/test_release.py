@@ -1,0 +1,302 @@
+"""Releases: the diff, the version rules, and the release files (reproducible, loadable by
+frictionless, DuckDB, SQLite and Datasette, as the README's examples show)."""
+
+import asyncio
+import contextlib
+import csv
+import io
+import json
+import re
+import sqlite3
+import subprocess
+import zipfile
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from conftest import copy_package, read_csv, run_cli
+from rightsdata import metadata
+from rightsdata.release import PackageDiff, ResourceDiff, check_version, least_version
+
+
+# --- a built release ----------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def built(repo, tmp_path_factory) -> Path:
+    """The release of the repository's package, built into <tmp>/dist."""
+    dist = tmp_path_factory.mktemp("release") / "dist"
+    result = run_cli("release", "--out", str(dist), "--package-dir", str(repo))
+    assert result.returncode == 0, result.stdout + result.stderr
+    return dist
+
+
+def test_release_files_and_checksums(built):
+    names = sorted(p.relative_to(built).as_posix() for p in built.rglob("*") if p.is_file())
+    parquet = sorted(f"parquet/{name}.parquet" for name in metadata.resources())
+    assert names == sorted(["SHA256SUMS", "metadata.json", "rightsdata.sqlite", "rightsdata.zip"] + parquet)
+    listed = dict(reversed(line.split("  ")) for line in (built / "SHA256SUMS").read_text().splitlines())
+    assert sorted(listed) == sorted(n for n in names if n != "SHA256SUMS")
+    for name, digest in listed.items():
+        assert subprocess.run(["sha256sum", str(built / name)], capture_output=True, text=True).stdout.split()[0] == digest
+
+
+def test_two_builds_are_byte_identical(built, repo, tmp_path):
+    again = tmp_path / "dist"
+    assert run_cli("release", "--out", str(again), "--package-dir", str(repo)).returncode == 0
+    assert (again / "SHA256SUMS").read_bytes() == (built / "SHA256SUMS").read_bytes()
+    for path in built.rglob("*"):
+        if path.is_file():
+            assert (again / path.relative_to(built)).read_bytes() == path.read_bytes(), path.name
+
+
+def test_the_zip_is_the_package(built, repo):
+    with zipfile.ZipFile(built / "rightsdata.zip") as z:
+        names = z.namelist()
+        assert names == sorted(names) and {"datapackage.json", "README.md", "LICENSE", "CHANGELOG.md"} <= set(names)
+        assert all(i.date_time == (1980, 1, 1, 0, 0, 0) for i in z.infolist())
+        for name in names:
+            assert z.read(name) == (repo / name).read_bytes(), name
+    # diff reads a zip as a package: the release and the checkout hold the same data
+    result = run_cli("diff", str(built / "rightsdata.zip"), str(repo), "--format", "json")
+    assert result.returncode == 0, result.stderr
+    doc = json.loads(result.stdout)
+    assert doc["bump"] == "none" and all(r["status"] == "unchanged" for r in doc["resources"])
+
+
+def test_sqlite_has_every_row_and_key(built, repo):
+    db = sqlite3.connect(built / "rightsdata.sqlite")
+    assert db.execute("PRAGMA foreign_key_check").fetchall() == []
+    for name, res in metadata.resources().items():
+        assert db.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0] == len(read_csv(repo / res.path)), name
+        info = db.execute(f'PRAGMA table_info("{name}")').fetchall()
+        assert [row[1] for row in sorted(info, key=lambda r: r[5]) if row[5]] == res.primary_key, name
+        fks = {tuple(r[3] for r in rows) for rows in _group(db.execute(f'PRAGMA foreign_key_list("{name}")').fetchall())}
+        assert fks == {tuple(fk["fields"]) for fk in res.foreign_keys}, name
+    tjk = db.execute("SELECT text_states FROM upr_recommendations WHERE recommendation_id = 'TJK-2011-88.1.1'").fetchone()[0]
+    assert json.loads(tjk) == ["ESP"]
+
+
+def test_parquet_is_typed(built, repo):
+    types = dict((r[0], r[1]) for r in duckdb.sql(f"DESCRIBE SELECT * FROM '{built}/parquet/legal_standards.parquet'").fetchall())
+    assert types["age"] == "BIGINT" and types["age_calculated"] == "BOOLEAN" and types["citations"] == "BIGINT[]"
+    count = duckdb.sql(f"SELECT count(*) FROM '{built}/parquet/enforcement.parquet'").fetchall()[0][0]
+    assert count == len(read_csv(repo / "data/enforcement.csv"))
+
+
+def test_the_readme_loading_examples_run_on_the_release(built, repo, monkeypatch):
+    readme = (repo / "README.md").read_text(encoding="utf-8")
+    loading = readme.split("### Loading a release", 1)[1].split("\n## ", 1)[0]
+    monkeypatch.chdir(built.parent)
+    for python in re.findall(r"^```python\n(.*?)^```$", loading, flags=re.S | re.M):
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            exec(compile(python, "README.md", "exec"), {})
+        assert out.getvalue().splitlines() == [line[2:] for line in python.splitlines() if line.startswith("# ")]
+    (sql,) = re.findall(r"^```sql\n(.*?)^```$", loading, flags=re.S | re.M)
+    rows = duckdb.sql(sql).fetchall()
+    assert len(rows) == 3 and rows[0][1] >= rows[1][1] >= rows[2][1]
+    assert "datasette dist/rightsdata.sqlite --metadata dist/metadata.json" in loading
+
+
+def test_datasette_shows_a_documented_dataset(built):
+    datasette = pytest.importorskip("datasette.app", reason="datasette is a test dependency: pip install -e '.[test]'")
+    doc = json.loads((built / "metadata.json").read_text())
+    ds = datasette.Datasette(files=[str(built / "rightsdata.sqlite")], metadata=doc)
+
+    async def pages():
+        table = await ds.client.get("/rightsdata/legal_standards?country=UKR&source_id=ukr-findings-2016")
+        rows = await ds.client.get("/rightsdata/upr_reviews.json?_shape=array&country=TJK")
+        return table, rows
+
+    table, rows = asyncio.run(pages())
+    assert table.status_code == 200 and rows.status_code == 200
+    assert metadata.resources()["legal_standards"].description.split(",")[0] in table.text
+    assert "16&nbsp;years" in table.text  # the unit of `age`, from fields.yaml
+    assert {r["source_id"] for r in rows.json()} == {"tjk-upr-midterm-2014", "upr-recommendations-2011"}
+    assert doc["license"] == "CC-BY-4.0" and doc["databases"]["rightsdata"]["tables"]["enforcement"]["columns"]["value"]
+
+
+def test_release_refuses_an_invalid_package(data_copy, tmp_path):
+    path = data_copy / "data/conventions.csv"
+    path.write_text(path.read_text().replace("c138", "c138 ", 1))
+    for name in ("README.md", "LICENSE", "CHANGELOG.md"):
+        (data_copy / name).write_text("x")
+    result = run_cli("release", "--out", str(tmp_path / "dist"), "--package-dir", str(data_copy))
+    assert result.returncode == 2 and "does not validate" in result.stderr and "Traceback" not in result.stderr
+
+
+# --- diff on hand-made before and after packages --------------------------------------------------------
+
+def edit_csv(path: Path, change) -> None:
+    with open(path, encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    header = list(rows[0])
+    rows, header = change(rows, header)
+    out = io.StringIO()
+    writer = csv.DictWriter(out, header, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    path.write_text(out.getvalue(), encoding="utf-8")
+
+
+@pytest.fixture
+def before_after(tmp_path, repo):
+    before = copy_package(repo, tmp_path / "before", with_rules=False, with_imported=False)
+    after = copy_package(repo, tmp_path / "after", with_rules=False, with_imported=False)
+    return before, after
+
+
+def diff_json(before, after) -> dict:
+    result = run_cli("diff", str(before), str(after), "--format", "json")
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def resource(doc, name) -> dict:
+    return next(r for r in doc["resources"] if r["name"] == name)
+
+
+def test_diff_reports_added_removed_and_changed_rows(before_after):
+    before, after = before_after
+
+    def change(rows, header):
+        for r in rows:
+            if r["source_id"] == "ukr-findings-2016" and r["indicator"] == "inspectors" and r["data_year"] == "2015":
+                r["value"], r["value_as_printed"] = "321", "321"
+        return rows, header
+    edit_csv(after / "data/enforcement.csv", change)
+    edit_csv(after / "data/agencies.csv", lambda rows, h: (rows[1:], h))
+    edit_csv(after / "data/conventions.csv", lambda rows, h: (rows + [dict(rows[0], code="c999")], h))
+    doc = diff_json(before, after)
+    enforcement = resource(doc, "enforcement")
+    assert enforcement["status"] == "changed" and not enforcement["added"] and not enforcement["removed"]
+    (changed,) = enforcement["changed"]
+    assert changed["key"]["indicator"] == "inspectors" and changed["key"]["data_year"] == "2015"
+    assert changed["fields"] == {"value": {"before": "320", "after": "321"}, "value_as_printed": {"before": "320", "after": "321"}}
+    agencies = resource(doc, "agencies")
+    assert agencies["removed"] == [{"source_id": "ukr-findings-2016", "country": "UKR", "report_year": "2016", "item": "1"}]
+    assert resource(doc, "conventions")["added"] == [{"code": "c999"}]
+    assert resource(doc, "sources")["status"] == "unchanged"
+    assert doc["bump"] == "minor"  # rows added and removed
+    markdown = run_cli("diff", str(before), str(after)).stdout
+    assert "| `enforcement` | 52 | 52 | 0 | 0 | 1 |  |" in markdown
+    assert 'changed: source_id=ukr-findings-2016, country=UKR, report_year=2016, territory=national, data_year=2015, ' \
+           'domain=labor, indicator=inspectors, occurrence=1: `value_as_printed` "320" -> "321", `value` "320" -> "321"' in markdown
+
+
+def test_diff_reports_schema_changes(before_after):
+    before, after = before_after
+    descriptor = json.loads((after / "datapackage.json").read_text())
+    schema_path = after / "schemas/conventions.tableschema.json"
+    schema = json.loads(schema_path.read_text())
+    schema["fields"] = [f for f in schema["fields"] if f["name"] != "description"]
+    schema_path.write_text(json.dumps(schema))
+    edit_csv(after / "data/conventions.csv", lambda rows, h: ([{k: v for k, v in r.items() if k != "description"} for r in rows],
+                                                            [c for c in h if c != "description"]))
+    schema_path = after / "schemas/measure_kinds.tableschema.json"
+    schema = json.loads(schema_path.read_text())
+    schema["primaryKey"] = ["code", "description"]
+    schema_path.write_text(json.dumps(schema))
+    (after / "datapackage.json").write_text(json.dumps(descriptor))
+    doc = diff_json(before, after)
+    assert resource(doc, "conventions")["schema"] == [{"change": "field_removed", "field": "description"}]
+    assert resource(doc, "conventions")["changed"] == []  # a removed column is a schema change, not a row change
+    pk = resource(doc, "measure_kinds")["schema"]
+    assert pk == [{"change": "primary_key_changed", "before": ["code"], "after": ["code", "description"]}]
+    assert doc["bump"] == "major"
+
+
+@pytest.mark.parametrize("spec, words", [
+    ("no/such/thing", "not a package directory, a zip or a git ref"),
+    ("evil.zip", "a path outside the package"),
+])
+def test_diff_names_what_it_cannot_read(tmp_path, repo, spec, words):
+    with zipfile.ZipFile(tmp_path / "evil.zip", "w") as z:
+        z.writestr("../escape.txt", "x")
+        z.writestr("datapackage.json", "{}")
+    result = run_cli("diff", spec, str(repo), cwd=tmp_path)
+    assert result.returncode == 2 and words in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path.parent / "escape.txt").exists()
+
+
+def test_diff_between_git_refs(repo):
+    result = run_cli("diff", "HEAD", "HEAD", "--format", "json", "--repo", str(repo))
+    assert result.returncode == 0 and json.loads(result.stdout)["bump"] == "none"
+
+
+# --- the version rules ---------------------------------------------------------------------------------
+
+def fake_diff(before: str, after: str, *changes: str) -> PackageDiff:
+    r = ResourceDiff("t", "changed")
+    for kind in changes:
+        if kind.startswith("rows_"):
+            getattr(r, {"rows_added": "added", "rows_removed": "removed", "rows_changed": "changed"}[kind]).append({"k": "1"})
+        else:
+            r.schema.append({"change": kind})
+    return PackageDiff(before, after, [r])
+
+
+@pytest.mark.parametrize("changes, bump", [
+    ((), "none"), (("rows_changed",), "patch"), (("field_changed",), "patch"), (("rows_added",), "minor"),
+    (("rows_removed",), "minor"), (("field_added", "rows_changed"), "minor"), (("field_removed",), "major"),
+    (("primary_key_changed",), "major"), (("foreign_keys_changed",), "major"), (("field_type_changed", "rows_added"), "major"),
+])
+def test_each_change_asks_for_its_bump(changes, bump):
+    assert fake_diff("1.0.0", "1.0.0", *changes).bump == bump
+
+
+@pytest.mark.parametrize("before, bump, least", [
+    ((1, 2, 3), "patch", (1, 2, 4)), ((1, 2, 3), "minor", (1, 3, 0)), ((1, 2, 3), "major", (2, 0, 0)),
+    ((0, 2, 3), "major", (0, 3, 0)), ((1, 2, 3), "none", (1, 2, 3)),
+])
+def test_least_version(before, bump, least):
+    assert least_version(before, bump) == least
+
+
+def test_check_version_messages():
+    changelog = "## [1.1.0]\n"
+    assert check_version(fake_diff("1.0.0", "1.1.0", "rows_added"), changelog) == []
+    assert "a minor release: version 1.1.0 or later" in check_version(fake_diff("1.0.0", "1.0.1", "rows_added"), "## [1.0.1]")[0]
+    assert "CHANGELOG.md has no section '## [1.0.1]'" in check_version(fake_diff("1.0.0", "1.0.1", "rows_changed"), "")[0]
+    assert "went down" in check_version(fake_diff("1.0.0", "0.9.0"), "## [0.9.0]")[0]
+    assert check_version(fake_diff("1.0.0", "1.0.0"), "") == []
+
+
+def test_check_version_in_a_repository(tmp_path, repo):
+    """The CI command on a real git history: change a value, then bump the version."""
+    package = copy_package(repo, tmp_path / "package", with_rules=False, with_imported=False)
+    (package / "CHANGELOG.md").write_text("# Changelog\n\n## [0.2.0]\n")
+    git = lambda *args: subprocess.run(["git", "-C", str(package), "-c", "user.email=t@example.org", "-c", "user.name=t", *args],
+                                       capture_output=True, text=True, check=True)
+    git("init", "-q")
+    git("add", "-A")
+    git("commit", "-qm", "base")
+    version = json.loads((package / "datapackage.json").read_text())["version"]
+    assert run_cli("check-version", "--base", "HEAD", "--package-dir", str(package)).returncode == 0
+
+    edit_csv(package / "data/agencies.csv", lambda rows, h: ([dict(r, role=r["role"] + " (corrected)") if r["item"] == "1" else r for r in rows], h))
+    result = run_cli("check-version", "--base", "HEAD", "--package-dir", str(package))
+    assert result.returncode == 1 and "the changes ask for: patch" in result.stdout and "agencies: rows changed (patch)" in result.stdout
+    major, minor, patch = map(int, version.split("."))
+    bumped = f"{major}.{minor}.{patch + 1}"
+    descriptor = json.loads((package / "datapackage.json").read_text())
+    descriptor["version"] = bumped
+    (package / "datapackage.json").write_text(json.dumps(descriptor, indent=2))
+    result = run_cli("check-version", "--base", "HEAD", "--package-dir", str(package))
+    assert result.returncode == 1 and f"no section '## [{bumped}]'" in result.stderr
+    (package / "CHANGELOG.md").write_text(f"# Changelog\n\n## [{bumped}]\n\nA role corrected.\n\n## [0.2.0]\n")
+    assert run_cli("check-version", "--base", "HEAD", "--package-dir", str(package)).returncode == 0
+
+
+def test_the_package_version_is_in_the_changelog(repo):
+    version = json.loads((repo / "datapackage.json").read_text())["version"]
+    assert f"## [{version}]" in (repo / "CHANGELOG.md").read_text()
+
+
+def _group(fk_rows):
+    """PRAGMA foreign_key_list rows grouped by constraint id."""
+    groups = {}
+    for row in fk_rows:
+        groups.setdefault(row[0], []).append(row)
+    return [sorted(rows, key=lambda r: r[1]) for rows in groups.values()]
