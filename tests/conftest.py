@@ -10,6 +10,13 @@ REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
 
 
+def tree_digest(root: Path, pattern: str = "*") -> dict[str, str]:
+    """The SHA-256 of every file under `root` (matching `pattern`): compare two to see that nothing changed."""
+    from rightsdata.package import sha256
+
+    return {str(p.relative_to(root)): sha256(p) for p in sorted(root.rglob(pattern)) if p.is_file()}
+
+
 def read_csv(path: Path) -> list[dict[str, str]]:
     with open(path, encoding="utf-8", newline="") as f:
         return list(csv.DictReader(f))

@@ -1,7 +1,6 @@
 """`rightsdata validate` on good and bad input: exit codes, messages that name file, line and
 field, no traceback, nothing read outside the package, nothing written."""
 
-import hashlib
 import re
 import json
 import os
@@ -9,12 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run_cli
-
-
-def tree_digest(root: Path) -> dict[str, str]:
-    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(root.rglob("*")) if p.is_file()}
+from conftest import run_cli, tree_digest
 
 
 def validate(package: Path, *args: str):

@@ -9,16 +9,12 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from conftest import REPO, read_csv, run_cli
+from conftest import REPO, read_csv, run_cli, tree_digest
 from rightsdata.importers import SourceError
 from rightsdata.importers.ilab import PATHS, import_files, normalised_path, unmapped_paths
 from rightsdata.validate import validate
 
 FIXTURES = REPO / "tests" / "fixtures" / "ilab"
-
-
-def digest(root: Path) -> dict[str, str]:
-    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
 def rows(package: Path, name: str, source_id: str) -> list[dict]:
@@ -141,9 +137,9 @@ def test_territories_repeats_and_goods(imported):
 
 
 def test_importing_twice_changes_no_byte(imported):
-    before = digest(imported / "data")
+    before = tree_digest(imported / "data")
     import_files(imported, [FIXTURES / n for n in ("findings_c.xml", "findings_b.xml", "findings_a.xml", "goods_c.xml")])
-    assert digest(imported / "data") == before
+    assert tree_digest(imported / "data") == before
 
 
 def test_the_imported_package_validates(imported):
@@ -156,12 +152,12 @@ def test_the_imported_package_validates(imported):
 def test_an_unknown_country_stops_the_import_and_writes_nothing(package_copy, tmp_path):
     bad = tmp_path / "countries.xml"
     bad.write_text((FIXTURES / "findings_b.xml").read_text().replace("<Name>Ukraine</Name>", "<Name>Atlantis</Name>"))
-    before = digest(package_copy)
+    before = tree_digest(package_copy)
     result = run_cli("import-ilab", str(bad), cwd=package_copy)
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert f"{bad}:4: country name 'Atlantis' maps to no code in country_names" in result.stderr
     assert "nothing was written" in result.stderr
-    assert digest(package_copy) == before
+    assert tree_digest(package_copy) == before
 
 
 @pytest.mark.parametrize("content,words", [
@@ -172,10 +168,10 @@ def test_an_unknown_country_stops_the_import_and_writes_nothing(package_copy, tm
 def test_unusable_files_are_refused(package_copy, tmp_path, content, words):
     bad = tmp_path / "x.xml"
     bad.write_text(content)
-    before = digest(package_copy)
+    before = tree_digest(package_copy)
     with pytest.raises(SourceError, match=words.replace("(", r"\(")):
         import_files(package_copy, [bad])
-    assert digest(package_copy) == before
+    assert tree_digest(package_copy) == before
 
 
 def test_a_goods_file_whose_year_cannot_be_told_is_refused(package_copy):
@@ -220,9 +216,9 @@ def test_every_element_path_of_every_year_is_mapped_or_dropped_with_a_reason(ila
 
 
 def test_the_committed_data_is_what_importing_the_shared_files_gives(ilab, full_copy):
-    before = digest(full_copy / "data")
+    before = tree_digest(full_copy / "data")
     batch, counts = import_files(full_copy, ilab)
-    assert digest(full_copy / "data") == before, "run: rightsdata import-ilab ../shared/ilab/*.xml"
+    assert tree_digest(full_copy / "data") == before, "run: rightsdata import-ilab ../shared/ilab/*.xml"
     years = sorted(b.source["report_year"] for b in batch if b.source["source_id"].startswith("ilab-countries-"))
     assert years == list(range(2013, 2023))
     assert 1400 <= counts["assessments"] <= 1500  # about 145 countries a year

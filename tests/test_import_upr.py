@@ -2,7 +2,6 @@
 mangled text, CR line ends, duplicates and blank rows) and on the real files in ../shared/upr."""
 
 import csv
-import hashlib
 import io
 import json
 import re
@@ -13,7 +12,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from conftest import copy_package, read_csv, run_cli
+from conftest import copy_package, read_csv, run_cli, tree_digest
 from rightsdata import tables
 from rightsdata.provenance import line_numbers
 from rightsdata.importers.legacy_text import Transform, UndecidableText, mangle, rebuild, repair
@@ -60,10 +59,6 @@ def small(tmp_path, repo) -> Path:
     return copy_package(repo, tmp_path / "package", with_rules=True, with_imported=False)
 
 
-def package_bytes(package: Path) -> dict[str, str]:
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted((package / "data").glob("*.csv"))}
-
-
 def imported(package: Path, source_id: str) -> dict[str, list[dict[str, str]]]:
     return {name: [r for r in read_csv(package / f"data/{name}.csv") if r["source_id"] == source_id] for name in RESOURCES}
 
@@ -101,9 +96,9 @@ def test_fixture_import_counts_and_rows(small, tmp_path):
 def test_fixture_import_is_idempotent_and_validates(small, tmp_path):
     path = write_fixture(tmp_path / "upr")
     assert run_cli("import-upr", str(path), "--package-dir", str(small)).returncode == 0
-    first = package_bytes(small)
+    first = tree_digest(small / "data")
     assert run_cli("import-upr", str(path), "--package-dir", str(small)).returncode == 0
-    assert package_bytes(small) == first
+    assert tree_digest(small / "data") == first
     result = run_cli("validate", str(small / "datapackage.json"), "--format", "json")
     findings = json.loads(result.stdout)["findings"]
     # The imported rows fit their schemas and keys (the report's links into the real TJK-2011
@@ -126,14 +121,14 @@ def test_fixture_import_is_idempotent_and_validates(small, tmp_path):
      "utf-8", "needs a transform that text_transforms lacks"),
 ])
 def test_bad_input_is_named_and_nothing_is_written(small, tmp_path, rows, encoding, expected):
-    before = package_bytes(small)
+    before = tree_digest(small / "data")
     path = write_fixture(tmp_path / "upr", rows, encoding=encoding)
     result = run_cli("import-upr", str(path), "--package-dir", str(small))
     assert result.returncode == 2
     assert expected in result.stderr and "nothing was written" in result.stderr
     assert str(path) in result.stderr or "line 2" in result.stderr
     assert "Traceback" not in result.stderr
-    assert package_bytes(small) == before
+    assert tree_digest(small / "data") == before
 
 
 def test_two_files_of_one_year_are_refused(small, tmp_path):

@@ -3,6 +3,7 @@ cell the way contributors do (wrong type, empty required value, unknown code, br
 dangling foreign key, repeated primary key) and check that `rightsdata validate` reports it with
 the right rule id at the right line."""
 
+import contextlib
 import csv
 import io
 
@@ -54,44 +55,44 @@ def with_rows(package) -> list[str]:
     return [n for n in RESOURCES if len(read(package / metadata.resources()[n].path)[1])]
 
 
+@contextlib.contextmanager
+def a_drawn_row(package, data):
+    """Draw a resource with rows and one of its rows; yield (resource, path, header, rows, index)
+    for the test to rewrite the file, and put the file back afterwards."""
+    name = data.draw(st.sampled_from(with_rows(package)), label="resource")
+    res = metadata.resources()[name]
+    path = package / res.path
+    original = path.read_bytes()
+    header, rows, _ = read(path)
+    index = data.draw(st.integers(0, len(rows) - 1), label="row")
+    try:
+        yield res, path, header, rows, index
+    finally:
+        path.write_bytes(original)
+
+
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(data=st.data())
 def test_a_broken_cell_is_caught_with_its_rule_and_line(data_copy, data):
-    name = data.draw(st.sampled_from(with_rows(data_copy)), label="resource")
-    res = metadata.resources()[name]
-    path = data_copy / res.path
-    original = path.read_bytes()
-    header, rows, lines = read(path)
-    index = data.draw(st.integers(0, len(rows) - 1), label="row")
-    field, cell, rule = data.draw(st.sampled_from(mutations(res, rows[index])), label="mutation")
-    mutated = [list(r) for r in rows]
-    mutated[index][header.index(field)] = cell
-    path.write_text(csv_text(header, mutated), encoding="utf-8", newline="")
-    try:
+    with a_drawn_row(data_copy, data) as (res, path, header, rows, index):
+        field, cell, rule = data.draw(st.sampled_from(mutations(res, rows[index])), label="mutation")
+        mutated = [list(r) for r in rows]
+        mutated[index][header.index(field)] = cell
+        path.write_text(csv_text(header, mutated), encoding="utf-8", newline="")
         _, _, new_lines = read(path)
         result = validate(data_copy / "datapackage.json")
         found = {(f.rule, f.path, f.line, f.field) for f in result.findings}
-        assert (rule, res.path, new_lines[index], field) in found, (name, field, cell, sorted(found)[:5])
+        assert (rule, res.path, new_lines[index], field) in found, (res.name, field, cell, sorted(found)[:5])
         assert result.exit_code == 1
-    finally:
-        path.write_bytes(original)
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(data=st.data())
 def test_a_repeated_row_is_caught_as_a_repeated_primary_key(data_copy, data):
-    name = data.draw(st.sampled_from(with_rows(data_copy)), label="resource")
-    res = metadata.resources()[name]
-    path = data_copy / res.path
-    original = path.read_bytes()
-    header, rows, _ = read(path)
-    index = data.draw(st.integers(0, len(rows) - 1), label="row")
-    path.write_text(csv_text(header, rows + [rows[index]]), encoding="utf-8", newline="")
-    try:
+    with a_drawn_row(data_copy, data) as (res, path, header, rows, index):
+        path.write_text(csv_text(header, rows + [rows[index]]), encoding="utf-8", newline="")
         _, _, lines = read(path)
         result = validate(data_copy / "datapackage.json")
         repeated = [f for f in result.findings if f.rule == "schema/primary-key" and f.path == res.path]
         assert [f.line for f in repeated] == [lines[-1]]
         assert f"repeats line {lines[index]}" in repeated[0].message
-    finally:
-        path.write_bytes(original)

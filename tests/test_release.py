@@ -2,11 +2,9 @@
 frictionless, DuckDB, SQLite and Datasette, as the README's examples show)."""
 
 import asyncio
-import contextlib
 import csv
 import io
 import json
-import re
 import sqlite3
 import subprocess
 import zipfile
@@ -16,6 +14,7 @@ import duckdb
 import pytest
 
 from conftest import copy_package, read_csv, run_cli
+from test_readme import assert_prints_its_comments, blocks, section
 from rightsdata import metadata
 from rightsdata.release import PackageDiff, ResourceDiff, check_version, least_version
 
@@ -85,15 +84,11 @@ def test_parquet_is_typed(built, repo):
 
 
 def test_the_readme_loading_examples_run_on_the_release(built, repo, monkeypatch):
-    readme = (repo / "README.md").read_text(encoding="utf-8")
-    loading = readme.split("### Loading a release", 1)[1].split("\n## ", 1)[0]
+    loading = section((repo / "README.md").read_text(encoding="utf-8"), "Loading a release")
     monkeypatch.chdir(built.parent)
-    for python in re.findall(r"^```python\n(.*?)^```$", loading, flags=re.S | re.M):
-        out = io.StringIO()
-        with contextlib.redirect_stdout(out):
-            exec(compile(python, "README.md", "exec"), {})
-        assert out.getvalue().splitlines() == [line[2:] for line in python.splitlines() if line.startswith("# ")]
-    (sql,) = re.findall(r"^```sql\n(.*?)^```$", loading, flags=re.S | re.M)
+    for python in blocks(loading, "python"):
+        assert_prints_its_comments(python)
+    (sql,) = blocks(loading, "sql")
     rows = duckdb.sql(sql).fetchall()
     assert len(rows) == 3 and rows[0][1] >= rows[1][1] >= rows[2][1]
     assert "datasette dist/rightsdata.sqlite --metadata dist/metadata.json" in loading

@@ -8,6 +8,7 @@ one resource become findings on it, so that one run reports them all.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from dataclasses import dataclass, field
@@ -54,6 +55,15 @@ class Package:
 
     def resource(self, name: str) -> Resource | None:
         return self.resources.get(name)
+
+
+def sha256(path: Path) -> str:
+    """The SHA-256 of a file, read in chunks (a release's database is tens of MB)."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
 
 
 def unsafe_reason(rel: object) -> str | None:

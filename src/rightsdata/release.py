@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import csv
-import hashlib
 import io
 import json
 import re
@@ -26,6 +25,7 @@ from typing import Iterator
 
 from rightsdata import package as pkg
 from rightsdata import schema_check
+from rightsdata.schema_check import q  # quoting is the same in DuckDB and SQLite
 
 SEMVER = re.compile(r"^(\d+)\.(\d+)\.(\d+)$")
 BUMPS = ["none", "patch", "minor", "major"]
@@ -360,16 +360,8 @@ def build(package_dir: Path, out: Path) -> list[Path]:
     files += write_tables(package, out)
     files.append(write_json(out / "metadata.json", datasette_metadata(package)))
     sums = out / "SHA256SUMS"
-    sums.write_text("".join(f"{sha256(f)}  {f.relative_to(out).as_posix()}\n" for f in sorted(files)), encoding="utf-8")
+    sums.write_text("".join(f"{pkg.sha256(f)}  {f.relative_to(out).as_posix()}\n" for f in sorted(files)), encoding="utf-8")
     return files + [sums]
-
-
-def sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def write_json(path: Path, doc: dict) -> Path:
@@ -419,11 +411,11 @@ def write_tables(package: pkg.Package, out: Path) -> list[Path]:
             db.execute(create_table(res))
             for columns_referenced in referenced_keys(package, name):
                 # SQLite wants the columns a foreign key points at to be the primary key or unique.
-                db.execute(f"CREATE UNIQUE INDEX {sql_name(name + '__' + '__'.join(columns_referenced))} "
-                           f"ON {sql_name(name)} ({', '.join(map(sql_name, columns_referenced))})")
+                db.execute(f"CREATE UNIQUE INDEX {q(name + '__' + '__'.join(columns_referenced))} "
+                           f"ON {q(name)} ({', '.join(map(q, columns_referenced))})")
             rows = con.execute(query).fetchall()
             kinds = [f.get("type", "string") for f in res.fields]
-            db.executemany(f"INSERT INTO {sql_name(name)} VALUES ({', '.join('?' * len(columns))})",
+            db.executemany(f"INSERT INTO {q(name)} VALUES ({', '.join('?' * len(columns))})",
                            [tuple(sqlite_value(v, k) for v, k in zip(row, kinds)) for row in rows])
         db.commit()
         db.execute("VACUUM")
@@ -455,22 +447,18 @@ def export_column(f: dict) -> str:
     return col
 
 
-def sql_name(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
 def create_table(res: pkg.Resource) -> str:
-    parts = [f"{sql_name(f['name'])} {SQLITE_TYPES[f.get('type', 'string')]}"
+    parts = [f"{q(f['name'])} {SQLITE_TYPES[f.get('type', 'string')]}"
              + (" NOT NULL" if f.get("constraints", {}).get("required") else "") for f in res.fields]
     if res.primary_key:
-        parts.append(f"PRIMARY KEY ({', '.join(map(sql_name, res.primary_key))})")
+        parts.append(f"PRIMARY KEY ({', '.join(map(q, res.primary_key))})")
     for fk in res.foreign_keys:
         fields = fk["fields"] if isinstance(fk["fields"], list) else [fk["fields"]]
         ref = fk["reference"]
         ref_fields = ref["fields"] if isinstance(ref["fields"], list) else [ref["fields"]]
-        parts.append(f"FOREIGN KEY ({', '.join(map(sql_name, fields))}) REFERENCES "
-                     f"{sql_name(ref.get('resource') or res.name)} ({', '.join(map(sql_name, ref_fields))})")
-    return f"CREATE TABLE {sql_name(res.name)} (\n  " + ",\n  ".join(parts) + "\n)"
+        parts.append(f"FOREIGN KEY ({', '.join(map(q, fields))}) REFERENCES "
+                     f"{q(ref.get('resource') or res.name)} ({', '.join(map(q, ref_fields))})")
+    return f"CREATE TABLE {q(res.name)} (\n  " + ",\n  ".join(parts) + "\n)"
 
 
 def sqlite_value(value, kind: str):

@@ -3,7 +3,6 @@ package has them) the consistency rules, in one pass over one DuckDB connection.
 
 from __future__ import annotations
 
-import hashlib
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -81,7 +80,7 @@ def check_source_checksums(package: pkg.Package, loaded: dict, con) -> list[Find
         if not file.is_file():
             out.append(Finding(**where, message=f"archived_path {archived!r}: no such file in the package"))
             continue
-        actual = hashlib.sha256(file.read_bytes()).hexdigest()
+        actual = pkg.sha256(file)
         if actual != expected:
             out.append(Finding(**dict(where, field="sha256", value=expected),
                                message=f"sha256 of {archived} is {actual}, not the recorded {expected}: "

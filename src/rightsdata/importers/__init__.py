@@ -8,13 +8,13 @@ twice leaves every CSV file byte-identical.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from rightsdata import metadata, tables
+from rightsdata.package import sha256  # noqa: F401 (the importers cite their files by it)
 
 
 class SourceError(Exception):
@@ -31,10 +31,6 @@ class SourceRows:
 
     def add(self, resource: str, row: dict[str, Any]) -> None:
         self.rows.setdefault(resource, []).append(row)
-
-
-def sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def manifest_entry(path: Path, digest: str, manifest: Path | None = None) -> dict | None:

@@ -19,6 +19,7 @@ turns the repaired text back into the file's bytes, which the tests check for ev
 from __future__ import annotations
 
 import dataclasses
+import functools
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass
@@ -128,24 +129,26 @@ def readings(cell: str) -> list[tuple[int, str]]:
     return out
 
 
-def best_depths(cell: str) -> tuple[list[int], int]:
-    """The depths whose readings score best (all of them when they tie), and that score."""
+@functools.lru_cache(maxsize=1 << 16)  # each cell is scored for the file's depth, then repaired
+def best_depths(cell: str) -> tuple[dict[int, str], int]:
+    """The readings that score best, by depth (all of them when they tie), and that score."""
     scored = [(plausibility(text), depth, text) for depth, text in readings(cell)]
     top = max(score for score, _, _ in scored)
-    texts = {}
+    texts: dict[str, int] = {}
     for score, depth, text in scored:
         if score == top:
             texts.setdefault(text, depth)  # equal readings are one reading: keep the lowest depth
-    return sorted(texts.values()), top
+    return {depth: text for text, depth in sorted(texts.items(), key=lambda item: item[1])}, top
 
 
 def dominant_depth(cells: list[str]) -> int:
     """The depth most of a file's non-ASCII cells clearly need (0 when none is clear)."""
     clear = Counter()
     for cell in cells:
-        depths, _ = best_depths(cell)
-        if len(depths) == 1:
-            clear[depths[0]] += 1
+        best, _ = best_depths(cell)
+        if len(best) == 1:
+            (depth,) = best
+            clear[depth] += 1
     return clear.most_common(1)[0][0] if clear else 0
 
 
@@ -158,15 +161,15 @@ def repair(cell: str, encoding: str, file_depth: int) -> tuple[str, Transform]:
     residue = False
     text = cell
     if not cell.isascii():
-        depths, score = best_depths(cell)
-        if len(depths) > 1:
-            if file_depth not in depths:
-                raise UndecidableText(f"readings at depths {depths} are equally plausible: "
-                                      + " / ".join(repr(dict(readings(cell))[d][:60]) for d in depths))
+        best, _ = best_depths(cell)
+        if len(best) > 1:
+            if file_depth not in best:
+                raise UndecidableText(f"readings at depths {list(best)} are equally plausible: "
+                                      + " / ".join(repr(text[:60]) for text in best.values()))
             depth = file_depth
         else:
-            depth = depths[0]
-        text = dict(readings(cell))[depth]
+            (depth,) = best
+        text = best[depth]
         if text.endswith(RESIDUE) and plausibility(text[:-1]) > plausibility(text):
             text, residue = text[:-1], True
         if plausibility(text) < 0:

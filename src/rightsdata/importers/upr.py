@@ -243,7 +243,6 @@ class Importer:
                     note=note)
 
     def read(self, path: Path) -> tuple[SourceRows, Counter]:
-        self.path = path
         try:
             data = path.read_bytes()
         except OSError as e:
@@ -299,10 +298,10 @@ class Importer:
                 occurrences[rec.number] += 1
                 occurrence = occurrences[rec.number]
                 rec_id = f"{review_id}-{rec.number}" + (f"~{occurrence}" if occurrence > 1 else "")
-                self.add_recommendation(item, counts, review_id, rec_id, occurrence, rec)
+                self.add_recommendation(path, item, counts, review_id, rec_id, occurrence, rec)
         return item, counts
 
-    def add_recommendation(self, item: SourceRows, counts: Counter, review_id: str, rec_id: str, occurrence: int,
+    def add_recommendation(self, path: Path, item: SourceRows, counts: Counter, review_id: str, rec_id: str, occurrence: int,
                            rec: Recommendation) -> None:
         source_id = item.source["source_id"]
         states: list[tuple[tuple, list[Record]]] = []  # exact duplicates merged
@@ -333,7 +332,7 @@ class Importer:
                 country = self.names.code(name) if name else None
             except UnknownCountry:
                 country = None
-                item.warnings.append(f"{self.path}:{first.lines[0]}: the recommending state {name!r} maps to no "
+                item.warnings.append(f"{path}:{first.lines[0]}: the recommending state {name!r} maps to no "
                                      "country; kept as printed")
             counts["kept"] += 1
             item.add("upr_recommending_states", dict(
