@@ -13,14 +13,13 @@ import csv
 import io
 import json
 import re
-import shutil
 import sqlite3
 import subprocess
 import tarfile
 import tempfile
 import zipfile
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Iterator
 
 from rightsdata import package as pkg

@@ -27,7 +27,6 @@ that matches no finding is itself an error.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,7 +34,7 @@ from pathlib import Path
 import yaml
 
 from rightsdata.findings import ERROR, WARNING, Finding
-from rightsdata.schema_check import LoadedTable, lit, parallel, q, typed
+from rightsdata.schema_check import LoadedTable, lit, q, typed
 
 RULE_KEYS = {"id", "severity", "resource", "field", "description", "query", "message", "for_each"}
 FOR_EACH = ("string_columns", "code_columns", "year_columns")
@@ -102,9 +101,13 @@ def rel(path: Path, root: Path) -> str:
         return str(path)
 
 
+# libyaml's parser when PyYAML was built with it: ten times faster on a long waivers file.
+Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def read_yaml(path: Path, root: Path):
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=Loader)
     except (UnicodeDecodeError, yaml.YAMLError) as e:
         raise RuleError(f"{rel(path, root)}: not valid YAML: {str(e).splitlines()[0]}") from None
 
@@ -137,7 +140,7 @@ def load_rule(path: Path, root: Path) -> Rule:
 def load_waivers(path: Path, root: Path, rule_ids: set[str]) -> list[Waiver]:
     shown = rel(path, root)
     try:
-        node = yaml.compose(path.read_text(encoding="utf-8"))
+        node = yaml.compose(path.read_text(encoding="utf-8"), Loader=Loader)
     except (UnicodeDecodeError, yaml.YAMLError) as e:
         raise RuleError(f"{shown}: not valid YAML: {str(e).splitlines()[0]}") from None
     items = read_yaml(path, root) or []
@@ -173,35 +176,38 @@ def text(value) -> str:
 
 # --- running --------------------------------------------------------------------------------------
 
+def column_value(f: dict) -> str:
+    """SQL for a field's typed value in the loaded (text) table: lists as lists."""
+    col = q(f["name"])
+    if f.get("type") == "list":
+        item = {"type": f.get("itemType", "string")}
+        value = f"[{typed(item, 'x')} FOR x IN string_split({col}, {lit(f.get('delimiter', ','))})]"
+        return f"CASE WHEN {col} IS NULL THEN NULL ELSE {value} END"
+    return typed(f, col)
+
+
 def create_views(con, loaded: dict[str, LoadedTable]) -> None:
     """One view per loaded resource, named after it, with typed columns and `_rowid`."""
     for name, t in loaded.items():
-        columns = []
-        for f in t.resource.fields:
-            col = q(f["name"])
-            if f.get("type") == "list":
-                item = {"type": f.get("itemType", "string")}
-                value = f"[{typed(item, 'x')} FOR x IN string_split({col}, {lit(f.get('delimiter', ','))})]"
-                columns.append(f"CASE WHEN {col} IS NULL THEN NULL ELSE {value} END AS {col}")
-            else:
-                columns.append(f"{typed(f, col)} AS {col}")
-        con.execute(f"CREATE VIEW {q(name)} AS SELECT rowid AS _rowid, {', '.join(columns)} FROM {q(t.table)}")
+        columns = ", ".join(f"{column_value(f)} AS {q(f['name'])}" for f in t.resource.fields)
+        con.execute(f"CREATE VIEW {q(name)} AS SELECT rowid AS _rowid, {columns} FROM {q(t.table)}")
 
 
 def cells_relation(for_each: str, loaded: dict[str, LoadedTable]) -> str | None:
-    """SQL for {cells}: every cell of the matching columns of every table, one row each
-    (_resource, _rowid, _column, value), one UNPIVOT per table; None when no column matches."""
-    columns: dict[str, list[str]] = {}
-    for resource, column in matching_columns(for_each, loaded):
-        columns.setdefault(resource, []).append(column)
-    branches = [f"SELECT {lit(resource)} AS _resource, _rowid, _column, value FROM (UNPIVOT (SELECT _rowid, "
-                f"{', '.join(q(c) for c in cols)} FROM {q(resource)}) ON {', '.join(q(c) for c in cols)} "
-                f"INTO NAME _column VALUE value)" for resource, cols in columns.items()]
+    """SQL for {cells}: every non-empty cell of the matching columns of every table, one row each
+    (_resource, _rowid, _column, value); None when no column matches. One branch per column, read
+    from the loaded table rather than the view: DuckDB plans the branch without the view's other
+    columns (planning a union over views took longer than running it) and pushes the rule's
+    WHERE into it, so a cell that passes never becomes a row."""
+    branches = []
+    for resource, f in matching_columns(for_each, loaded):
+        branches.append(f"SELECT {lit(resource)} AS _resource, rowid AS _rowid, {lit(f['name'])} AS _column, "
+                        f"{column_value(f)} AS value FROM {q(loaded[resource].table)} WHERE {q(f['name'])} IS NOT NULL")
     return "(" + " UNION ALL ".join(branches) + ")" if branches else None
 
 
-def matching_columns(for_each: str, loaded: dict[str, LoadedTable]) -> list[tuple[str, str]]:
-    """(resource, column) of every column a for_each rule covers."""
+def matching_columns(for_each: str, loaded: dict[str, LoadedTable]) -> list[tuple[str, dict]]:
+    """(resource, field) of every column a for_each rule covers."""
     out = []
     for name, t in loaded.items():
         keyed = {f for fk in t.resource.foreign_keys for f in (fk["fields"] if isinstance(fk["fields"], list) else [fk["fields"]])}
@@ -216,7 +222,7 @@ def matching_columns(for_each: str, loaded: dict[str, LoadedTable]) -> list[tupl
             else:  # year_columns
                 match = kind == "integer" and (f["name"] == "year" or f["name"].endswith("_year"))
             if match:
-                out.append((name, f["name"]))
+                out.append((name, f))
     return out
 
 
@@ -229,28 +235,32 @@ class Defaults(dict):
         return "{" + key + "}"
 
 
-def run(con, loaded: dict[str, LoadedTable], ruleset: RuleSet, resources: set[str] | None = None,
-        today: dt.date | None = None) -> list[Finding]:
-    """Run every rule; return its findings (waivers are applied by `apply_waivers`). `resources`
-    names every resource of the package: a rule that reads one that could not be loaded is
-    skipped with a warning; any other failure of its query is an error in the rule."""
-    unreadable = (resources or set()) - set(loaded)
-    today = today or dt.date.today()
-    findings: list[Finding] = []
+def prepare(con, loaded: dict[str, LoadedTable]) -> None:
+    """Make the views the rules read, then shut SQL off from everything else: no file, no
+    network, no changing that back."""
     create_views(con, loaded)
-    # From here on SQL reads the loaded tables only: no file, no network, no changing that back.
     con.execute("SET enable_external_access = false")
     con.execute("SET lock_configuration = true")
-    def one(rule: Rule) -> list[Finding]:
-        cursor = con.cursor()
-        try:
-            return run_rule(cursor, loaded, rule, resources, unreadable, today)
-        finally:
-            cursor.close()
 
-    for found in parallel(one, [(rule,) for rule in ruleset.rules]):  # findings stay in rule order
-        findings += found
-    return findings
+
+def jobs(loaded: dict[str, LoadedTable], ruleset: RuleSet, resources: set[str] | None = None,
+         today: dt.date | None = None) -> list[tuple]:
+    """(function of a cursor, estimated cost) of each rule, to run after `prepare`, in any order
+    and concurrently (schema_check.run_jobs); each returns the rule's findings, to which
+    `apply_waivers` applies the waivers. The cost is the rows of the tables the rule reads.
+    `resources` names every resource of the package: a rule that reads one that could not be
+    loaded is skipped with a warning; any other failure of its query is an error in the rule."""
+    unreadable = (resources or set()) - set(loaded)
+    today = today or dt.date.today()
+    out = []
+    for rule in ruleset.rules:
+        if rule.for_each:
+            cost = sum(t.rows for t in loaded.values())
+        else:
+            cost = sum(t.rows for name, t in loaded.items() if re.search(rf"\b{re.escape(name)}\b", rule.query)
+                       or name == rule.resource)
+        out.append((lambda cursor, rule=rule: run_rule(cursor, loaded, rule, resources, unreadable, today), cost))
+    return out
 
 
 def run_rule(con, loaded: dict[str, LoadedTable], rule: Rule, resources: set[str] | None, unreadable: set[str],
@@ -273,7 +283,7 @@ def run_rule(con, loaded: dict[str, LoadedTable], rule: Rule, resources: set[str
         select = f"SELECT {lit(rule.resource)} AS _resource, {lit(rule.field or '')} AS _column, r.*"
     sql = PLACEHOLDER.sub(lambda m: params[m.group(1)], rule.query)
     try:
-        cursor = con.execute(f"{select} FROM ({sql}) r ORDER BY _resource, _rowid")
+        cursor = con.execute(f"{select} FROM ({sql}) r")
     except Exception as e:  # duckdb raises its own classes; any of them means the rule is broken
         missing = [n for n in re.findall(r"Table with name (\w+) does not exist", str(e)) if n in unreadable]
         if missing:
@@ -282,7 +292,10 @@ def run_rule(con, loaded: dict[str, LoadedTable], rule: Rule, resources: set[str
         raise RuleError(f"{rule.path}: the query failed: {str(e).splitlines()[0]}") from None
     findings = []
     names = [d[0] for d in cursor.description]
-    rows = [dict(zip(names, row)) for row in cursor.fetchall()]
+    # By file and row, then by every other column: a row the query returns twice (against two
+    # other sources, say) is reported in the same order on every run.
+    rows = sorted((dict(zip(names, row)) for row in cursor.fetchall()),
+                  key=lambda r: (r["_resource"], r["_rowid"], [repr(v) for v in r.values()]))
     keys = row_keys(con, loaded, rows)
     for values in rows:
         resource, column = values.pop("_resource"), values.pop("_column") or None
@@ -324,12 +337,14 @@ def show(value) -> str:
 
 def apply_waivers(findings: list[Finding], ruleset: RuleSet) -> list[Finding]:
     """Mark waived findings; return an error for every waiver that matches none."""
+    by_key: dict[tuple, list[Waiver]] = {}  # (rule, key as text): the waivers, in file order
+    for w in ruleset.waivers:
+        by_key.setdefault((w.rule, frozenset(w.key.items())), []).append(w)
     for f in findings:
         if f.key is None:
             continue
-        for w in ruleset.waivers:
-            if w.rule == f.rule and (w.resource is None or w.resource == f.resource) and \
-                    all(text(f.key.get(k)) == v for k, v in w.key.items()) and set(w.key) == set(f.key):
+        for w in by_key.get((f.rule, frozenset((k, text(v)) for k, v in f.key.items())), ()):
+            if w.resource is None or w.resource == f.resource:
                 f.waived, f.waiver_reason = True, w.reason
                 w.used += 1
                 break

@@ -18,7 +18,6 @@ import os
 import tempfile
 import threading
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import duckdb
 
@@ -250,6 +249,29 @@ def record_lines(text: str) -> tuple[list[int], list[int]]:
 
 # --- checks ---------------------------------------------------------------------------------------
 
+# The plain forms almost every cell takes, with a cheap cast: a cell in that form that meets its
+# constraints is good, and only the others meet the full checks of `field_checks`.
+PLAIN = {"integer": ("[0-9]{1,18}", "BIGINT"), "number": ("-?[0-9]{1,15}(\\.[0-9]{1,15})?", "DOUBLE")}
+
+
+def constraint_checks(f: dict, constraints: dict, col: str, value: str) -> list[tuple[str, str]]:
+    """(SQL true when the cell breaks a constraint, rule id), given SQL for its typed value."""
+    cases = []
+    if "pattern" in constraints and f.get("type", "string") == "string":
+        cases.append((f"NOT regexp_full_match({col}, {lit(constraints['pattern'])})", "schema/pattern"))
+    if "enum" in constraints:
+        members = ", ".join(typed_literal(f, v) for v in constraints["enum"])
+        cases.append((f"{value} NOT IN ({members})", "schema/enum"))
+    for key, op in (("minimum", "<"), ("maximum", ">"), ("exclusiveMinimum", "<="), ("exclusiveMaximum", ">=")):
+        if key in constraints and f.get("type") in ("integer", "number", "date"):
+            cases.append((f"{value} {op} {typed_literal(f, constraints[key])}", "schema/range"))
+    for key, op in (("minLength", "<"), ("maxLength", ">")):
+        if key in constraints:
+            length = f"len(string_split({col}, {lit(f.get('delimiter', ','))}))" if f.get("type") == "list" else f"length({col})"
+            cases.append((f"{length} {op} {int(constraints[key])}", "schema/length"))
+    return cases
+
+
 def field_checks(f: dict, constraints: dict) -> list[tuple[str, str]]:
     """(SQL condition that is true for an offending cell, rule id) for one field of the table."""
     col = q(f["name"])
@@ -260,20 +282,19 @@ def field_checks(f: dict, constraints: dict) -> list[tuple[str, str]]:
     if ok:
         cases.append((f"{col} IS NOT NULL AND NOT coalesce({ok}, false)", "schema/type"))
     valid = f"{col} IS NOT NULL" + (f" AND coalesce({ok}, false)" if ok else "")
-    value = typed(f, col)
-    if "pattern" in constraints and f.get("type", "string") == "string":
-        cases.append((f"{valid} AND NOT regexp_full_match({col}, {lit(constraints['pattern'])})", "schema/pattern"))
-    if "enum" in constraints:
-        members = ", ".join(typed_literal(f, v) for v in constraints["enum"])
-        cases.append((f"{valid} AND {value} NOT IN ({members})", "schema/enum"))
-    for key, op in (("minimum", "<"), ("maximum", ">"), ("exclusiveMinimum", "<="), ("exclusiveMaximum", ">=")):
-        if key in constraints and f.get("type") in ("integer", "number", "date"):
-            cases.append((f"{valid} AND {value} {op} {typed_literal(f, constraints[key])}", "schema/range"))
-    for key, op in (("minLength", "<"), ("maxLength", ">")):
-        if key in constraints:
-            length = f"len(string_split({col}, {lit(f.get('delimiter', ','))}))" if f.get("type") == "list" else f"length({col})"
-            cases.append((f"{valid} AND {length} {op} {int(constraints[key])}", "schema/length"))
+    cases += [(f"{valid} AND {cond}", rule) for cond, rule in constraint_checks(f, constraints, col, typed(f, col))]
     return cases
+
+
+def plainly_good(f: dict, constraints: dict) -> str | None:
+    """SQL true for a cell in the plain form of its type that meets every constraint (None when
+    the type has no plain form). Cheap: it spares most cells the full checks."""
+    if f.get("type") not in PLAIN:
+        return None
+    col = q(f["name"])
+    pattern, cast = PLAIN[f["type"]]
+    broken = [cond for cond, _ in constraint_checks(f, constraints, col, f"TRY_CAST({col} AS {cast})")]
+    return " AND ".join([f"regexp_full_match({col}, {lit(pattern)})"] + [f"NOT ({c})" for c in broken])
 
 
 def check_fields(con, t: LoadedTable, findings: list[Finding]) -> None:
@@ -293,6 +314,9 @@ def check_fields(con, t: LoadedTable, findings: list[Finding]) -> None:
         specs[f["name"]] = (f, constraints)
         rule = "CASE " + " ".join(f"WHEN {cond} THEN {lit(r)}" for cond, r in cases) + " END"
         where = " OR ".join(f"({cond})" for cond, _ in cases)
+        good = plainly_good(f, constraints)
+        if good:  # CASE: the plain test first, the full ones only for the cells that fail it
+            where = f"CASE WHEN coalesce({good}, false) THEN false ELSE {where} END"
         branches.append(f"SELECT rowid AS r, {lit(f['name'])} AS field, {q(f['name'])} AS value, {rule} AS rule, {key_cols} "
                         f"FROM {q(t.table)} WHERE {where}")
     if branches:
@@ -440,11 +464,10 @@ def check_foreign_keys(con, tables: dict[str, LoadedTable], findings: list[Findi
                             f"{row[1]!r} is not in {target_label}" if n == 1 else f"{label} = {row[1]} is not in {target_label}")
 
 
-def check(package: Package, con=None, workers: int | None = None) -> tuple[list[Finding], dict[str, LoadedTable], duckdb.DuckDBPyConnection]:
-    """Run every schema check of the package; return the findings (in the order of the
-    resources), the loaded tables and the connection (the rules run on the same tables).
-    Resources are loaded and checked concurrently, each on its own cursor: DuckDB works outside
-    Python's lock, so the cores share the work."""
+def load_all(package: Package, con=None, workers: int | None = None) -> tuple[list[Finding], dict[str, LoadedTable], duckdb.DuckDBPyConnection]:
+    """Load every resource and run its cell, unique and primary-key checks; return the findings
+    (in the order of the resources), the loaded tables and the connection. Resources are loaded
+    concurrently, each on its own cursor (DuckDB works outside Python's lock), largest file first."""
     con = con or connect()
     resources = list(package.resources.values())
 
@@ -463,30 +486,55 @@ def check(package: Package, con=None, workers: int | None = None) -> tuple[list[
 
     findings: list[Finding] = []
     loaded: dict[str, LoadedTable] = {}
-    for name, t, found in parallel(load_and_check, list(enumerate(resources)), workers):
+    size = lambda i, res: res.file.stat().st_size if res.file is not None else 0
+    for name, t, found in parallel(load_and_check, list(enumerate(resources)), workers, cost=size):
         findings += found
         if t is not None:
             if t.con is not None:  # the worker's cursor is closed: line maps use the main connection
                 t.con = con
             loaded[name] = t
+    return findings, loaded, con
 
-    def keys(t: LoadedTable):
-        cursor = con.cursor()
-        try:
-            found: list[Finding] = []
-            check_foreign_keys(cursor, {t.resource.name: t}, found, loaded)
-            return found
-        finally:
-            cursor.close()
 
-    for found in parallel(keys, [(t,) for t in loaded.values()], workers):
+def foreign_key_check(con, t: LoadedTable, loaded: dict[str, LoadedTable]) -> list[Finding]:
+    """The foreign-key findings of one loaded table."""
+    found: list[Finding] = []
+    check_foreign_keys(con, {t.resource.name: t}, found, loaded)
+    return found
+
+
+def check(package: Package, con=None, workers: int | None = None) -> tuple[list[Finding], dict[str, LoadedTable], duckdb.DuckDBPyConnection]:
+    """Every schema check of the package (`load_all`, then the foreign keys); the rules run on the
+    tables and connection it returns."""
+    findings, loaded, con = load_all(package, con, workers)
+    jobs = [(lambda cursor, t=t: foreign_key_check(cursor, t, loaded), t.rows) for t in loaded.values()]
+    for found in run_jobs(con, jobs, workers):
         findings += found
     return findings, loaded, con
 
 
-def parallel(function, arguments: list[tuple], workers: int | None = None) -> list:
-    """function(*a) for every a, on a pool of threads; results in the order of `arguments`."""
+def run_jobs(con, jobs: list[tuple], workers: int | None = None) -> list:
+    """The result of each job (a function of a cursor, its estimated cost), each on a cursor of
+    its own, costliest first; results in the order of `jobs`."""
+    def one(function, cost):
+        cursor = con.cursor()
+        try:
+            return function(cursor)
+        finally:
+            cursor.close()
+
+    return parallel(one, jobs, workers, cost=lambda function, cost: cost)
+
+
+def parallel(function, arguments: list[tuple], workers: int | None = None, cost=None) -> list:
+    """function(*a) for every a, on a pool of threads; results in the order of `arguments`.
+    With `cost(*a)`, the costliest start first: a long task started last would run alone at the
+    end while the other cores wait."""
     from concurrent.futures import ThreadPoolExecutor
 
+    order = range(len(arguments))
+    if cost is not None:
+        order = sorted(order, key=lambda i: -cost(*arguments[i]))
     with ThreadPoolExecutor(max_workers=workers or (os.cpu_count() or 2) + 1) as pool:
-        return list(pool.map(lambda a: function(*a), arguments))
+        futures = {i: pool.submit(function, *arguments[i]) for i in order}
+        return [futures[i].result() for i in range(len(arguments))]

@@ -43,11 +43,17 @@ def validate(descriptor_path: Path, rules_dir: Path | None = None) -> Result:
     # The profile check imports frictionless, which takes a while: it runs beside the data checks.
     profile = ThreadPoolExecutor(max_workers=1)
     profile_checked = profile.submit(pkg.check_profile_of, package)
-    findings, loaded, con = schema_check.check(package)
+    findings, loaded, con = schema_check.load_all(package)
     try:
-        findings += check_source_checksums(package, loaded, con)
-        findings += provenance.check(package, loaded, con)
-        findings += rules.run(con, loaded, ruleset, resources=set(package.resources))
+        rules.prepare(con, loaded)
+        # Everything that reads the loaded tables, in one pool, costliest first: no core waits for
+        # the last foreign-key check before the rules start.
+        jobs = [(lambda cursor, t=t: schema_check.foreign_key_check(cursor, t, loaded), t.rows) for t in loaded.values()]
+        jobs += [(lambda cursor: check_source_checksums(package, loaded, cursor), 0),
+                 (lambda cursor: provenance.check(package, loaded, cursor), 0)]
+        jobs += rules.jobs(loaded, ruleset, resources=set(package.resources))
+        for found in schema_check.run_jobs(con, jobs):
+            findings += found
         profile_checked.result()
     except (rules.RuleError, pkg.PackageError) as e:
         result.fatal = str(e)
