@@ -157,6 +157,16 @@ def test_broken_descriptors_exit_2_with_a_message(tmp_path, content, words):
     assert "datapackage.json" in result.stdout and words in result.stdout, result.stdout
 
 
+def test_a_descriptor_only_frictionless_rejects_exits_2(data_copy):
+    """rightsdata's own reading of the descriptor is not the whole Data Package profile: the rest
+    (here, a licence needs a name or a path) is frictionless's."""
+    descriptor = json.loads((data_copy / "datapackage.json").read_text())
+    descriptor["licenses"] = [{"title": "no name, no path"}]
+    (data_copy / "datapackage.json").write_text(json.dumps(descriptor))
+    result = validate(data_copy)
+    assert result.returncode == 2 and "datapackage.json" in result.stdout and "license" in result.stdout.lower(), result.stdout
+
+
 def test_a_wrong_option_exits_2(repo):
     result = run_cli("validate", "--format", "xml", cwd=repo)
     assert result.returncode == 2 and "Traceback" not in result.stderr

@@ -130,3 +130,34 @@ def check_mutated(data_copy: Path, data) -> None:
         path.write_text(csv_text(header, rows), encoding="utf-8", newline="")
     mine, reference = ours(data_copy), theirs(data_copy)
     assert mine == reference, {"only rightsdata": sorted(mine - reference), "only frictionless": sorted(reference - mine)}
+
+
+# --- the plain-form shortcut ----------------------------------------------------------------------
+
+NUMERIC_TEXT = st.one_of(
+    st.integers(-10**20, 10**20).map(str),
+    st.floats(allow_nan=False, allow_infinity=False).map(repr),
+    st.from_regex(r"[ +\-]?[0-9]{0,20}(\.[0-9]{0,16})?([eE][+-]?[0-9]{1,3})?[ ]?", fullmatch=True),
+    st.text(alphabet="0123456789.-+eE _,", max_size=12),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(kind=st.sampled_from(["integer", "number"]), cells=st.lists(NUMERIC_TEXT, min_size=1, max_size=20),
+       bounds=st.fixed_dictionaries({}, optional={"minimum": st.integers(-1000, 1000), "maximum": st.integers(-1000, 3000),
+                                                   "enum": st.lists(st.integers(-5, 2100), min_size=1, max_size=4)}))
+def test_the_plain_form_shortcut_never_passes_a_cell_the_full_checks_reject(kind, cells, bounds):
+    """check_fields skips the full checks for a cell that `plainly_good` accepts: such a cell must
+    break no check of `field_checks`."""
+    field = {"name": "x", "type": kind}
+    constraints = dict(bounds, required=True)
+    good = schema_check.plainly_good(field, constraints)
+    offending = " OR ".join(f"({cond})" for cond, _ in schema_check.field_checks(field, constraints))
+    con = schema_check.connect()
+    con.execute("CREATE TABLE t (x VARCHAR)")
+    con.executemany("INSERT INTO t VALUES (?)", [[c] for c in cells])
+    wrongly_passed = con.execute(f"SELECT x FROM t WHERE coalesce({good}, false) AND ({offending})").fetchall()
+    assert wrongly_passed == []
+    # and it is a shortcut, not a gap: plain integers in range pass it
+    expected = 7 in constraints.get("enum", [7]) and constraints.get("minimum", 7) <= 7 <= constraints.get("maximum", 7)
+    assert con.execute(f"SELECT coalesce({good}, false) FROM (SELECT '7' AS x)").fetchone()[0] is expected

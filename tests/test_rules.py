@@ -238,6 +238,18 @@ def test_adding_a_rule_is_adding_one_file(data_copy):
     assert result.returncode == 0 and len(found) == 2 and {f["message"] for f in found} == {"funding is unknown"}
 
 
+def test_a_row_reported_twice_comes_out_in_the_same_order_every_run(data_copy):
+    (data_copy / "validators").mkdir()
+    (data_copy / "validators/twice.yaml").write_text(
+        "id: twice\nseverity: warning\nresource: enforcement\ndescription: An example rule.\n"
+        "query: |\n  SELECT * FROM (SELECT _rowid, 'b' AS other FROM {resource} WHERE indicator = 'funding'\n"
+        "  UNION ALL SELECT _rowid, 'a' AS other FROM {resource} WHERE indicator = 'funding') ORDER BY other DESC\n"
+        "message: against {other}\n")
+    runs = [[(f["line"], f["message"]) for f in json.loads(run_cli("validate", "--format", "json", cwd=data_copy).stdout)["findings"]
+             if f["rule"] == "twice"] for _ in range(2)]
+    assert runs[0] == runs[1] == sorted(runs[0]) and len(runs[0]) == 4
+
+
 def test_a_rule_on_an_unknown_resource_is_a_broken_rule(data_copy):
     (data_copy / "validators").mkdir()
     (data_copy / "validators/typo.yaml").write_text(
