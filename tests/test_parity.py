@@ -161,3 +161,18 @@ def test_the_plain_form_shortcut_never_passes_a_cell_the_full_checks_reject(kind
     # and it is a shortcut, not a gap: plain integers in range pass it
     expected = 7 in constraints.get("enum", [7]) and constraints.get("minimum", 7) <= 7 <= constraints.get("maximum", 7)
     assert con.execute(f"SELECT coalesce({good}, false) FROM (SELECT '7' AS x)").fetchone()[0] is expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(content=st.binary(max_size=40).map(lambda b: bytes(b"ab\r\n,"[x % 5] for x in b)), size=st.integers(1, 8))
+def test_the_chunked_scan_of_a_file_agrees_with_reading_it_whole(tmp_path_factory, content, size):
+    """Line counts and blank lines decide how rows map to lines; the scan reads a file in pieces,
+    so a line feed pair split across two pieces must still count."""
+    path = tmp_path_factory.mktemp("scan") / "f.csv"
+    path.write_bytes(content)
+    shape = schema_check.scan(path, size)
+    assert shape.lines == content.count(b"\n") + (0 if content.endswith(b"\n") else 1)
+    assert shape.first_line == content.split(b"\n", 1)[0]
+    assert shape.empty == (not content.strip())
+    assert schema_check.has_blank_line(path, size) == (content.startswith((b"\n", b"\r\n")) or b"\n\n" in content
+                                                        or b"\n\r\n" in content)

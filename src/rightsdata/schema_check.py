@@ -12,12 +12,15 @@ mark), the README says so.
 
 from __future__ import annotations
 
+import bisect
 import csv
 import io
+import itertools
 import os
 import tempfile
 import threading
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import duckdb
 
@@ -118,48 +121,95 @@ class LoadedTable:
     table: str
     rows: int
     lines: list[int] | None  # physical line of each loaded row, when not simply row index + 2
-    con: duckdb.DuckDBPyConnection | None = None  # set when cells span lines: `lines` is worked out on demand
+    con: duckdb.DuckDBPyConnection | None = None  # set when cells span lines: see `line`
     lock: threading.Lock = field(default_factory=threading.Lock)
+    breaks: tuple[list[int], list[int]] | None = None  # rows whose cells span lines, line feeds up to each
 
     def line(self, rowid: int) -> int:
-        if self.con is not None and self.lines is None:
-            with self.lock:
-                if self.lines is None:
-                    self.lines = multiline_lines(self.con, self)
-        return self.lines[rowid] if self.lines is not None else rowid + 2
+        """The physical line where row `rowid` starts: 2 (the header is line 1) plus the row's
+        index, plus the line feeds inside the cells of the rows before it."""
+        if self.lines is not None:
+            return self.lines[rowid]
+        if self.con is None:
+            return rowid + 2
+        with self.lock:  # worked out on the first call: only a finding needs it
+            if self.breaks is None:
+                self.breaks = line_breaks(self.con, self)
+        rows, feeds = self.breaks
+        before = bisect.bisect_left(rows, rowid)
+        return rowid + 2 + (feeds[before - 1] if before else 0)
 
 
-def multiline_lines(con, t: "LoadedTable") -> list[int]:
-    """The physical line of every row of a file whose cells span lines: 2 (the header is line 1)
-    plus the row's index plus the line feeds inside the cells of the rows before it. One query,
-    valid because the file was read without structural errors and has no blank lines."""
-    feeds = " + ".join(f"coalesce(length({q(f['name'])}) - length(replace({q(f['name'])}, chr(10), '')), 0)"
-                       for f in t.resource.fields)
+def line_breaks(con, t: "LoadedTable") -> tuple[list[int], list[int]]:
+    """The rows of a table whose cells span lines, in order, and the line feeds in those rows up to
+    and including each. One query over the few cells that hold a line feed; valid because the file
+    was read without structural errors and has no blank lines."""
+    feeds = " + ".join(f"CASE WHEN contains({q(f['name'])}, chr(10)) THEN length({q(f['name'])}) - "
+                       f"length(replace({q(f['name'])}, chr(10), '')) ELSE 0 END" for f in t.resource.fields)
     cursor = con.cursor()
     try:
-        rows = cursor.execute(f"SELECT 2 + rowid + coalesce(sum({feeds}) OVER (ORDER BY rowid ROWS BETWEEN UNBOUNDED "
-                              f"PRECEDING AND 1 PRECEDING), 0) FROM {q(t.table)} ORDER BY rowid").fetchall()
+        found = cursor.execute(f"SELECT r, n FROM (SELECT rowid AS r, {feeds} AS n FROM {q(t.table)}) WHERE n > 0 "
+                               "ORDER BY r").fetchall()
     finally:
         cursor.close()
-    return [int(r[0]) for r in rows]
+    return [r for r, _ in found], list(itertools.accumulate(n for _, n in found))
+
+
+@dataclass
+class FileShape:
+    first_line: bytes  # up to the first line feed
+    lines: int  # physical lines (a last line without a line feed counts)
+    empty: bool  # nothing but white space
+
+
+def chunks(file: Path, size: int = 1 << 20):
+    """The bytes of a file, a megabyte at a time, in one reused buffer: holding whole files of
+    tens of megabytes in Python, three at a time, cost more than reading them."""
+    buffer = bytearray(size)
+    with open(file, "rb") as f:
+        while n := f.readinto(buffer):
+            yield buffer, n
+
+
+def scan(file: Path, size: int = 1 << 20) -> FileShape:
+    feeds, empty, last = 0, True, b""
+    for buffer, n in chunks(file, size):
+        feeds += buffer.count(b"\n", 0, n)
+        empty = empty and not bytes(buffer[:n]).strip()
+        last = bytes(buffer[n - 1:n])
+    with open(file, "rb") as f:
+        first_line = f.readline().rstrip(b"\n")
+    return FileShape(first_line=first_line, lines=feeds + (0 if last == b"\n" else 1), empty=empty)
+
+
+def has_blank_line(file: Path, size: int = 1 << 20) -> bool:
+    """Whether a line of the file is empty: a line feed first, or two in a row ("\n\r\n" in a
+    CRLF file), also across two reads."""
+    previous = b"\n"  # as if a line ended just before the file
+    for buffer, n in chunks(file, size):
+        edge = previous + bytes(buffer[:min(2, n)])
+        if b"\n\n" in edge or b"\n\r\n" in edge or buffer.find(b"\n\n", 0, n) >= 0 or buffer.find(b"\n\r\n", 0, n) >= 0:
+            return True
+        previous = (previous + bytes(buffer[max(0, n - 2):n]))[-2:]
+    return False
 
 
 def load_table(con, res: Resource, table: str, findings: list[Finding]) -> LoadedTable | None:
     """Load a resource's CSV file into DuckDB as text columns; structural problems become findings.
     Returns None when the file cannot be read row by row (bad encoding, a header that does not match)."""
     path = res.path
-    raw = res.file.read_bytes()  # bytes only: DuckDB decodes (and reports invalid UTF-8 by line)
+    shape = scan(res.file)  # bytes only: DuckDB decodes (and reports invalid UTF-8 by line)
 
     def fail(rule, message, line=None, field=None):
         findings.append(Finding(rule=rule, resource=res.name, path=path, line=line, field=field, message=message))
 
-    if raw.startswith(b"\xef\xbb\xbf"):
+    if shape.first_line.startswith(b"\xef\xbb\xbf"):
         fail("file/encoding", "the file starts with a byte-order mark; save it as UTF-8 without one", line=1)
         return None
-    if not raw.strip():
+    if shape.empty:
         fail("file/header", "the file is empty; it needs at least the header row", line=1)
         return None
-    first = raw.split(b"\n", 1)[0]
+    first = shape.first_line
     try:
         header = next(csv.reader([first.decode("utf-8").rstrip("\r")]))
     except UnicodeDecodeError as e:
@@ -180,13 +230,13 @@ def load_table(con, res: Resource, table: str, findings: list[Finding]) -> Loade
         f"max_line_size = 100000000)"
     ).fetchone()[0]
     rejected = con.execute(f"SELECT DISTINCT line, error_type, csv_line FROM {q(rejects)} ORDER BY line").fetchall()
-    physical = raw.count(b"\n") + (0 if raw.endswith(b"\n") else 1)
     lines = None
-    if physical != rows + 1 and not rejected and b"\n\n" not in raw and not raw.startswith(b"\n"):
+    # As many lines as rows: no cell spans lines and no line is blank (DuckDB skips blank lines).
+    if shape.lines != rows + 1 and not rejected and not has_blank_line(res.file):
         # Cells span lines, and no line is blank: map rows to lines only if a finding needs it.
         return LoadedTable(resource=res, table=table, rows=rows, lines=None, con=con)
-    if rejected or physical != rows + 1:
-        lines, blank = record_lines(raw.decode("utf-8", errors="replace"))
+    if rejected or shape.lines != rows + 1:
+        lines, blank = record_lines(res.file.read_bytes().decode("utf-8", errors="replace"))
         for line in blank:
             fail("file/blank-row", "a blank line; remove it", line=line)
         bad_records = set()
