@@ -40,6 +40,18 @@ def change(package: Path, resource: str, match: dict, **cells) -> int:
     return lines[hits[0]]
 
 
+def add_validator(package: Path, name: str, content: str) -> None:
+    """Write validators/<name> into a package copy (data_copy has no validators/ yet)."""
+    (package / "validators").mkdir(exist_ok=True)
+    (package / "validators" / name).write_text(content)
+
+
+def cli_findings(package: Path, rule: str) -> tuple[int, list[dict]]:
+    """`rightsdata validate --format json` on a package: its exit code and the findings of `rule`."""
+    result = run_cli("validate", "--format", "json", cwd=package)
+    return result.returncode, [f for f in json.loads(result.stdout)["findings"] if f["rule"] == rule]
+
+
 def findings_of(package: Path, rule: str):
     result = validate(package / "datapackage.json")
     assert result.fatal is None, result.fatal
@@ -178,8 +190,7 @@ def test_waived_findings_are_reported_marked_and_do_not_fail(repo):
 
 
 def test_a_waiver_that_matches_nothing_is_an_error(data_copy):
-    (data_copy / "validators").mkdir()
-    (data_copy / "validators/waivers.yaml").write_text(
+    add_validator(data_copy, "waivers.yaml",
         "- rule: schema/type\n  key: {code: nothing}\n  reason: stale\n")
     result = validate(data_copy / "datapackage.json")
     unmatched = [f for f in result.findings if f.rule == "waivers/unmatched"]
@@ -206,8 +217,7 @@ def test_fixing_a_waived_row_leaves_an_unmatched_waiver(package_copy):
                          "query: SELECT 0 AS _rowid, * FROM read_text('/etc/hostname')\nmessage: m\n", "query failed"),
 ])
 def test_broken_rule_or_waiver_files_exit_2_naming_the_file(data_copy, name, content, words):
-    (data_copy / "validators").mkdir()
-    (data_copy / "validators" / name).write_text(content)
+    add_validator(data_copy, name, content)
     result = run_cli("validate", cwd=data_copy)
     assert result.returncode == 2, result.stdout
     assert f"validators/{name}" in result.stdout and words in result.stdout, result.stdout
@@ -215,8 +225,7 @@ def test_broken_rule_or_waiver_files_exit_2_naming_the_file(data_copy, name, con
 
 
 def test_a_rule_cannot_read_files(data_copy):
-    (data_copy / "validators").mkdir()
-    (data_copy / "validators/reads-files.yaml").write_text(
+    add_validator(data_copy, "reads-files.yaml",
         "id: reads-files\nseverity: error\nresource: sources\ndescription: d\n"
         "query: \"SELECT 0 AS _rowid, content AS value FROM read_text('/etc/hostname')\"\nmessage: '{value}'\n")
     result = run_cli("validate", cwd=data_copy)
@@ -225,34 +234,29 @@ def test_a_rule_cannot_read_files(data_copy):
 
 
 def test_adding_a_rule_is_adding_one_file(data_copy):
-    (data_copy / "validators").mkdir()
-    (data_copy / "validators/no-ukraine-funding-known.yaml").write_text(
+    add_validator(data_copy, "no-ukraine-funding-known.yaml",
         "id: no-ukraine-funding-known\nseverity: warning\nresource: enforcement\nfield: status\n"
         "description: An example rule.\n"
         "query: SELECT _rowid, status AS value FROM {resource} WHERE indicator = 'funding' AND status = 'unknown'\n"
         "message: funding is {value}\n")
     listed = run_cli("rules", "--format", "json", cwd=data_copy)
     assert "no-ukraine-funding-known" in [r["id"] for r in json.loads(listed.stdout)]
-    result = run_cli("validate", "--format", "json", cwd=data_copy)
-    found = [f for f in json.loads(result.stdout)["findings"] if f["rule"] == "no-ukraine-funding-known"]
-    assert result.returncode == 0 and len(found) == 2 and {f["message"] for f in found} == {"funding is unknown"}
+    code, found = cli_findings(data_copy, "no-ukraine-funding-known")
+    assert code == 0 and len(found) == 2 and {f["message"] for f in found} == {"funding is unknown"}
 
 
 def test_a_row_reported_twice_comes_out_in_the_same_order_every_run(data_copy):
-    (data_copy / "validators").mkdir()
-    (data_copy / "validators/twice.yaml").write_text(
+    add_validator(data_copy, "twice.yaml",
         "id: twice\nseverity: warning\nresource: enforcement\ndescription: An example rule.\n"
         "query: |\n  SELECT * FROM (SELECT _rowid, 'b' AS other FROM {resource} WHERE indicator = 'funding'\n"
         "  UNION ALL SELECT _rowid, 'a' AS other FROM {resource} WHERE indicator = 'funding') ORDER BY other DESC\n"
         "message: against {other}\n")
-    runs = [[(f["line"], f["message"]) for f in json.loads(run_cli("validate", "--format", "json", cwd=data_copy).stdout)["findings"]
-             if f["rule"] == "twice"] for _ in range(2)]
+    runs = [[(f["line"], f["message"]) for f in cli_findings(data_copy, "twice")[1]] for _ in range(2)]
     assert runs[0] == runs[1] == sorted(runs[0]) and len(runs[0]) == 4
 
 
 def test_a_rule_on_an_unknown_resource_is_a_broken_rule(data_copy):
-    (data_copy / "validators").mkdir()
-    (data_copy / "validators/typo.yaml").write_text(
+    add_validator(data_copy, "typo.yaml",
         "id: typo\nseverity: error\nresource: enforcment\ndescription: d\nquery: SELECT 1 AS _rowid\nmessage: m\n")
     result = run_cli("validate", cwd=data_copy)
     assert result.returncode == 2 and "validators/typo.yaml: resource 'enforcment'" in result.stdout

@@ -31,6 +31,9 @@ MAX_PER_CHECK = 100  # rows listed per field and kind of error; the rest are cou
 WS = r"[ \t\n\r\f\v]*"
 INTEGER_RE = rf"{WS}[+-]?[0-9]+{WS}"
 NUMBER_RE = rf"(?i){WS}[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:e[+-]?[0-9]+)?{WS}"
+# The plain forms almost every cell takes, with a cheap cast: a cell in that form reads as its type
+# (and, meeting its constraints, is good); only the others meet the full expressions above.
+PLAIN = {"integer": ("[0-9]{1,18}", "BIGINT"), "number": ("-?[0-9]{1,15}(\\.[0-9]{1,15})?", "DOUBLE")}
 DATE_RE = r"[0-9]{4}-(?:1[0-2]|0[1-9]|[1-9])-(?:3[01]|[12][0-9]|0[1-9]|[1-9])"
 TRUE_VALUES = ["true", "True", "TRUE", "1"]
 FALSE_VALUES = ["false", "False", "FALSE", "0"]
@@ -75,12 +78,9 @@ def type_ok(f: dict, col: str) -> str | None:
         if item is None:
             return None
         return f"list_bool_and([coalesce({item}, false) FOR x IN string_split({col}, {lit(f.get('delimiter', ','))})])"
-    # Plain digits decide almost every cell cheaply; only the rest meet the full expression.
-    if kind == "integer":
-        return f"CASE WHEN regexp_full_match({col}, '[0-9]{{1,18}}') THEN TRUE ELSE regexp_full_match({col}, {lit(INTEGER_RE)}) END"
-    if kind == "number":
-        return (f"CASE WHEN regexp_full_match({col}, '-?[0-9]{{1,15}}(\\.[0-9]{{1,15}})?') THEN TRUE "
-                f"ELSE regexp_full_match({col}, {lit(NUMBER_RE)}) END")
+    if kind in PLAIN:  # the plain form decides almost every cell cheaply
+        full = INTEGER_RE if kind == "integer" else NUMBER_RE
+        return f"CASE WHEN regexp_full_match({col}, {lit(PLAIN[kind][0])}) THEN TRUE ELSE regexp_full_match({col}, {lit(full)}) END"
     if kind == "boolean":
         values = f.get("trueValues", TRUE_VALUES) + f.get("falseValues", FALSE_VALUES)
         return f"{col} IN ({', '.join(lit(v) for v in values)})"
@@ -162,23 +162,24 @@ class FileShape:
     empty: bool  # nothing but white space
 
 
-def chunks(file: Path, size: int = 1 << 20):
-    """The bytes of a file, a megabyte at a time, in one reused buffer: holding whole files of
-    tens of megabytes in Python, three at a time, cost more than reading them."""
+def chunks(f, size: int = 1 << 20):
+    """The bytes of an open file, a megabyte at a time, in one reused buffer: holding whole files
+    of tens of megabytes in Python, three at a time, cost more than reading them."""
     buffer = bytearray(size)
-    with open(file, "rb") as f:
-        while n := f.readinto(buffer):
-            yield buffer, n
+    while n := f.readinto(buffer):
+        yield buffer, n
 
 
 def scan(file: Path, size: int = 1 << 20) -> FileShape:
+    """The first line, line count and emptiness of a file, in one pass."""
     feeds, empty, last = 0, True, b""
-    for buffer, n in chunks(file, size):
-        feeds += buffer.count(b"\n", 0, n)
-        empty = empty and not bytes(buffer[:n]).strip()
-        last = bytes(buffer[n - 1:n])
     with open(file, "rb") as f:
         first_line = f.readline().rstrip(b"\n")
+        f.seek(0)
+        for buffer, n in chunks(f, size):
+            feeds += buffer.count(b"\n", 0, n)
+            empty = empty and not bytes(buffer[:n]).strip()
+            last = bytes(buffer[n - 1:n])
     return FileShape(first_line=first_line, lines=feeds + (0 if last == b"\n" else 1), empty=empty)
 
 
@@ -186,11 +187,12 @@ def has_blank_line(file: Path, size: int = 1 << 20) -> bool:
     """Whether a line of the file is empty: a line feed first, or two in a row ("\n\r\n" in a
     CRLF file), also across two reads."""
     previous = b"\n"  # as if a line ended just before the file
-    for buffer, n in chunks(file, size):
-        edge = previous + bytes(buffer[:min(2, n)])
-        if b"\n\n" in edge or b"\n\r\n" in edge or buffer.find(b"\n\n", 0, n) >= 0 or buffer.find(b"\n\r\n", 0, n) >= 0:
-            return True
-        previous = (previous + bytes(buffer[max(0, n - 2):n]))[-2:]
+    with open(file, "rb") as f:
+        for buffer, n in chunks(f, size):
+            edge = previous + bytes(buffer[:min(2, n)])
+            if b"\n\n" in edge or b"\n\r\n" in edge or buffer.find(b"\n\n", 0, n) >= 0 or buffer.find(b"\n\r\n", 0, n) >= 0:
+                return True
+            previous = (previous + bytes(buffer[max(0, n - 2):n]))[-2:]
     return False
 
 
@@ -231,9 +233,9 @@ def load_table(con, res: Resource, table: str, findings: list[Finding]) -> Loade
     ).fetchone()[0]
     rejected = con.execute(f"SELECT DISTINCT line, error_type, csv_line FROM {q(rejects)} ORDER BY line").fetchall()
     lines = None
-    # As many lines as rows: no cell spans lines and no line is blank (DuckDB skips blank lines).
+    # More lines than rows and none blank (DuckDB skips blank lines): cells span lines. Rows are
+    # mapped to lines only if a finding needs it.
     if shape.lines != rows + 1 and not rejected and not has_blank_line(res.file):
-        # Cells span lines, and no line is blank: map rows to lines only if a finding needs it.
         return LoadedTable(resource=res, table=table, rows=rows, lines=None, con=con)
     if rejected or shape.lines != rows + 1:
         lines, blank = record_lines(res.file.read_bytes().decode("utf-8", errors="replace"))
@@ -298,11 +300,6 @@ def record_lines(text: str) -> tuple[list[int], list[int]]:
 
 
 # --- checks ---------------------------------------------------------------------------------------
-
-# The plain forms almost every cell takes, with a cheap cast: a cell in that form that meets its
-# constraints is good, and only the others meet the full checks of `field_checks`.
-PLAIN = {"integer": ("[0-9]{1,18}", "BIGINT"), "number": ("-?[0-9]{1,15}(\\.[0-9]{1,15})?", "DOUBLE")}
-
 
 def constraint_checks(f: dict, constraints: dict, col: str, value: str) -> list[tuple[str, str]]:
     """(SQL true when the cell breaks a constraint, rule id), given SQL for its typed value."""
@@ -546,19 +543,21 @@ def load_all(package: Package, con=None, workers: int | None = None) -> tuple[li
     return findings, loaded, con
 
 
-def foreign_key_check(con, t: LoadedTable, loaded: dict[str, LoadedTable]) -> list[Finding]:
-    """The foreign-key findings of one loaded table."""
-    found: list[Finding] = []
-    check_foreign_keys(con, {t.resource.name: t}, found, loaded)
-    return found
+def foreign_key_jobs(loaded: dict[str, LoadedTable]) -> list[tuple]:
+    """One job per loaded table (see `run_jobs`): the findings of its foreign keys."""
+    def check_one(cursor, t: LoadedTable) -> list[Finding]:
+        found: list[Finding] = []
+        check_foreign_keys(cursor, {t.resource.name: t}, found, loaded)
+        return found
+
+    return [(lambda cursor, t=t: check_one(cursor, t), t.rows) for t in loaded.values()]
 
 
 def check(package: Package, con=None, workers: int | None = None) -> tuple[list[Finding], dict[str, LoadedTable], duckdb.DuckDBPyConnection]:
     """Every schema check of the package (`load_all`, then the foreign keys); the rules run on the
     tables and connection it returns."""
     findings, loaded, con = load_all(package, con, workers)
-    jobs = [(lambda cursor, t=t: foreign_key_check(cursor, t, loaded), t.rows) for t in loaded.values()]
-    for found in run_jobs(con, jobs, workers):
+    for found in run_jobs(con, foreign_key_jobs(loaded), workers):
         findings += found
     return findings, loaded, con
 

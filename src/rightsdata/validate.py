@@ -48,7 +48,7 @@ def validate(descriptor_path: Path, rules_dir: Path | None = None) -> Result:
         rules.prepare(con, loaded)
         # Everything that reads the loaded tables, in one pool, costliest first: no core waits for
         # the last foreign-key check before the rules start.
-        jobs = [(lambda cursor, t=t: schema_check.foreign_key_check(cursor, t, loaded), t.rows) for t in loaded.values()]
+        jobs = schema_check.foreign_key_jobs(loaded)
         jobs += [(lambda cursor: check_source_checksums(package, loaded, cursor), 0),
                  (lambda cursor: provenance.check(package, loaded, cursor), 0)]
         jobs += rules.jobs(loaded, ruleset, resources=set(package.resources))
