@@ -95,6 +95,7 @@ def test_duplicate_primary_key_names_both_lines(data_copy):
     (lambda p: p.write_text(p.read_text().replace("Table 2,48\n", "Table 2,48,extra\n")), "file/structure", 3),
     (lambda p: p.write_text(p.read_text().replace("Table 2,48\n", "Table 2\n")), "file/structure", 3),
     (lambda p: p.write_text(p.read_text().replace("Table 2,48\n", "Table 2,48\n\n")), "file/blank-row", 4),
+    (lambda p: p.write_bytes(p.read_bytes().replace(b"Table 2,48\n", b"Table 2,48\r\n")), "file/structure", 3),
     (lambda p: p.write_bytes(b"\xef\xbb\xbf" + p.read_bytes()), "file/encoding", 1),
     (lambda p: p.write_text(""), "file/header", 1),
 ])

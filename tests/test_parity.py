@@ -174,5 +174,43 @@ def test_the_chunked_scan_of_a_file_agrees_with_reading_it_whole(tmp_path_factor
     assert shape.lines == content.count(b"\n") + (0 if content.endswith(b"\n") else 1)
     assert shape.first_line == content.split(b"\n", 1)[0]
     assert shape.empty == (not content.strip())
-    assert schema_check.has_blank_line(path, size) == (content.startswith((b"\n", b"\r\n")) or b"\n\n" in content
-                                                        or b"\n\r\n" in content)
+
+
+CELL = st.text(alphabet="ab \n", max_size=6)
+
+
+@settings(max_examples=200, deadline=None)
+@given(rows=st.lists(st.tuples(CELL, CELL), min_size=1, max_size=8),
+       blank_before=st.lists(st.booleans(), min_size=9, max_size=9), crlf=st.booleans())
+def test_rows_map_to_the_lines_where_they_start(tmp_path_factory, rows, blank_before, crlf):
+    """Cells that span lines and blank lines both move later rows down; each row's line, and each
+    blank line, must be where Python's csv module finds it."""
+    end = "\r\n" if crlf else "\n"
+    quoted = lambda cell: '"' + cell + '"' if cell else ""  # an empty cell unquoted, as it is written
+    text = "a,b" + end
+    for (a, b), blank in zip(rows, blank_before):
+        text += (end if blank else "") + quoted(a) + "," + quoted(b) + end
+    path = tmp_path_factory.mktemp("lines") / "t.csv"
+    path.write_bytes(text.encode())
+    res = pkg.Resource(name="t", path="t.csv", file=path, schema={"fields": [{"name": "a"}, {"name": "b"}]})
+    findings = []
+    con = schema_check.connect()
+    t = schema_check.load_table(con, res, "t", findings)
+    starts, blank = schema_check.record_lines(text)
+    assert [t.line(i) for i in range(t.rows)] == starts
+    assert sorted(f.line for f in findings if f.rule == "file/blank-row") == blank
+    assert all(f.rule == "file/blank-row" for f in findings)
+
+
+@settings(max_examples=300, deadline=None)
+@given(content=st.binary(max_size=30).map(lambda b: b"a,b\n" + bytes(b'ab,"\r\n'[x % 6] for x in b)))
+def test_any_file_is_loaded_or_reported_never_raised(tmp_path_factory, content):
+    """Stray quotes, carriage returns and mixed line ends: the file is loaded, or what is wrong is a
+    finding of its own (DuckDB refuses some files that Python's csv module reads)."""
+    path = tmp_path_factory.mktemp("any") / "t.csv"
+    path.write_bytes(content)
+    res = pkg.Resource(name="t", path="t.csv", file=path, schema={"fields": [{"name": "a"}, {"name": "b"}]})
+    findings = []
+    t = schema_check.load_table(schema_check.connect(), res, "t", findings)
+    assert t is not None or findings
+    assert all(f.rule.startswith("file/") for f in findings)

@@ -213,6 +213,8 @@ def test_fixing_a_waived_row_leaves_an_unmatched_waiver(package_copy):
     ("bad-sql.yaml", "id: bad-sql\nseverity: error\nresource: sources\ndescription: d\nquery: SELEC nonsense\nmessage: m\n", "query failed"),
     ("wrong-id.yaml", "id: other\nseverity: error\nresource: sources\ndescription: d\nquery: SELECT 1\nmessage: m\n", "must be the file's name"),
     ("unknown-key.yaml", "id: unknown-key\nseverity: fatal\nresource: sources\ndescription: d\nquery: SELECT 1\nmessage: m\n", "severity"),
+    ("bad-message.yaml", "id: bad-message\nseverity: error\nresource: sources\ndescription: d\nquery: SELECT 1 AS _rowid\n"
+                         "message: 'a brace { left open'\n", "not a template"),
     ("reads-files.yaml", "id: reads-files\nseverity: error\nresource: sources\ndescription: d\n"
                          "query: SELECT 0 AS _rowid, * FROM read_text('/etc/hostname')\nmessage: m\n", "query failed"),
 ])

@@ -27,7 +27,10 @@ that matches no finding is itself an error.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
+import operator
 import re
+import string
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -132,6 +135,11 @@ def load_rule(path: Path, root: Path) -> Rule:
         raise RuleError(f"{shown}: for_each must be one of {', '.join(FOR_EACH)}, or column:NAME")
     if not spec.get("for_each") and not isinstance(spec.get("resource"), str):
         raise RuleError(f"{shown}: 'resource' (the resource whose rows the query returns) is required")
+    try:  # as a finding fills it in: every column shown as text
+        spec["message"].format_map(Defaults())
+    except (ValueError, IndexError, AttributeError) as e:
+        raise RuleError(f"{shown}: the message is not a template of the query's columns ({e}); "
+                        "write {column} for a column's value and {{ for a brace") from None
     return Rule(id=spec["id"], severity=spec["severity"], resource=spec.get("resource"),
                 description=" ".join(spec["description"].split()), query=spec["query"], message=spec["message"].strip(),
                 path=shown, field=spec.get("field"), for_each=spec.get("for_each"))
@@ -290,40 +298,57 @@ def run_rule(con, loaded: dict[str, LoadedTable], rule: Rule, resources: set[str
             return [Finding(rule=rule.id, severity=WARNING, path=rule.path,
                             message=f"not run: resource {missing[0]!r} could not be read")]
         raise RuleError(f"{rule.path}: the query failed: {str(e).splitlines()[0]}") from None
-    findings = []
     names = [d[0] for d in cursor.description]
-    # By file and row, then by every other column: a row the query returns twice (against two
-    # other sources, say) is reported in the same order on every run.
-    rows = sorted((dict(zip(names, row)) for row in cursor.fetchall()),
-                  key=lambda r: (r["_resource"], r["_rowid"], [repr(v) for v in r.values()]))
-    keys = row_keys(con, loaded, rows)
-    for values in rows:
-        resource, column = values.pop("_resource"), values.pop("_column") or None
-        key = keys[(resource, values["_rowid"])]
+    at_resource, at_rowid, at_column = (names.index(n) for n in ("_resource", "_rowid", "_column"))
+    at_value = names.index("value") if "value" in names else None
+    # Only the columns the message names are shown (a rule may return thousands of rows).
+    used = placeholders(rule.message) - {"resource", "column"}
+    shown = [(n, i) for i, n in enumerate(names) if n in used]
+    rows = in_stable_order(cursor.fetchall(), at_resource, at_rowid)
+    keys = row_keys(con, loaded, {(row[at_resource], row[at_rowid]) for row in rows})
+    findings = []
+    for row in rows:
+        resource, rowid, column = row[at_resource], row[at_rowid], row[at_column] or None
         t = loaded[resource]
-        values.update(resource=resource, column=column or "")
-        message = rule.message.format_map(Defaults({k: show(v) for k, v in values.items()}))
+        fill = Defaults({n: show(row[i]) for n, i in shown}, resource=resource, column=column or "")
         findings.append(Finding(rule=rule.id, severity=rule.severity, resource=resource, path=t.resource.path,
-                                line=t.line(values["_rowid"]), field=column or rule.field,
-                                value=show(values["value"]) if "value" in values else None, key=key, message=message))
+                                line=t.line(rowid), field=column or rule.field,
+                                value=None if at_value is None else show(row[at_value]), key=keys[(resource, rowid)],
+                                message=rule.message.format_map(fill)))
     return findings
 
 
-def row_keys(con, loaded: dict[str, LoadedTable], rows: list[dict]) -> dict[tuple[str, int], dict[str, str]]:
+def placeholders(message: str) -> set[str]:
+    """The names a message template fills in: {value!r} and {value} both name value."""
+    return {re.split(r"[.\[]", name, maxsplit=1)[0] for _, name, _, _ in string.Formatter().parse(message) if name}
+
+
+def in_stable_order(rows: list[tuple], at_resource: int, at_rowid: int) -> list[tuple]:
+    """By file and row; a row the query returns more than once (against two other sources, say)
+    by its other columns too, so that it is reported in the same order on every run."""
+    by_row = operator.itemgetter(at_resource, at_rowid)
+    out = []
+    for _, same in itertools.groupby(sorted(rows, key=by_row), key=by_row):
+        same = list(same)
+        out += same if len(same) == 1 else sorted(same, key=lambda row: [repr(v) for v in row])
+    return out
+
+
+def row_keys(con, loaded: dict[str, LoadedTable], rows: set[tuple[str, int]]) -> dict[tuple[str, int], dict[str, str]]:
     """The primary key of each (resource, rowid) a rule returned, read once per resource."""
-    wanted: dict[str, set[int]] = {}
-    for row in rows:
-        wanted.setdefault(row["_resource"], set()).add(row["_rowid"])
+    wanted: dict[str, list[int]] = {}
+    for resource, rowid in rows:
+        wanted.setdefault(resource, []).append(int(rowid))
     out = {}
-    for resource, rowids in wanted.items():
+    for resource, ids in wanted.items():
         t = loaded[resource]
         pk = t.resource.primary_key
         columns = ", ".join(q(k) for k in pk) if pk else "NULL"
-        # The row ids as one list parameter (a semi-join), not thousands of literals to plan.
-        ids = [int(i) for i in rowids]
+        # The row ids as one list parameter (a semi-join), not thousands of literals to plan. The
+        # loaded table holds text, so a key is shown as written.
         for rowid, *values in con.execute(f"SELECT rowid, {columns} FROM {q(t.table)} "
                                           "WHERE rowid IN (SELECT unnest(?::BIGINT[]))", [ids]).fetchall():
-            out[(resource, rowid)] = {k: text(v) for k, v in zip(pk, values)} if pk else {}
+            out[(resource, rowid)] = dict(zip(pk, map(str, values))) if pk else {}
     return out
 
 
@@ -342,8 +367,9 @@ def apply_waivers(findings: list[Finding], ruleset: RuleSet) -> list[Finding]:
     by_key: dict[tuple, list[Waiver]] = {}  # (rule, key as text): the waivers, in file order
     for w in ruleset.waivers:
         by_key.setdefault((w.rule, frozenset(w.key.items())), []).append(w)
+    waived_rules = {w.rule for w in ruleset.waivers}
     for f in findings:
-        if f.key is None:
+        if f.key is None or f.rule not in waived_rules:  # most findings: no need to build the key
             continue
         for w in by_key.get((f.rule, frozenset((k, text(v)) for k, v in f.key.items())), ()):
             if w.resource is None or w.resource == f.resource:
@@ -361,7 +387,7 @@ def apply_waivers(findings: list[Finding], ruleset: RuleSet) -> list[Finding]:
 BUILT_IN = [
     ("file/encoding", "every file is UTF-8 without a byte-order mark", "Other encodings turn names into mojibake."),
     ("file/header", "the header row names the schema's fields, in order", "A renamed or moved column shifts every value into the wrong field."),
-    ("file/structure", "every row has as many cells as the header; quotes are balanced", "A ragged row cannot be read reliably."),
+    ("file/structure", "every row has as many cells as the header; quotes are balanced; lines end one way (LF, or CR LF)", "A ragged row cannot be read reliably."),
     ("file/blank-row", "no blank lines", "Blank lines are dropped silently by some readers and counted by others."),
     ("schema/type", "each cell reads as its field's type", "A number written as text (\"4,400\") sorts and sums wrongly."),
     ("schema/required", "required cells are not empty", "A row without its country or year cannot be used."),

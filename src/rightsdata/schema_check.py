@@ -18,8 +18,7 @@ import io
 import itertools
 import os
 import tempfile
-import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -120,9 +119,7 @@ class LoadedTable:
     resource: Resource
     table: str
     rows: int
-    lines: list[int] | None  # physical line of each loaded row, when not simply row index + 2
-    con: duckdb.DuckDBPyConnection | None = None  # set when cells span lines: see `line`
-    lock: threading.Lock = field(default_factory=threading.Lock)
+    lines: list[int] | None  # physical line of each loaded row, when not worked out from `breaks`
     breaks: tuple[list[int], list[int]] | None = None  # rows whose cells span lines, line feeds up to each
 
     def line(self, rowid: int) -> int:
@@ -130,28 +127,20 @@ class LoadedTable:
         index, plus the line feeds inside the cells of the rows before it."""
         if self.lines is not None:
             return self.lines[rowid]
-        if self.con is None:
+        if self.breaks is None:
             return rowid + 2
-        with self.lock:  # worked out on the first call: only a finding needs it
-            if self.breaks is None:
-                self.breaks = line_breaks(self.con, self)
         rows, feeds = self.breaks
         before = bisect.bisect_left(rows, rowid)
         return rowid + 2 + (feeds[before - 1] if before else 0)
 
 
-def line_breaks(con, t: "LoadedTable") -> tuple[list[int], list[int]]:
-    """The rows of a table whose cells span lines, in order, and the line feeds in those rows up to
-    and including each. One query over the few cells that hold a line feed; valid because the file
-    was read without structural errors and has no blank lines."""
+def line_breaks(con, table: str, res: Resource) -> tuple[list[int], list[int]]:
+    """The rows of a loaded table whose cells span lines, in order, and the line feeds in those
+    rows up to and including each: one query over the few cells that hold a line feed."""
     feeds = " + ".join(f"CASE WHEN contains({q(f['name'])}, chr(10)) THEN length({q(f['name'])}) - "
-                       f"length(replace({q(f['name'])}, chr(10), '')) ELSE 0 END" for f in t.resource.fields)
-    cursor = con.cursor()
-    try:
-        found = cursor.execute(f"SELECT r, n FROM (SELECT rowid AS r, {feeds} AS n FROM {q(t.table)}) WHERE n > 0 "
-                               "ORDER BY r").fetchall()
-    finally:
-        cursor.close()
+                       f"length(replace({q(f['name'])}, chr(10), '')) ELSE 0 END" for f in res.fields)
+    found = con.execute(f"SELECT r, n FROM (SELECT rowid AS r, {feeds} AS n FROM {q(table)}) WHERE n > 0 "
+                        "ORDER BY r").fetchall()
     return [r for r, _ in found], list(itertools.accumulate(n for _, n in found))
 
 
@@ -160,6 +149,7 @@ class FileShape:
     first_line: bytes  # up to the first line feed
     lines: int  # physical lines (a last line without a line feed counts)
     empty: bool  # nothing but white space
+    carriage_return: bool  # a CR anywhere (CR LF line ends, or a CR of its own)
 
 
 def chunks(f, size: int = 1 << 20):
@@ -171,29 +161,17 @@ def chunks(f, size: int = 1 << 20):
 
 
 def scan(file: Path, size: int = 1 << 20) -> FileShape:
-    """The first line, line count and emptiness of a file, in one pass."""
-    feeds, empty, last = 0, True, b""
+    """The first line, line count, emptiness and carriage returns of a file, in one pass."""
+    feeds, empty, last, cr = 0, True, b"", False
     with open(file, "rb") as f:
         first_line = f.readline().rstrip(b"\n")
         f.seek(0)
         for buffer, n in chunks(f, size):
             feeds += buffer.count(b"\n", 0, n)
             empty = empty and not bytes(buffer[:n]).strip()
+            cr = cr or buffer.find(b"\r", 0, n) >= 0
             last = bytes(buffer[n - 1:n])
-    return FileShape(first_line=first_line, lines=feeds + (0 if last == b"\n" else 1), empty=empty)
-
-
-def has_blank_line(file: Path, size: int = 1 << 20) -> bool:
-    """Whether a line of the file is empty: a line feed first, or two in a row ("\n\r\n" in a
-    CRLF file), also across two reads."""
-    previous = b"\n"  # as if a line ended just before the file
-    with open(file, "rb") as f:
-        for buffer, n in chunks(f, size):
-            edge = previous + bytes(buffer[:min(2, n)])
-            if b"\n\n" in edge or b"\n\r\n" in edge or buffer.find(b"\n\n", 0, n) >= 0 or buffer.find(b"\n\r\n", 0, n) >= 0:
-                return True
-            previous = (previous + bytes(buffer[max(0, n - 2):n]))[-2:]
-    return False
+    return FileShape(first_line=first_line, lines=feeds + (0 if last == b"\n" else 1), empty=empty, carriage_return=cr)
 
 
 def load_table(con, res: Resource, table: str, findings: list[Finding]) -> LoadedTable | None:
@@ -222,23 +200,39 @@ def load_table(con, res: Resource, table: str, findings: list[Finding]) -> Loade
         for problem in header_problems(header, names):
             fail("file/header", problem, line=1)
         return None
+    # DuckDB reads a file whose line ends are of two kinds, or that has a CR of its own, not as
+    # Python's csv module does (when it reads it at all): such a file is reported, not loaded.
+    problem = line_end_problem(res.file.read_bytes().decode("utf-8", errors="replace")) if shape.carriage_return else None
+    if problem:
+        fail("file/structure", problem[1], line=problem[0])
+        return None
     columns = "{" + ", ".join(f"{lit(n)}: 'VARCHAR'" for n in names) + "}"
     rejects = f"{table}_rejects"
     # An empty cell and a quoted empty cell are both the missing value (DuckDB reads both as NULL).
-    rows = con.execute(
-        f"CREATE TABLE {q(table)} AS SELECT * FROM read_csv({lit(str(res.file))}, header = true, "
-        f"columns = {columns}, auto_detect = false, delim = ',', quote = '\"', escape = '\"', strict_mode = true, "
-        f"store_rejects = true, rejects_table = {lit(rejects)}, rejects_scan = {lit(table + '_scan')}, "
-        f"max_line_size = 100000000)"
-    ).fetchone()[0]
+    try:
+        rows = con.execute(
+            f"CREATE TABLE {q(table)} AS SELECT * FROM read_csv({lit(str(res.file))}, header = true, "
+            f"columns = {columns}, auto_detect = false, delim = ',', quote = '\"', escape = '\"', strict_mode = true, "
+            f"store_rejects = true, rejects_table = {lit(rejects)}, rejects_scan = {lit(table + '_scan')}, "
+            f"max_line_size = 100000000)"
+        ).fetchone()[0]
+    except duckdb.InvalidInputException as e:  # DuckDB stops at the first line it cannot place
+        fail("file/structure", f"cannot be read as CSV: {str(e).splitlines()[0]}")
+        return None
     rejected = con.execute(f"SELECT DISTINCT line, error_type, csv_line FROM {q(rejects)} ORDER BY line").fetchall()
     lines = None
-    # More lines than rows and none blank (DuckDB skips blank lines): cells span lines. Rows are
-    # mapped to lines only if a finding needs it.
-    if shape.lines != rows + 1 and not rejected and not has_blank_line(res.file):
-        return LoadedTable(resource=res, table=table, rows=rows, lines=None, con=con)
+    if shape.lines != rows + 1 and not rejected:
+        # More lines than rows: cells span lines, or lines are blank (DuckDB skips those). When the
+        # line feeds inside cells make up the difference, no line is blank.
+        breaks = line_breaks(con, table, res)
+        if rows + 1 + (breaks[1][-1] if breaks[1] else 0) == shape.lines:
+            return LoadedTable(resource=res, table=table, rows=rows, lines=None, breaks=breaks)
     if rejected or shape.lines != rows + 1:
-        lines, blank = record_lines(res.file.read_bytes().decode("utf-8", errors="replace"))
+        try:
+            lines, blank = record_lines(res.file.read_bytes().decode("utf-8", errors="replace"))
+        except csv.Error as e:  # a cell over the csv module's size limit, say
+            fail("file/structure", f"cannot be read as CSV: {e}")
+            return None
         for line in blank:
             fail("file/blank-row", "a blank line; remove it", line=line)
         bad_records = set()
@@ -256,6 +250,29 @@ def load_table(con, res: Resource, table: str, findings: list[Finding]) -> Loade
             fail("file/structure", "the file's rows could not be matched to lines; line numbers below are approximate")
             lines = (lines + [None] * rows)[:rows]
     return LoadedTable(resource=res, table=table, rows=rows, lines=lines)
+
+
+def line_end_problem(text: str) -> tuple[int, str] | None:
+    """The first line, and what is wrong with it, where the line ends of a file stop being of one
+    kind: a record that ends otherwise than the header, or a carriage return of its own outside a
+    quoted cell. Python's csv module reads lines split at LF only, as physical lines are counted."""
+    physical = text.split("\n")
+    crlf = physical[0].endswith("\r")
+    reader = csv.reader(io.StringIO(text))
+    try:
+        for _ in reader:
+            end = physical[reader.line_num - 1]  # the line where the record ends
+            if reader.line_num == len(physical):  # the last line, without a line feed
+                if end.endswith("\r"):
+                    return reader.line_num, "the file ends with a carriage return (CR) of its own"
+            elif end.endswith("\r") != crlf:
+                ends, first = ("CR LF", "LF") if end.endswith("\r") else ("LF", "CR LF")
+                return reader.line_num, f"the line ends with {ends}, line 1 with {first}: use one kind of line end throughout"
+    except csv.Error as e:
+        if "new-line" not in str(e):
+            return reader.line_num, f"cannot be read as CSV: {e}"
+        return reader.line_num, "a carriage return (CR) outside a quoted cell: a line end of another kind, or a stray character"
+    return None
 
 
 def header_problems(header: list[str], names: list[str]) -> list[str]:
@@ -344,33 +361,71 @@ def plainly_good(f: dict, constraints: dict) -> str | None:
     return " AND ".join([f"regexp_full_match({col}, {lit(pattern)})"] + [f"NOT ({c})" for c in broken])
 
 
+def by_value(f: dict, constraints: dict) -> bool:
+    """Whether a field's cells are checked once per distinct value rather than once per row: worth
+    it for the costly checks (a pattern, a cast), on columns that repeat a few codes, years or
+    identifiers down hundreds of thousands of rows. An enum or a length is cheaper row by row."""
+    return (f.get("type", "string") != "string" or "pattern" in constraints) and any(
+        rule != "schema/required" for _, rule in field_checks(f, constraints))
+
+
+def offending_values(con, t: LoadedTable, specs: dict[str, tuple[dict, dict]]) -> dict[str, list[str]]:
+    """The distinct values of each field (of `specs`) that break one of its checks, other than
+    `required`; one query for the table, whose answer is almost always empty."""
+    branches = []
+    for name, (f, constraints) in specs.items():
+        where = " OR ".join(f"({cond})" for cond, rule in field_checks(f, constraints) if rule != "schema/required")
+        good = plainly_good(f, constraints)
+        if good:
+            where = f"CASE WHEN coalesce({good}, false) THEN false ELSE {where} END"
+        # The CASE over the count keeps DuckDB from pushing the test below the GROUP BY, back
+        # onto every row.
+        branches.append(f"SELECT {lit(name)} AS field, {q(name)} FROM (SELECT {q(name)}, count(*) AS n FROM {q(t.table)} "
+                        f"WHERE {q(name)} IS NOT NULL GROUP BY {q(name)}) WHERE CASE WHEN n > 0 THEN {where} END")
+    out: dict[str, list[str]] = {}
+    if branches:
+        for name, value in con.execute(" UNION ALL ".join(branches)).fetchall():
+            out.setdefault(name, []).append(value)
+    return out
+
+
 def check_fields(con, t: LoadedTable, findings: list[Finding]) -> None:
     """Every cell check of a table in one query: one branch per field, the offending rows of each
-    (field, rule) numbered so that only the first MAX_PER_CHECK are fetched, with their total."""
+    (field, rule) numbered so that only the first MAX_PER_CHECK are fetched, with their total.
+    Costly checks are run first on the distinct values (`by_value`): the branch of such a field
+    then only picks out the rows that hold an offending value (or none, when it is required)."""
     res = t.resource
     pk = res.primary_key
     key_cols = ", ".join(q(k) for k in pk) if pk else "NULL"
-    specs, branches = {}, []
+    specs = {}
     for f in res.fields:
         constraints = dict(f.get("constraints", {}))
         if f["name"] in pk:
             constraints["required"] = True
+        if field_checks(f, constraints):
+            specs[f["name"]] = (f, constraints)
+    bad = offending_values(con, t, {n: s for n, s in specs.items() if by_value(*s)})
+    branches, parameters = [], []
+    for name, (f, constraints) in specs.items():
         cases = field_checks(f, constraints)
-        if not cases:
-            continue
-        specs[f["name"]] = (f, constraints)
+        if by_value(f, constraints):
+            where = [f"{q(name)} IS NULL"] if constraints.get("required") else []
+            if name in bad:
+                where.append(f"{q(name)} IN (SELECT unnest(?::VARCHAR[]))")
+                parameters.append(bad[name])
+            if not where:
+                continue
+            where = " OR ".join(where)
+        else:
+            where = " OR ".join(f"({cond})" for cond, _ in cases)
         rule = "CASE " + " ".join(f"WHEN {cond} THEN {lit(r)}" for cond, r in cases) + " END"
-        where = " OR ".join(f"({cond})" for cond, _ in cases)
-        good = plainly_good(f, constraints)
-        if good:  # CASE: the plain test first, the full ones only for the cells that fail it
-            where = f"CASE WHEN coalesce({good}, false) THEN false ELSE {where} END"
-        branches.append(f"SELECT rowid AS r, {lit(f['name'])} AS field, {q(f['name'])} AS value, {rule} AS rule, {key_cols} "
+        branches.append(f"SELECT rowid AS r, {lit(name)} AS field, {q(name)} AS value, {rule} AS rule, {key_cols} "
                         f"FROM {q(t.table)} WHERE {where}")
     if branches:
         sql = (f"SELECT *, count(*) OVER (PARTITION BY field, rule) AS total FROM ({' UNION ALL '.join(branches)}) "
                f"QUALIFY row_number() OVER (PARTITION BY field, rule ORDER BY r) <= {MAX_PER_CHECK} ORDER BY r")
         totals: dict[tuple[str, str], int] = {}
-        for row in con.execute(sql).fetchall():
+        for row in con.execute(sql, parameters).fetchall():
             rowid, name, value, rule, *keys, total = row
             f, constraints = specs[name]
             totals[(name, rule)] = total
@@ -459,9 +514,12 @@ def check_unique(con, t: LoadedTable, fields: list[dict], findings: list[Finding
     if primary:
         sql = f"SELECT rowid, NULL, {lit(rule)}, NULL, {key_cols} FROM {q(t.table)} t WHERE {all_empty} ORDER BY rowid"
         report_rows(con, t, sql, findings, None, lambda row: f"{label} is empty; a row needs its primary key")
+    # The usual case, no repeat, settled by one cheap aggregate over a hash of the key (a third
+    # cheaper than grouping by its columns). A repeated hash is only a candidate: the query below
+    # compares the values themselves.
     repeated = con.execute(f"SELECT count(*) FROM (SELECT 1 FROM {q(t.table)} t WHERE {counted} "
-                           f"GROUP BY {', '.join(values)} HAVING count(*) > 1)").fetchone()[0]
-    if not repeated:  # the usual case: one cheap aggregate instead of numbering every row
+                           f"GROUP BY hash({', '.join(values)}) HAVING count(*) > 1)").fetchone()[0]
+    if not repeated:
         return
     sql = (f"SELECT rowid, shown, {lit(rule)}, first_rowid, * EXCLUDE (rowid, shown, first_rowid) FROM ("
            f"SELECT t.rowid AS rowid, {display(['t.' + q(n) for n in names])} AS shown, "
@@ -500,6 +558,15 @@ def check_foreign_keys(con, tables: dict[str, LoadedTable], findings: list[Findi
             target_fields = {f["name"]: f for f in target.resource.fields}
             keys = ", ".join(f"{typed(target_fields[n], q(n))} AS k{i}" for i, n in enumerate(ref_fields))
             join = " AND ".join(f"{typed(by_name[n], 't.' + q(n))} = r.k{i}" for i, n in enumerate(fields))
+            # The usual case, every key found, is settled on the distinct values of the key: a
+            # few hundred country codes rather than a cast and a lookup for every row.
+            columns = ", ".join(q(n) for n in fields)
+            dangling = con.execute(
+                f"SELECT count(*) FROM (SELECT {columns} FROM {q(t.table)} t WHERE NOT ({' AND '.join(f't.{q(n)} IS NULL' for n in fields)}) "
+                f"GROUP BY {columns}) t LEFT JOIN (SELECT DISTINCT {keys} FROM {q(target.table)}) r ON {join} "
+                "WHERE r.k0 IS NULL").fetchone()[0]
+            if not dangling:
+                continue
             pk = res.primary_key
             key_cols = ", ".join("t." + q(k) for k in pk) if pk else "NULL"
             sql = (f"SELECT t.rowid, {display(['t.' + q(n) for n in fields])}, 'schema/foreign-key', NULL, {key_cols} "
@@ -537,8 +604,6 @@ def load_all(package: Package, con=None, workers: int | None = None) -> tuple[li
     for name, t, found in parallel(load_and_check, list(enumerate(resources)), workers, cost=size):
         findings += found
         if t is not None:
-            if t.con is not None:  # the worker's cursor is closed: line maps use the main connection
-                t.con = con
             loaded[name] = t
     return findings, loaded, con
 
