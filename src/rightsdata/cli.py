@@ -88,12 +88,16 @@ def validate(datapackage: Path, fmt: str, rules_dir: Path | None, limit: int):
     # A short-lived process that makes many small objects (findings, fetched rows) and no
     # reference cycles worth collecting: the cyclic collector only costs time here.
     gc.disable()
-    result = run(datapackage, rules_dir)
+    result = run(datapackage, rules_dir, close=False)
     if fmt == "text":
         report.write_text(result, sys.stdout, limit=limit)
     else:
         report.WRITERS[fmt](result, sys.stdout)
-    sys.exit(result.exit_code)
+    # Done: end the process without tearing down DuckDB's tables and Python's modules piece by
+    # piece (0.1 s at a million rows), once everything written is out.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(result.exit_code)
 
 
 @main.command("rules")

@@ -27,6 +27,7 @@ from rightsdata.findings import Finding
 from rightsdata.package import Package, Resource
 
 MAX_PER_CHECK = 100  # rows listed per field and kind of error; the rest are counted
+BY_VALUE_FROM_ROWS = 10_000  # tables this long check costly cells once per distinct value (`by_value`)
 WS = r"[ \t\n\r\f\v]*"
 INTEGER_RE = rf"{WS}[+-]?[0-9]+{WS}"
 NUMBER_RE = rf"(?i){WS}[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:e[+-]?[0-9]+)?{WS}"
@@ -404,11 +405,13 @@ def check_fields(con, t: LoadedTable, findings: list[Finding]) -> None:
             constraints["required"] = True
         if field_checks(f, constraints):
             specs[f["name"]] = (f, constraints)
-    bad = offending_values(con, t, {n: s for n, s in specs.items() if by_value(*s)})
+    # (On a small table the extra query costs more than it saves.)
+    per_value = {n: s for n, s in specs.items() if t.rows >= BY_VALUE_FROM_ROWS and by_value(*s)}
+    bad = offending_values(con, t, per_value)
     branches, parameters = [], []
     for name, (f, constraints) in specs.items():
         cases = field_checks(f, constraints)
-        if by_value(f, constraints):
+        if name in per_value:
             where = [f"{q(name)} IS NULL"] if constraints.get("required") else []
             if name in bad:
                 where.append(f"{q(name)} IN (SELECT unnest(?::VARCHAR[]))")

@@ -30,9 +30,10 @@ class Result:
         return EXIT_VALID
 
 
-def validate(descriptor_path: Path, rules_dir: Path | None = None) -> Result:
+def validate(descriptor_path: Path, rules_dir: Path | None = None, close: bool = True) -> Result:
     """Validate the package at `descriptor_path` with the rules of `rules_dir` (default: the
-    package's validators/ directory)."""
+    package's validators/ directory). With close=False the DuckDB connection is left to the end
+    of the process (a command that exits right after: freeing the tables one by one takes time)."""
     result = Result(descriptor=str(descriptor_path))
     try:
         package = pkg.load(Path(descriptor_path), check_profile=False)
@@ -60,7 +61,8 @@ def validate(descriptor_path: Path, rules_dir: Path | None = None) -> Result:
         return result
     finally:
         profile.shutdown()
-        con.close()
+        if close:
+            con.close()
     findings += rules.apply_waivers(findings, ruleset)
     result.findings = findings
     result.rows = {name: t.rows for name, t in loaded.items()}
