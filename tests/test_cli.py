@@ -197,3 +197,27 @@ def test_github_format_annotations_and_summary(data_copy, tmp_path):
     assert annotations[0].startswith("::error file=data/measure_kinds.csv,line=18,title=schema/pattern::")
     table = summary.read_text()
     assert table.count("| error | `schema/pattern` |") == 12
+
+
+def test_format_check_names_a_row_with_a_cell_too_many_and_changes_nothing(data_copy):
+    """DuckDB reads a trailing comma as nothing (README: a gap of validate's); `format --check`
+    (and the canonical-form test of every pull request, which reads files the same way) names
+    the line."""
+    path = data_copy / "data/activities.csv"
+    assert run_cli("format", "--check", cwd=data_copy).returncode == 0
+    edit(path, "Table 2,48\n", "Table 2,48,\n")
+    before = tree_digest(data_copy)
+    result = run_cli("format", "--check", cwd=data_copy)
+    assert result.returncode == 1 and "data/activities.csv:3: too many cells (the header has 13)" in result.stderr
+    assert "Traceback" not in result.stdout + result.stderr and tree_digest(data_copy) == before
+
+
+def test_format_rewrites_a_file_edited_by_hand_in_canonical_form(data_copy):
+    path = data_copy / "data/activities.csv"
+    lines = path.read_text(encoding="utf-8").split("\n")
+    path.write_text("\n".join([lines[0], lines[2], lines[1]] + lines[3:]), encoding="utf-8", newline="")  # unsorted
+    result = run_cli("format", "--check", cwd=data_copy)
+    assert result.returncode == 1 and "not canonical: data/activities.csv" in result.stdout
+    assert run_cli("format", cwd=data_copy).returncode == 0
+    assert path.read_text(encoding="utf-8").split("\n") == lines
+    assert run_cli("format", "--check", cwd=data_copy).returncode == 0

@@ -34,6 +34,10 @@ def read_rows(package_dir: Path, name: str) -> list[dict[str, Any]]:
         if reader.fieldnames != res.column_names:
             raise ValueError(f"{res.path}:1: header {reader.fieldnames} differs from the schema's columns {res.column_names}")
         for row in reader:
+            if None in row or None in row.values():  # DictReader's marks of extra and missing cells
+                more = "many" if None in row else "few"
+                raise ValueError(f"{res.path}:{reader.line_num}: too {more} cells (the header has {len(res.column_names)}); "
+                                 "a comma too many or too few? (run `rightsdata validate` for every problem)")
             try:
                 rows.append({k: read_cell(fields[k], v) for k, v in row.items()})
             except (CellError, KeyError, AttributeError) as e:
