@@ -221,3 +221,39 @@ def test_format_rewrites_a_file_edited_by_hand_in_canonical_form(data_copy):
     assert run_cli("format", cwd=data_copy).returncode == 0
     assert path.read_text(encoding="utf-8").split("\n") == lines
     assert run_cli("format", "--check", cwd=data_copy).returncode == 0
+
+
+def one_table_package(root: Path, fields: list[dict], csv_bytes: bytes) -> Path:
+    (root / "data").mkdir(parents=True)
+    (root / "data/t.csv").write_bytes(csv_bytes)
+    schema = {"fields": fields, "primaryKey": ["id"]}
+    (root / "datapackage.json").write_text(json.dumps(
+        {"name": "t", "resources": [{"name": "t", "path": "data/t.csv", "profile": "tabular-data-resource", "schema": schema}]}))
+    return root
+
+
+def test_a_field_named_like_an_internal_column_on_a_long_table(tmp_path):
+    """Long tables check costly cells once per distinct value; a field called n (the name of a
+    count in that query once) must be checked like any other."""
+    rows = b"".join(b"%d,%d\n" % (i, i % 7) for i in range(12000))
+    package = one_table_package(tmp_path, [{"name": "id", "type": "string"}, {"name": "n", "type": "integer"}],
+                                b"id,n\n" + rows + b"x,abc\n")
+    result = validate(package, "--format", "json")
+    assert result.returncode == 1, result.stdout + result.stderr
+    found = json.loads(result.stdout)["findings"]
+    assert [(f["rule"], f["line"], f["field"], f["value"]) for f in found] == [("schema/type", 12002, "n", "abc")]
+
+
+@pytest.mark.parametrize("end,blank", [(b"\n", True), (b"\r\n", False)])
+def test_a_cell_longer_than_the_csv_modules_default_limit(tmp_path, end, blank):
+    """frictionless reads cells of any size; so must the line maps (a cell spans lines here, in a
+    file with a blank line or with carriage returns), instead of reporting the file as unreadable."""
+    big = b"y" * 140_000
+    lines = [b"id,s", b'1,"a' + end + b'b"', b"2," + big] + [b""] * blank + [b"z,ok", b"z,again", b""]
+    package = one_table_package(tmp_path, [{"name": "id", "type": "integer"}, {"name": "s", "type": "string"}],
+                                end.join(lines))
+    result = validate(package, "--format", "json")
+    found = json.loads(result.stdout)["findings"]
+    z = 5 + blank  # the first z row: the cell spanning two lines and the blank line move it down
+    expected = {("schema/type", z), ("schema/type", z + 1), ("schema/primary-key", z), ("schema/primary-key", z + 1)}
+    assert {(f["rule"], f["line"]) for f in found} == expected | ({("file/blank-row", 5)} if blank else set())

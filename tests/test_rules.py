@@ -215,6 +215,8 @@ def test_fixing_a_waived_row_leaves_an_unmatched_waiver(package_copy):
     ("unknown-key.yaml", "id: unknown-key\nseverity: fatal\nresource: sources\ndescription: d\nquery: SELECT 1\nmessage: m\n", "severity"),
     ("bad-message.yaml", "id: bad-message\nseverity: error\nresource: sources\ndescription: d\nquery: SELECT 1 AS _rowid\n"
                          "message: 'a brace { left open'\n", "not a template"),
+    ("bad-index.yaml", "id: bad-index\nseverity: error\nresource: sources\ndescription: d\nquery: SELECT 1 AS _rowid\n"
+                       "message: '{value[k]}'\n", "not a template"),
     ("reads-files.yaml", "id: reads-files\nseverity: error\nresource: sources\ndescription: d\n"
                          "query: SELECT 0 AS _rowid, * FROM read_text('/etc/hostname')\nmessage: m\n", "query failed"),
 ])

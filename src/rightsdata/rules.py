@@ -137,7 +137,7 @@ def load_rule(path: Path, root: Path) -> Rule:
         raise RuleError(f"{shown}: 'resource' (the resource whose rows the query returns) is required")
     try:  # as a finding fills it in: every column shown as text
         spec["message"].format_map(Defaults())
-    except (ValueError, IndexError, AttributeError) as e:
+    except (ValueError, IndexError, AttributeError, TypeError, KeyError) as e:
         raise RuleError(f"{shown}: the message is not a template of the query's columns ({e}); "
                         "write {column} for a column's value and {{ for a brace") from None
     return Rule(id=spec["id"], severity=spec["severity"], resource=spec.get("resource"),
@@ -302,7 +302,7 @@ def run_rule(con, loaded: dict[str, LoadedTable], rule: Rule, resources: set[str
     at_resource, at_rowid, at_column = (names.index(n) for n in ("_resource", "_rowid", "_column"))
     at_value = names.index("value") if "value" in names else None
     # Only the columns the message names are shown (a rule may return thousands of rows).
-    used = placeholders(rule.message) - {"resource", "column"}
+    used = placeholders(rule.message) - {"resource", "column", "_resource", "_column"}
     shown = [(n, i) for i, n in enumerate(names) if n in used]
     rows = in_stable_order(cursor.fetchall(), at_resource, at_rowid)
     keys = row_keys(con, loaded, {(row[at_resource], row[at_rowid]) for row in rows})
@@ -319,8 +319,15 @@ def run_rule(con, loaded: dict[str, LoadedTable], rule: Rule, resources: set[str
 
 
 def placeholders(message: str) -> set[str]:
-    """The names a message template fills in: {value!r} and {value} both name value."""
-    return {re.split(r"[.\[]", name, maxsplit=1)[0] for _, name, _, _ in string.Formatter().parse(message) if name}
+    """The names a message template fills in: {value!r} and {value} both name value, and
+    {value:{width}} names width too."""
+    out = set()
+    for _, name, spec, _ in string.Formatter().parse(message):
+        if name:
+            out.add(re.split(r"[.\[]", name, maxsplit=1)[0])
+        if spec:
+            out |= placeholders(spec)
+    return out
 
 
 def in_stable_order(rows: list[tuple], at_resource: int, at_rowid: int) -> list[tuple]:

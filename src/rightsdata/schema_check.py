@@ -379,10 +379,10 @@ def offending_values(con, t: LoadedTable, specs: dict[str, tuple[dict, dict]]) -
         good = plainly_good(f, constraints)
         if good:
             where = f"CASE WHEN coalesce({good}, false) THEN false ELSE {where} END"
-        # The CASE over the count keeps DuckDB from pushing the test below the GROUP BY, back
-        # onto every row.
-        branches.append(f"SELECT {lit(name)} AS field, {q(name)} FROM (SELECT {q(name)}, count(*) AS n FROM {q(t.table)} "
-                        f"WHERE {q(name)} IS NOT NULL GROUP BY {q(name)}) WHERE CASE WHEN n > 0 THEN {where} END")
+        # The test in HAVING, inside a CASE over the count, keeps DuckDB from pushing it below the
+        # GROUP BY, back onto every row.
+        branches.append(f"SELECT {lit(name)} AS field, {q(name)} FROM {q(t.table)} WHERE {q(name)} IS NOT NULL "
+                        f"GROUP BY {q(name)} HAVING CASE WHEN count(*) > 0 THEN {where} END")
     out: dict[str, list[str]] = {}
     if branches:
         for name, value in con.execute(" UNION ALL ".join(branches)).fetchall():
