@@ -176,6 +176,15 @@ def test_the_chunked_scan_of_a_file_agrees_with_reading_it_whole(tmp_path_factor
     assert shape.empty == (not content.strip())
 
 
+def load_two_columns(tmp_path_factory, content: bytes):
+    """`load_table` on a file of string columns a and b: the loaded table (or None) and the findings."""
+    path = tmp_path_factory.mktemp("load") / "t.csv"
+    path.write_bytes(content)
+    res = pkg.Resource(name="t", path="t.csv", file=path, schema={"fields": [{"name": "a"}, {"name": "b"}]})
+    findings = []
+    return schema_check.load_table(schema_check.connect(), res, "t", findings), findings
+
+
 CELL = st.text(alphabet="ab \n", max_size=6)
 
 
@@ -190,12 +199,7 @@ def test_rows_map_to_the_lines_where_they_start(tmp_path_factory, rows, blank_be
     text = "a,b" + end
     for (a, b), blank in zip(rows, blank_before):
         text += (end if blank else "") + quoted(a) + "," + quoted(b) + end
-    path = tmp_path_factory.mktemp("lines") / "t.csv"
-    path.write_bytes(text.encode())
-    res = pkg.Resource(name="t", path="t.csv", file=path, schema={"fields": [{"name": "a"}, {"name": "b"}]})
-    findings = []
-    con = schema_check.connect()
-    t = schema_check.load_table(con, res, "t", findings)
+    t, findings = load_two_columns(tmp_path_factory, text.encode())
     starts, blank = schema_check.record_lines(text)
     assert [t.line(i) for i in range(t.rows)] == starts
     assert sorted(f.line for f in findings if f.rule == "file/blank-row") == blank
@@ -207,10 +211,6 @@ def test_rows_map_to_the_lines_where_they_start(tmp_path_factory, rows, blank_be
 def test_any_file_is_loaded_or_reported_never_raised(tmp_path_factory, content):
     """Stray quotes, carriage returns and mixed line ends: the file is loaded, or what is wrong is a
     finding of its own (DuckDB refuses some files that Python's csv module reads)."""
-    path = tmp_path_factory.mktemp("any") / "t.csv"
-    path.write_bytes(content)
-    res = pkg.Resource(name="t", path="t.csv", file=path, schema={"fields": [{"name": "a"}, {"name": "b"}]})
-    findings = []
-    t = schema_check.load_table(schema_check.connect(), res, "t", findings)
+    t, findings = load_two_columns(tmp_path_factory, content)
     assert t is not None or findings
     assert all(f.rule.startswith("file/") for f in findings)

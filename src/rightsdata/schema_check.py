@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import bisect
 import csv
+import functools
 import io
 import itertools
 import os
@@ -180,6 +181,8 @@ def load_table(con, res: Resource, table: str, findings: list[Finding]) -> Loade
     Returns None when the file cannot be read row by row (bad encoding, a header that does not match)."""
     path = res.path
     shape = scan(res.file)  # bytes only: DuckDB decodes (and reports invalid UTF-8 by line)
+    # The whole text, only for a file that needs a closer look, and read once.
+    text = functools.cache(lambda: res.file.read_bytes().decode("utf-8", errors="replace"))
 
     def fail(rule, message, line=None, field=None):
         findings.append(Finding(rule=rule, resource=res.name, path=path, line=line, field=field, message=message))
@@ -203,7 +206,7 @@ def load_table(con, res: Resource, table: str, findings: list[Finding]) -> Loade
         return None
     # DuckDB reads a file whose line ends are of two kinds, or that has a CR of its own, not as
     # Python's csv module does (when it reads it at all): such a file is reported, not loaded.
-    problem = line_end_problem(res.file.read_bytes().decode("utf-8", errors="replace")) if shape.carriage_return else None
+    problem = line_end_problem(text()) if shape.carriage_return else None
     if problem:
         fail("file/structure", problem[1], line=problem[0])
         return None
@@ -230,8 +233,8 @@ def load_table(con, res: Resource, table: str, findings: list[Finding]) -> Loade
             return LoadedTable(resource=res, table=table, rows=rows, lines=None, breaks=breaks)
     if rejected or shape.lines != rows + 1:
         try:
-            lines, blank = record_lines(res.file.read_bytes().decode("utf-8", errors="replace"))
-        except csv.Error as e:  # a cell over the csv module's size limit, say
+            lines, blank = record_lines(text())
+        except csv.Error as e:  # whatever the csv module cannot read is a finding, not a traceback
             fail("file/structure", f"cannot be read as CSV: {e}")
             return None
         for line in blank:
@@ -362,21 +365,29 @@ def plainly_good(f: dict, constraints: dict) -> str | None:
     return " AND ".join([f"regexp_full_match({col}, {lit(pattern)})"] + [f"NOT ({c})" for c in broken])
 
 
-def by_value(f: dict, constraints: dict) -> bool:
+@dataclass
+class FieldSpec:
+    """A field of `check_fields` and its checks, worked out once."""
+    field: dict
+    constraints: dict  # the schema's, with required added for a primary-key field
+    cases: list[tuple[str, str]]  # (SQL true for an offending cell, rule id): field_checks
+
+
+def by_value(spec: FieldSpec) -> bool:
     """Whether a field's cells are checked once per distinct value rather than once per row: worth
     it for the costly checks (a pattern, a cast), on columns that repeat a few codes, years or
     identifiers down hundreds of thousands of rows. An enum or a length is cheaper row by row."""
-    return (f.get("type", "string") != "string" or "pattern" in constraints) and any(
-        rule != "schema/required" for _, rule in field_checks(f, constraints))
+    return (spec.field.get("type", "string") != "string" or "pattern" in spec.constraints) and any(
+        rule != "schema/required" for _, rule in spec.cases)
 
 
-def offending_values(con, t: LoadedTable, specs: dict[str, tuple[dict, dict]]) -> dict[str, list[str]]:
+def offending_values(con, t: LoadedTable, specs: dict[str, FieldSpec]) -> dict[str, list[str]]:
     """The distinct values of each field (of `specs`) that break one of its checks, other than
     `required`; one query for the table, whose answer is almost always empty."""
     branches = []
-    for name, (f, constraints) in specs.items():
-        where = " OR ".join(f"({cond})" for cond, rule in field_checks(f, constraints) if rule != "schema/required")
-        good = plainly_good(f, constraints)
+    for name, spec in specs.items():
+        where = " OR ".join(f"({cond})" for cond, rule in spec.cases if rule != "schema/required")
+        good = plainly_good(spec.field, spec.constraints)
         if good:
             where = f"CASE WHEN coalesce({good}, false) THEN false ELSE {where} END"
         # The test in HAVING, inside a CASE over the count, keeps DuckDB from pushing it below the
@@ -398,21 +409,21 @@ def check_fields(con, t: LoadedTable, findings: list[Finding]) -> None:
     res = t.resource
     pk = res.primary_key
     key_cols = ", ".join(q(k) for k in pk) if pk else "NULL"
-    specs = {}
+    specs: dict[str, FieldSpec] = {}
     for f in res.fields:
         constraints = dict(f.get("constraints", {}))
         if f["name"] in pk:
             constraints["required"] = True
-        if field_checks(f, constraints):
-            specs[f["name"]] = (f, constraints)
+        cases = field_checks(f, constraints)
+        if cases:
+            specs[f["name"]] = FieldSpec(f, constraints, cases)
     # (On a small table the extra query costs more than it saves.)
-    per_value = {n: s for n, s in specs.items() if t.rows >= BY_VALUE_FROM_ROWS and by_value(*s)}
+    per_value = {n: s for n, s in specs.items() if t.rows >= BY_VALUE_FROM_ROWS and by_value(s)}
     bad = offending_values(con, t, per_value)
     branches, parameters = [], []
-    for name, (f, constraints) in specs.items():
-        cases = field_checks(f, constraints)
+    for name, spec in specs.items():
         if name in per_value:
-            where = [f"{q(name)} IS NULL"] if constraints.get("required") else []
+            where = [f"{q(name)} IS NULL"] if spec.constraints.get("required") else []
             if name in bad:
                 where.append(f"{q(name)} IN (SELECT unnest(?::VARCHAR[]))")
                 parameters.append(bad[name])
@@ -420,8 +431,8 @@ def check_fields(con, t: LoadedTable, findings: list[Finding]) -> None:
                 continue
             where = " OR ".join(where)
         else:
-            where = " OR ".join(f"({cond})" for cond, _ in cases)
-        rule = "CASE " + " ".join(f"WHEN {cond} THEN {lit(r)}" for cond, r in cases) + " END"
+            where = " OR ".join(f"({cond})" for cond, _ in spec.cases)
+        rule = "CASE " + " ".join(f"WHEN {cond} THEN {lit(r)}" for cond, r in spec.cases) + " END"
         branches.append(f"SELECT rowid AS r, {lit(name)} AS field, {q(name)} AS value, {rule} AS rule, {key_cols} "
                         f"FROM {q(t.table)} WHERE {where}")
     if branches:
@@ -430,19 +441,19 @@ def check_fields(con, t: LoadedTable, findings: list[Finding]) -> None:
         totals: dict[tuple[str, str], int] = {}
         for row in con.execute(sql, parameters).fetchall():
             rowid, name, value, rule, *keys, total = row
-            f, constraints = specs[name]
+            spec = specs[name]
             totals[(name, rule)] = total
             findings.append(Finding(rule=rule, resource=res.name, path=res.path, line=t.line(rowid), field=name, value=value,
                                     key=dict(zip(pk, keys)) if pk else None,
-                                    message=f"{name}: {field_message(f, constraints, rule, value)}"))
+                                    message=f"{name}: {field_message(spec.field, spec.constraints, rule, value)}"))
         for (name, rule), total in totals.items():
             if total > MAX_PER_CHECK:
                 findings.append(Finding(rule=rule, resource=res.name, path=res.path, field=name,
                                         message=f"{name}: {total - MAX_PER_CHECK} more rows like the {MAX_PER_CHECK} above",
                                         extra={"more": total - MAX_PER_CHECK}))
-    for name, (f, constraints) in specs.items():
-        if constraints.get("unique") and name not in pk:
-            check_unique(con, t, [f], findings, "schema/unique")
+    for name, spec in specs.items():
+        if spec.constraints.get("unique") and name not in pk:
+            check_unique(con, t, [spec.field], findings, "schema/unique")
     if pk:
         check_unique(con, t, [next(f for f in res.fields if f["name"] == k) for k in pk], findings, "schema/primary-key")
 
@@ -564,17 +575,17 @@ def check_foreign_keys(con, tables: dict[str, LoadedTable], findings: list[Findi
             # The usual case, every key found, is settled on the distinct values of the key: a
             # few hundred country codes rather than a cast and a lookup for every row.
             columns = ", ".join(q(n) for n in fields)
+            present = f"NOT ({' AND '.join(f't.{q(n)} IS NULL' for n in fields)})"
             dangling = con.execute(
-                f"SELECT count(*) FROM (SELECT {columns} FROM {q(t.table)} t WHERE NOT ({' AND '.join(f't.{q(n)} IS NULL' for n in fields)}) "
-                f"GROUP BY {columns}) t LEFT JOIN (SELECT DISTINCT {keys} FROM {q(target.table)}) r ON {join} "
-                "WHERE r.k0 IS NULL").fetchone()[0]
+                f"SELECT count(*) FROM (SELECT {columns} FROM {q(t.table)} t WHERE {present} GROUP BY {columns}) t "
+                f"LEFT JOIN (SELECT DISTINCT {keys} FROM {q(target.table)}) r ON {join} WHERE r.k0 IS NULL").fetchone()[0]
             if not dangling:
                 continue
             pk = res.primary_key
             key_cols = ", ".join("t." + q(k) for k in pk) if pk else "NULL"
             sql = (f"SELECT t.rowid, {display(['t.' + q(n) for n in fields])}, 'schema/foreign-key', NULL, {key_cols} "
                    f"FROM {q(t.table)} t LEFT JOIN (SELECT DISTINCT {keys} FROM {q(target.table)}) r ON {join} "
-                   f"WHERE r.k0 IS NULL AND NOT ({' AND '.join(f't.{q(n)} IS NULL' for n in fields)}) ORDER BY t.rowid")
+                   f"WHERE r.k0 IS NULL AND {present} ORDER BY t.rowid")
             target_label = f"{target_name}.{ref_fields[0]}" if len(fields) == 1 else f"{target_name} ({', '.join(ref_fields)})"
             report_rows(con, t, sql, findings, fields[0] if len(fields) == 1 else None,
                         lambda row, label=label, target_label=target_label, n=len(fields):
