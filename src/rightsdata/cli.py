@@ -115,7 +115,11 @@ def list_rules(package_dir: Path, fmt: str):
 
     from rightsdata import rules
 
-    catalogue = rules.catalogue(package_dir / "validators", package_dir)
+    try:
+        catalogue = rules.catalogue(package_dir / "validators", package_dir)
+    except rules.RuleError as e:
+        click.echo(f"error: {e}", err=True)
+        sys.exit(2)
     if fmt == "json":
         click.echo(json.dumps(catalogue, indent=2, ensure_ascii=False))
     elif fmt == "markdown":
@@ -137,8 +141,13 @@ def generate(check: bool, package_dir: Path):
     Edit the YAML files, never the generated ones; then run `rightsdata generate`.
     """
     from rightsdata import generate as gen
+    from rightsdata import paths, rules
 
-    stale = gen.run(package_dir, check=check)
+    try:
+        stale = gen.run(package_dir, check=check)
+    except (paths.PathError, rules.RuleError) as e:
+        click.echo(f"error: {e}; nothing was written", err=True)
+        sys.exit(2)
     for path in stale:
         click.echo(f"{'out of date' if check else 'wrote'}: {path.relative_to(package_dir) if path.is_relative_to(package_dir) else path}")
     if check and stale:
@@ -157,21 +166,24 @@ def format_(check: bool, package_dir: Path):
     import shutil
     import tempfile
 
-    from rightsdata import metadata, tables
+    from rightsdata import metadata, paths, tables
 
     changed = []
     with tempfile.TemporaryDirectory() as scratch:
         target = Path(scratch) if check else package_dir
         for name, res in metadata.resources().items():
-            source = package_dir / res.path
-            if not source.exists():
-                continue
-            if check:
-                (target / "data").mkdir(exist_ok=True)
-                shutil.copy(source, target / res.path)
             try:
+                source = paths.inside(package_dir, res.path, missing_ok=True)
+                if not source.exists():
+                    continue
+                if check:
+                    (target / "data").mkdir(exist_ok=True)
+                    shutil.copy(source, target / res.path)
                 if tables.canonical(target, name):
                     changed.append(res.path)
+            except paths.PathError as e:
+                click.echo(f"error: {e}; nothing was written", err=True)
+                sys.exit(2)
             except ValueError as e:
                 click.echo(f"error: {e}", err=True)
                 sys.exit(1)
@@ -203,10 +215,11 @@ def import_ilab(files: tuple[Path, ...], package_dir: Path, manifest: Path | Non
     """
     from rightsdata.importers import SourceError
     from rightsdata.importers.ilab import import_files
+    from rightsdata.paths import PathError
 
     try:
         batch, counts = import_files(package_dir, list(files), manifest)
-    except SourceError as e:
+    except (SourceError, PathError) as e:
         click.echo(f"error: {e}", err=True)
         click.echo("nothing was written", err=True)
         sys.exit(2)
@@ -245,10 +258,11 @@ def import_upr(files: tuple[Path, ...], package_dir: Path, sessions: Path | None
     """
     from rightsdata.importers import SourceError
     from rightsdata.importers.upr import import_files
+    from rightsdata.paths import PathError
 
     try:
         batch, counts, written = import_files(package_dir, list(files), manifest, sessions)
-    except SourceError as e:
+    except (SourceError, PathError) as e:
         click.echo(f"error: {e}", err=True)
         click.echo("nothing was written", err=True)
         sys.exit(2)
@@ -316,14 +330,14 @@ def check_version(base: str, package_dir: Path):
     Example (CI, on a pull request):
       rightsdata check-version --base origin/main
     """
-    from rightsdata import release
+    from rightsdata import paths, release
 
     try:
         with release.opened(base, package_dir) as old:
             d = release.diff(old, package_dir)
-        changelog = package_dir / "CHANGELOG.md"
-        problems = release.check_version(d, changelog.read_text(encoding="utf-8") if changelog.is_file() else "")
-    except release.ReleaseError as e:
+        changelog = paths.inside(package_dir, "CHANGELOG.md", missing_ok=True)
+        problems = release.check_version(d, changelog.read_text(encoding="utf-8") if changelog.exists() else "")
+    except (release.ReleaseError, paths.PathError) as e:
         click.echo(f"error: {e}", err=True)
         sys.exit(2)
     click.echo(f"{base}: version {d.version_before}; now: {d.version_after}; the changes ask for: {d.bump}")
@@ -399,8 +413,14 @@ def build_countries(package_dir: Path):
     `sources`) from the installed pycountry. Curated rows (Kosovo, name variants found in
     sources) are kept."""
     from rightsdata import countries
+    from rightsdata.paths import PathError
 
-    for name, n in countries.build(package_dir).items():
+    try:
+        built = countries.build(package_dir)
+    except PathError as e:
+        click.echo(f"error: {e}; nothing was written", err=True)
+        sys.exit(2)
+    for name, n in built.items():
         click.echo(f"{name}: {n} rows from pycountry {countries.pycountry_version()}")
 
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 from pathlib import Path
 from typing import Callable
 
-from rightsdata import metadata
+from rightsdata import metadata, paths
 
 BEGIN = "<!-- BEGIN generated: {name} (rightsdata generate) -->"
 END = "<!-- END generated: {name} -->"
@@ -24,31 +25,38 @@ def expected_files(package_dir: Path) -> dict[Path, str]:
         files[package_dir / res.table_schema_path] = json_text(res.table_schema())
         files[package_dir / res.json_schema_path] = json_text(res.json_schema())
     files[package_dir / "datapackage.json"] = json_text(metadata.descriptor())
-    readme = package_dir / "README.md"
+    readme = paths.inside(package_dir, "README.md", missing_ok=True)
     if readme.exists():
         text = readme.read_text(encoding="utf-8")
         for name, render in README_SECTIONS.items():
             text = replace_section(text, name, render(package_dir))
-        files[readme] = text
+        files[package_dir / "README.md"] = text
     return files
 
 
 def run(package_dir: Path, check: bool = False) -> list[Path]:
-    """Write (or with check, only compare) every derived file; return the ones that differ."""
+    """Write (or with check, only compare) every derived file; return the ones that differ.
+    Raises PathError, before writing anything, when a file to write is a link (or goes through
+    one): a write must replace the package's file, never a file the link points at."""
     stale = []
-    for path, text in expected_files(package_dir).items():
-        current = path.read_text(encoding="utf-8") if path.exists() else None
+    expected = expected_files(package_dir)
+    targets = {path: paths.inside(package_dir, paths.relative(package_dir, path), write=True, missing_ok=True)
+               for path in expected}
+    for path, text in expected.items():
+        target = targets[path]
+        current = target.read_text(encoding="utf-8") if target.exists() else None
         if current != text:
             stale.append(path)
             if not check:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_text(text, encoding="utf-8", newline="")
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_text(text, encoding="utf-8", newline="")
     if not check:
-        known = {p.name for p in expected_files(package_dir)}
-        for old in (package_dir / "schemas").glob("*.json"):
-            if old.name not in known:
-                old.unlink()
-                stale.append(old)
+        known = {p.name for p in expected}
+        schemas = paths.inside(package_dir, "schemas", kind=paths.DIRECTORY, write=True)
+        for name in sorted(os.listdir(schemas)):
+            if name.endswith(".json") and name not in known:
+                (schemas / name).unlink()  # (a link is removed itself; what it points at is left alone)
+                stale.append(package_dir / "schemas" / name)
     return stale
 
 
@@ -63,7 +71,8 @@ def replace_section(text: str, name: str, body: str) -> str:
 
 # --- README sections ------------------------------------------------------------------------------
 
-def count_rows(path: Path) -> int | None:
+def count_rows(package_dir: Path, rel: str) -> int | None:
+    path = paths.inside(package_dir, rel, missing_ok=True)
     if not path.exists():
         return None
     with open(path, encoding="utf-8", newline="") as f:
@@ -78,7 +87,7 @@ def resources_table(package_dir: Path) -> str:
         for res in metadata.resources().values():
             if res.family != family:
                 continue
-            rows = count_rows(package_dir / res.path)
+            rows = count_rows(package_dir, res.path)
             lines.append(f"| {title} | [`{res.name}`]({res.path}) | {rows if rows is not None else '-'} | {res.description} |")
     return "\n".join(lines) + "\n"
 
@@ -110,7 +119,7 @@ def rules_table(package_dir: Path) -> str:
 
 
 def read_table(package_dir: Path, name: str) -> list[dict[str, str]]:
-    path = package_dir / metadata.resources()[name].path
+    path = paths.inside(package_dir, metadata.resources()[name].path, missing_ok=True)
     if not path.exists():
         return []
     with open(path, encoding="utf-8", newline="") as f:

@@ -8,13 +8,18 @@ one resource become findings on it, so that one run reports them all.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
+import duckdb
+
+from rightsdata import paths
 from rightsdata.findings import Finding
+from rightsdata.paths import unsafe_reason  # noqa: F401 (release checks a zip's names with it)
 
 NAME = re.compile(r"^[a-z0-9._-]+$")
 SUPPORTED_TYPES = {"string", "integer", "number", "boolean", "date", "list"}
@@ -52,6 +57,7 @@ class Package:
     descriptor_path: Path
     descriptor: dict
     resources: dict[str, Resource]
+    problems: list[Finding] = field(default_factory=list)  # of the descriptor itself (its version)
 
     def resource(self, name: str) -> Resource | None:
         return self.resources.get(name)
@@ -66,32 +72,71 @@ def sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def unsafe_reason(rel: object) -> str | None:
-    """Why `rel` may not be read as a path inside the package, or None when it may."""
-    if not isinstance(rel, str) or not rel.strip():
-        return "is not a non-empty string"
-    if "\x00" in rel:
-        return "contains a NUL character"
-    if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://", rel) or rel.startswith("//"):
-        return "is a URL; rightsdata reads only files inside the package"
-    if rel.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", rel):
-        return "is an absolute path; paths must be relative to datapackage.json"
-    if "\\" in rel:
-        return "contains a backslash; use forward slashes"
-    if ".." in PurePosixPath(rel).parts:
-        return "goes up with '..'; paths must stay inside the package"
-    return None
+SEMVER = re.compile(r"(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)")
+MAX_JSON_BYTES = 16 << 20  # a descriptor or schema is kilobytes; more is not one
+MAX_DEPTH = 64  # the descriptor nests about six levels; Python's json gives up near a thousand
+CONSTANT = re.compile(r'"(?:[^"\\]|\\.)*"\s*(:)?|(NaN|-?Infinity)')
 
 
-def resolve_inside(root: Path, rel: str) -> Path:
-    """The file `rel` names inside `root`; raises ValueError when it is unsafe or escapes."""
-    reason = unsafe_reason(rel)
-    if reason:
-        raise ValueError(reason)
-    target = (root / rel).resolve()
-    if not target.is_relative_to(root.resolve()):
-        raise ValueError("resolves (through a symbolic link) to a place outside the package")
-    return target
+def parse_version(text: object) -> tuple[int, int, int] | None:
+    """MAJOR.MINOR.PATCH as numbers (what a release's tag vX.Y.Z carries), or None when `text`
+    is not a semantic version."""
+    m = SEMVER.fullmatch(text) if isinstance(text, str) else None
+    return tuple(int(x) for x in m.groups()) if m else None
+
+
+def read_json(root: Path, rel: str, shown: str):
+    """The JSON document of the package file `rel`, strictly: UTF-8, no NaN or Infinity (not
+    JSON, and no constraint means anything with them), at most MAX_DEPTH levels deep and
+    MAX_JSON_BYTES long. Raises PackageError naming `shown` (and the line where there is one)."""
+    try:
+        file = paths.inside(root, rel)
+    except paths.PathError as e:
+        raise PackageError(f"{shown}: {e.reason}") from None
+    if file.stat().st_size > MAX_JSON_BYTES:
+        raise PackageError(f"{shown}: {file.stat().st_size} bytes; a descriptor or schema over {MAX_JSON_BYTES >> 20} MB is refused")
+    try:
+        text = file.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise PackageError(f"{shown}: not UTF-8 text (byte {e.start})") from None
+
+    def constant(token: str):
+        # json hands over NaN and Infinity without their place: find the first one outside a string.
+        m = next(m for m in CONSTANT.finditer(text) if m.group(2))
+        key = re.search(r'"((?:[^"\\]|\\.)*)"\s*:\s*$', text[max(0, m.start() - 200):m.start()])
+        line = text.count("\n", 0, m.start()) + 1
+        raise PackageError(f"{shown}:{line}: {(repr(key.group(1)) + ' is ') if key else ''}{m.group(2)}, "
+                           "which is not a JSON number; write a number or leave the property out")
+
+    def number(token: str) -> float:
+        value = float(token)
+        if value in (float("inf"), float("-inf")):
+            constant(token)
+        return value
+
+    try:
+        doc = json.loads(text, parse_constant=constant, parse_float=number)
+    except json.JSONDecodeError as e:
+        raise PackageError(f"{shown}:{e.lineno}: not valid JSON: {e.msg} (column {e.colno})") from None
+    except ValueError as e:  # an integer of thousands of digits
+        raise PackageError(f"{shown}: not usable JSON: {e}") from None
+    except RecursionError:
+        raise PackageError(f"{shown}: nested more than {MAX_DEPTH} levels deep; a descriptor or schema is never that deep") from None
+    if depth(doc) > MAX_DEPTH:
+        raise PackageError(f"{shown}: nested more than {MAX_DEPTH} levels deep; a descriptor or schema is never that deep")
+    return doc
+
+
+def depth(doc) -> int:
+    """How deeply lists and objects nest in a JSON document (without recursion)."""
+    deepest, pending = 0, [(doc, 1)]
+    while pending:
+        node, level = pending.pop()
+        if isinstance(node, (dict, list)):
+            deepest = max(deepest, level)
+            if level <= MAX_DEPTH:
+                pending += [(child, level + 1) for child in (node.values() if isinstance(node, dict) else node)]
+    return deepest
 
 
 def load(descriptor_path: Path, check_profile: bool = True) -> Package:
@@ -101,20 +146,21 @@ def load(descriptor_path: Path, check_profile: bool = True) -> Package:
     if descriptor_path.is_dir():
         descriptor_path = descriptor_path / "datapackage.json"
     shown = str(descriptor_path)
-    if not descriptor_path.is_file():
+    if not descriptor_path.exists() and not descriptor_path.is_symlink():
         raise PackageError(f"{shown}: no such file; give the path of a datapackage.json (or of the directory holding it)")
-    try:
-        descriptor = json.loads(descriptor_path.read_text(encoding="utf-8"))
-    except UnicodeDecodeError as e:
-        raise PackageError(f"{shown}: not UTF-8 text (byte {e.start})") from None
-    except json.JSONDecodeError as e:
-        raise PackageError(f"{shown}:{e.lineno}: not valid JSON: {e.msg} (column {e.colno})") from None
+    root = descriptor_path.parent
+    descriptor = read_json(root, descriptor_path.name, shown)
     if not isinstance(descriptor, dict):
         raise PackageError(f"{shown}: the descriptor must be a JSON object")
     items = descriptor.get("resources")
     if not isinstance(items, list) or not items:
         raise PackageError(f"{shown}: 'resources' must be a non-empty list")
-    root = descriptor_path.parent
+    problems = []
+    # The Data Package standard makes `version` optional; given, it must be what a release tags.
+    if "version" in descriptor and parse_version(descriptor["version"]) is None:
+        problems.append(Finding(rule="package/version", path=descriptor_path.name, field="version", value=descriptor.get("version"),
+                                message=f"version {descriptor.get('version')!r} is not a semantic version MAJOR.MINOR.PATCH "
+                                        "(such as 0.2.0), which a release's tag vX.Y.Z and check-version need"))
     resources: dict[str, Resource] = {}
     for i, item in enumerate(items):
         where = f"{shown}: resources[{i}]"
@@ -134,19 +180,19 @@ def load(descriptor_path: Path, check_profile: bool = True) -> Package:
         schema = load_schema(root, item.get("schema"), where)
         res = Resource(name=name, path=path if isinstance(path, str) else None, file=None, schema=schema)
         try:
-            res.file = resolve_inside(root, path)
-        except ValueError as e:
+            res.file = paths.inside(root, path, missing_ok=True)
+        except paths.PathError as e:
             res.problems.append(Finding(rule="package/unsafe-path", resource=name, path="datapackage.json", field="path",
                                         value=path, fatal=True,
-                                        message=f"resource {name!r}: path {path!r} {e}; it was not read"))
+                                        message=f"resource {name!r}: path {path!r} {e.reason}; it was not read"))
         else:
-            if not res.file.is_file():
+            if not res.file.exists():
                 res.problems.append(Finding(rule="package/missing-file", resource=name, path=path, fatal=True,
                                             message=f"resource {name!r}: file {path!r} does not exist"))
                 res.file = None
         resources[name] = res
     check_references(shown, resources)
-    package = Package(root=root, descriptor_path=descriptor_path, descriptor=descriptor, resources=resources)
+    package = Package(root=root, descriptor_path=descriptor_path, descriptor=descriptor, resources=resources, problems=problems)
     if check_profile:
         check_profile_of(package)
     return package
@@ -154,16 +200,9 @@ def load(descriptor_path: Path, check_profile: bool = True) -> Package:
 
 def load_schema(root: Path, schema: object, where: str) -> dict:
     if isinstance(schema, str):
-        try:
-            file = resolve_inside(root, schema)
-        except ValueError as e:
-            raise PackageError(f"{where}: schema path {schema!r} {e}") from None
-        if not file.is_file():
-            raise PackageError(f"{where}: schema file {schema!r} does not exist")
-        try:
-            schema = json.loads(file.read_text(encoding="utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as e:
-            raise PackageError(f"{where}: schema file {schema!r} is not valid JSON: {e}") from None
+        if unsafe_reason(schema):
+            raise PackageError(f"{where}: schema path {schema!r} {unsafe_reason(schema)}")
+        schema = read_json(root, schema, f"{where}: schema file {schema}")
     if not isinstance(schema, dict):
         raise PackageError(f"{where}: 'schema' must be a Table Schema object or the path of one")
     fields = schema.get("fields")
@@ -182,10 +221,13 @@ def load_schema(root: Path, schema: object, where: str) -> dict:
         if not isinstance(constraints, dict):
             raise PackageError(f"{where}: field {f['name']!r}: 'constraints' must be an object")
         if "pattern" in constraints:
-            try:
-                re.compile(constraints["pattern"])
-            except (re.error, TypeError) as e:
-                raise PackageError(f"{where}: field {f['name']!r}: pattern {constraints['pattern']!r} is not a regular expression: {e}") from None
+            problem = pattern_problem(constraints["pattern"])
+            if problem:
+                raise PackageError(f"{where}: field {f['name']!r}: pattern {constraints['pattern']!r} {problem}")
+        for key in ("minLength", "maxLength"):
+            value = constraints.get(key)
+            if key in constraints and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
+                raise PackageError(f"{where}: field {f['name']!r}: {key} {value!r} is not a whole number of 0 or more")
         names.append(f["name"])
     if len(set(names)) != len(names):
         raise PackageError(f"{where}: the schema names a field twice")
@@ -196,6 +238,29 @@ def load_schema(root: Path, schema: object, where: str) -> dict:
         if key not in names:
             raise PackageError(f"{where}: primary key field {key!r} is not a field of the schema")
     return schema
+
+
+def pattern_problem(pattern: object) -> str | None:
+    """Why a field's pattern cannot be used, or None. It must be read alike by Python's `re` (what
+    stock frictionless checks with) and by RE2 (what DuckDB, and so `rightsdata validate`, uses)."""
+    if not isinstance(pattern, str):
+        return "is not a string"
+    try:
+        re.compile(pattern)
+    except (re.error, OverflowError, RecursionError) as e:
+        return f"is not a regular expression Python reads ({e})"
+    try:
+        with re2().cursor() as cursor:
+            cursor.execute("SELECT regexp_full_match('', ?)", [pattern]).fetchall()
+    except duckdb.Error as e:
+        return f"is not a regular expression RE2 (DuckDB) reads ({str(e).split('Error: ', 1)[-1]})"
+    return None
+
+
+@functools.cache
+def re2() -> duckdb.DuckDBPyConnection:
+    """A connection that only compiles patterns."""
+    return duckdb.connect(":memory:")
 
 
 def check_references(shown: str, resources: dict[str, Resource]) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 
 from rightsdata import package as pkg
+from rightsdata import paths
 from rightsdata.findings import Finding
 from rightsdata.schema_check import LoadedTable, lit, q
 
@@ -50,9 +51,9 @@ def archived_texts(package: pkg.Package, loaded: dict[str, LoadedTable], con) ->
     for source_id, archived in con.execute(
             f"SELECT source_id, archived_path FROM {q(t.table)} WHERE archived_path IS NOT NULL").fetchall():
         try:
-            file = pkg.resolve_inside(package.root, archived)
+            file = paths.inside(package.root, archived)
             out[source_id] = file.read_text(encoding="utf-8").split("\n")
-        except (ValueError, OSError, UnicodeDecodeError):
+        except (paths.PathError, OSError, UnicodeDecodeError):
             continue  # the checksum check reports the file
     return out
 

@@ -23,10 +23,10 @@ from pathlib import Path
 from typing import Iterator
 
 from rightsdata import package as pkg
+from rightsdata import paths
 from rightsdata import schema_check
 from rightsdata.schema_check import q  # quoting is the same in DuckDB and SQLite
 
-SEMVER = re.compile(r"^(\d+)\.(\d+)\.(\d+)$")
 BUMPS = ["none", "patch", "minor", "major"]
 # What each kind of change asks of the version (semantic versioning of data: a user's query that
 # worked keeps working after a minor or patch release).
@@ -303,10 +303,10 @@ def key_text(key: dict) -> str:
 # --- versions -------------------------------------------------------------------------------------
 
 def parse_version(text: str | None, where: str) -> tuple[int, int, int]:
-    m = SEMVER.match(text or "")
-    if not m:
+    version = pkg.parse_version(text)
+    if version is None:
         raise ReleaseError(f"{where}: version {text!r} is not a semantic version (MAJOR.MINOR.PATCH)")
-    return tuple(int(x) for x in m.groups())
+    return version
 
 
 def least_version(before: tuple[int, int, int], bump: str) -> tuple[int, int, int]:
@@ -347,15 +347,16 @@ def build(package_dir: Path, out: Path) -> list[Path]:
 
     if out.exists() and any(out.iterdir()):
         raise ReleaseError(f"{out}: not empty; give a new or empty directory")
+    # Every file the zip would ship, checked before anything is written: a link out of the package
+    # (to /proc/self/environ, to .git/config and its token) must never reach a public release.
+    names = zip_names(package_dir)
     result = validate(package_dir / "datapackage.json")
     if result.exit_code != 0:
         raise ReleaseError(result.fatal or "the package does not validate: run rightsdata validate and fix it first")
     package = pkg.load(package_dir / "datapackage.json", check_profile=False)
-    for name in ZIP_TOP:
-        if not (package_dir / name).is_file():
-            raise ReleaseError(f"{package_dir / name}: missing; a release ships it")
+    parse_version(package.descriptor.get("version"), str(package.descriptor_path))  # the release's tag
     out.mkdir(parents=True, exist_ok=True)
-    files = [write_zip(package_dir, out / "rightsdata.zip")]
+    files = [write_zip(package_dir, names, out / "rightsdata.zip")]
     files += write_tables(package, out)
     files.append(write_json(out / "metadata.json", datasette_metadata(package)))
     sums = out / "SHA256SUMS"
@@ -368,17 +369,29 @@ def write_json(path: Path, doc: dict) -> Path:
     return path
 
 
-def write_zip(package_dir: Path, target: Path) -> Path:
-    names = list(ZIP_TOP)
-    for d in ZIP_DIRS:
-        names += sorted(p.relative_to(package_dir).as_posix() for p in (package_dir / d).rglob("*") if p.is_file())
+def zip_names(package_dir: Path) -> list[str]:
+    """The package's files a release ships, each checked by paths.inside. Raises ReleaseError."""
+    try:
+        for name in ZIP_TOP:
+            if not paths.inside(package_dir, name, missing_ok=True).exists():
+                raise ReleaseError(f"{package_dir / name}: missing; a release ships it")
+        return sorted(ZIP_TOP + [name for d in ZIP_DIRS for name in paths.files_under(package_dir, d)])
+    except paths.PathError as e:
+        raise ReleaseError(f"{package_dir}: {e}; a release ships only the package's own files") from None
+
+
+def write_zip(package_dir: Path, names: list[str], target: Path) -> Path:
     with zipfile.ZipFile(target, "w") as z:
-        for name in sorted(names):
+        for name in names:
             info = zipfile.ZipInfo(name, date_time=FIXED_TIME)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
             info.create_system = 3  # unix, whatever the machine
-            z.writestr(info, (package_dir / name).read_bytes(), compresslevel=9)
+            try:
+                data = paths.inside(package_dir, name).read_bytes()
+            except paths.PathError as e:  # changed since zip_names looked
+                raise ReleaseError(f"{package_dir}: {e}") from None
+            z.writestr(info, data, compresslevel=9)
     return target
 
 

@@ -27,6 +27,7 @@ that matches no finding is itself an error.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import itertools
 import operator
 import re
@@ -36,6 +37,7 @@ from pathlib import Path
 
 import yaml
 
+from rightsdata import paths
 from rightsdata.findings import ERROR, WARNING, Finding
 from rightsdata.schema_check import LoadedTable, lit, q, typed
 
@@ -79,45 +81,53 @@ class RuleSet:
 
 
 def load(directory: Path, root: Path) -> RuleSet:
-    """The rules and waivers of `directory` (validators/); an absent directory has none."""
+    """The rules and waivers of `directory` (validators/); an absent directory has none. The
+    package's own directory and its files must stay inside the package; a directory named on the
+    command line outside it is the user's choice, and its files must stay inside that."""
     out = RuleSet()
-    if not directory.is_dir():
-        return out
-    for path in sorted(directory.glob("*.yaml")):
-        if path.name == WAIVERS:
-            continue
-        out.rules.append(load_rule(path, root))
+    sub = paths.relative(root, directory)
+    base, sub = (root, sub) if not sub.startswith("..") else (directory, ".")
+    try:
+        real = paths.inside(base, sub, kind=paths.DIRECTORY, missing_ok=True)
+        if not real.exists():
+            return out
+        names = sorted(name for name in os.listdir(real) if name.endswith(".yaml"))
+        files = {name: paths.inside(base, f"{sub}/{name}") for name in names}
+    except paths.PathError as e:
+        raise RuleError(f"rules: {e}; it was not read") from None
+    for name, file in files.items():
+        if name != WAIVERS:
+            out.rules.append(load_rule(directory / name, root, file))
     ids = [r.id for r in out.rules]
     if len(ids) != len(set(ids)):
         raise RuleError(f"{directory}: two rules share an id")
-    waivers = directory / WAIVERS
-    if waivers.is_file():
-        out.waivers_path = rel(waivers, root)
-        out.waivers = load_waivers(waivers, root, set(ids))
+    if WAIVERS in files:
+        out.waivers_path = rel(directory / WAIVERS, root)
+        out.waivers = load_waivers(directory / WAIVERS, root, set(ids), files[WAIVERS])
     return out
 
 
 def rel(path: Path, root: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(root.resolve()))
-    except ValueError:
-        return str(path)
+    """`path` as the package names it (the link's name, not its target's)."""
+    shown = paths.relative(root, path)
+    return str(path) if shown.startswith("..") else shown
 
 
 # libyaml's parser when PyYAML was built with it: ten times faster on a long waivers file.
 Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-def read_yaml(path: Path, root: Path):
+def read_yaml(path: Path, root: Path, file: Path):
     try:
-        return yaml.load(path.read_text(encoding="utf-8"), Loader=Loader)
+        return yaml.load(file.read_text(encoding="utf-8"), Loader=Loader)
     except (UnicodeDecodeError, yaml.YAMLError) as e:
         raise RuleError(f"{rel(path, root)}: not valid YAML: {str(e).splitlines()[0]}") from None
 
 
-def load_rule(path: Path, root: Path) -> Rule:
+def load_rule(path: Path, root: Path, file: Path) -> Rule:
+    """The rule of the file `path` names, read from `file` (its real path, checked by paths.inside)."""
     shown = rel(path, root)
-    spec = read_yaml(path, root)
+    spec = read_yaml(path, root, file)
     if not isinstance(spec, dict):
         raise RuleError(f"{shown}: a rule file must be a mapping of {sorted(RULE_KEYS)}")
     unknown = set(spec) - RULE_KEYS
@@ -145,13 +155,13 @@ def load_rule(path: Path, root: Path) -> Rule:
                 path=shown, field=spec.get("field"), for_each=spec.get("for_each"))
 
 
-def load_waivers(path: Path, root: Path, rule_ids: set[str]) -> list[Waiver]:
+def load_waivers(path: Path, root: Path, rule_ids: set[str], file: Path) -> list[Waiver]:
     shown = rel(path, root)
     try:
-        node = yaml.compose(path.read_text(encoding="utf-8"), Loader=Loader)
+        node = yaml.compose(file.read_text(encoding="utf-8"), Loader=Loader)
     except (UnicodeDecodeError, yaml.YAMLError) as e:
         raise RuleError(f"{shown}: not valid YAML: {str(e).splitlines()[0]}") from None
-    items = read_yaml(path, root) or []
+    items = read_yaml(path, root, file) or []
     if not isinstance(items, list):
         raise RuleError(f"{shown}: must be a list of waivers (rule, key, reason)")
     lines = [n.start_mark.line + 1 for n in node.value] if node is not None else []

@@ -13,12 +13,14 @@ import tempfile
 from pathlib import Path
 from typing import Any, Iterable
 
-from rightsdata import metadata
+from rightsdata import metadata, paths
 from rightsdata.cells import CellError, read_cell, write_table
 
 
-def resource_path(package_dir: Path, name: str) -> Path:
-    return package_dir / metadata.resources()[name].path
+def resource_path(package_dir: Path, name: str, write: bool = False) -> Path:
+    """The file of a resource, checked by paths.inside (raises PathError): read through a link
+    only inside the package, written never through one."""
+    return paths.inside(package_dir, metadata.resources()[name].path, write=write, missing_ok=True)
 
 
 def read_rows(package_dir: Path, name: str) -> list[dict[str, Any]]:
@@ -47,7 +49,7 @@ def read_rows(package_dir: Path, name: str) -> list[dict[str, Any]]:
 
 def write_rows(package_dir: Path, name: str, rows: Iterable[dict[str, Any]]) -> None:
     res = metadata.resources()[name]
-    write_table(resource_path(package_dir, name), res.fields, rows, sort_key=res.primary_key)
+    write_table(resource_path(package_dir, name, write=True), res.fields, rows, sort_key=res.primary_key)
 
 
 def replace_sources(package_dir: Path, source_ids: set[str], new_rows: dict[str, list[dict[str, Any]]]) -> dict[str, int]:
@@ -59,7 +61,7 @@ def replace_sources(package_dir: Path, source_ids: set[str], new_rows: dict[str,
         for name, rows in new_rows.items():
             res = metadata.resources()[name]
             kept = [r for r in read_rows(package_dir, name) if r.get("source_id") not in source_ids]
-            target = resource_path(package_dir, name)
+            target = resource_path(package_dir, name, write=True)
             fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
             os.close(fd)
             staged.append((Path(tmp), target))
@@ -74,7 +76,7 @@ def replace_sources(package_dir: Path, source_ids: set[str], new_rows: dict[str,
 
 def canonical(package_dir: Path, name: str) -> bool:
     """Rewrite a resource's file in canonical form; return whether it changed."""
-    path = resource_path(package_dir, name)
+    path = resource_path(package_dir, name, write=True)
     before = path.read_bytes()
     write_rows(package_dir, name, read_rows(package_dir, name))
     return path.read_bytes() != before

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rightsdata import package as pkg
-from rightsdata import provenance, rules, schema_check
+from rightsdata import paths, provenance, rules, schema_check
 from rightsdata.findings import ERROR, Finding
 
 EXIT_VALID, EXIT_INVALID, EXIT_UNUSABLE = 0, 1, 2
@@ -45,6 +45,7 @@ def validate(descriptor_path: Path, rules_dir: Path | None = None, close: bool =
     profile = ThreadPoolExecutor(max_workers=1)
     profile_checked = profile.submit(pkg.check_profile_of, package)
     findings, loaded, con = schema_check.load_all(package)
+    findings = package.problems + findings
     try:
         rules.prepare(con, loaded)
         # Everything that reads the loaded tables, in one pool, costliest first: no core waits for
@@ -81,11 +82,11 @@ def check_source_checksums(package: pkg.Package, loaded: dict, con) -> list[Find
         where = dict(rule="sources/sha256", resource="sources", path=t.resource.path, line=t.line(rowid),
                      key={"source_id": source_id}, field="archived_path", value=archived)
         try:
-            file = pkg.resolve_inside(package.root, archived)
-        except ValueError as e:
-            out.append(Finding(**where, message=f"archived_path {archived!r} {e}; it was not read"))
+            file = paths.inside(package.root, archived, missing_ok=True)
+        except paths.PathError as e:
+            out.append(Finding(**where, message=f"archived_path {archived!r} {e.reason}; it was not read"))
             continue
-        if not file.is_file():
+        if not file.exists():
             out.append(Finding(**where, message=f"archived_path {archived!r}: no such file in the package"))
             continue
         actual = pkg.sha256(file)
