@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -75,7 +76,6 @@ def sha256(path: Path) -> str:
 SEMVER = re.compile(r"(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)")
 MAX_JSON_BYTES = 16 << 20  # a descriptor or schema is kilobytes; more is not one
 MAX_DEPTH = 64  # the descriptor nests about six levels; Python's json gives up near a thousand
-CONSTANT = re.compile(r'"(?:[^"\\]|\\.)*"\s*(:)?|(NaN|-?Infinity)')
 
 
 def parse_version(text: object) -> tuple[int, int, int] | None:
@@ -101,16 +101,17 @@ def read_json(root: Path, rel: str, shown: str):
         raise PackageError(f"{shown}: not UTF-8 text (byte {e.start})") from None
 
     def constant(token: str):
-        # json hands over NaN and Infinity without their place: find the first one outside a string.
-        m = next(m for m in CONSTANT.finditer(text) if m.group(2))
+        # json hands over NaN, Infinity and 1e999 without their place: find the token outside strings.
+        unquoted = re.compile(r'"(?:[^"\\]|\\.)*"|(?<![\w.+-])(' + re.escape(token) + r')(?![\w.])')
+        m = next(m for m in unquoted.finditer(text) if m.group(1))
         key = re.search(r'"((?:[^"\\]|\\.)*)"\s*:\s*$', text[max(0, m.start() - 200):m.start()])
         line = text.count("\n", 0, m.start()) + 1
-        raise PackageError(f"{shown}:{line}: {(repr(key.group(1)) + ' is ') if key else ''}{m.group(2)}, "
+        raise PackageError(f"{shown}:{line}: {(repr(key.group(1)) + ' is ') if key else ''}{token}, "
                            "which is not a JSON number; write a number or leave the property out")
 
     def number(token: str) -> float:
         value = float(token)
-        if value in (float("inf"), float("-inf")):
+        if math.isinf(value):
             constant(token)
         return value
 
