@@ -32,8 +32,8 @@ def built(repo, tmp_path_factory) -> Path:
 
 def test_release_files_and_checksums(built):
     names = sorted(p.relative_to(built).as_posix() for p in built.rglob("*") if p.is_file())
-    parquet = sorted(f"parquet/{name}.parquet" for name in metadata.resources())
-    assert names == sorted(["SHA256SUMS", "metadata.json", "rightsdata.sqlite", "rightsdata.zip"] + parquet)
+    parquet = sorted(f"{name}.parquet" for name in metadata.resources())
+    assert names == sorted(["SHA256SUMS", "buildinfo.json", "metadata.json", "rightsdata.sqlite", "rightsdata.zip"] + parquet)
     listed = dict(reversed(line.split("  ")) for line in (built / "SHA256SUMS").read_text().splitlines())
     assert sorted(listed) == sorted(n for n in names if n != "SHA256SUMS")
     for name, digest in listed.items():
@@ -77,9 +77,9 @@ def test_sqlite_has_every_row_and_key(built, repo):
 
 
 def test_parquet_is_typed(built, repo):
-    types = dict((r[0], r[1]) for r in duckdb.sql(f"DESCRIBE SELECT * FROM '{built}/parquet/legal_standards.parquet'").fetchall())
+    types = dict((r[0], r[1]) for r in duckdb.sql(f"DESCRIBE SELECT * FROM '{built}/legal_standards.parquet'").fetchall())
     assert types["age"] == "BIGINT" and types["age_calculated"] == "BOOLEAN" and types["citations"] == "BIGINT[]"
-    count = duckdb.sql(f"SELECT count(*) FROM '{built}/parquet/enforcement.parquet'").fetchall()[0][0]
+    count = duckdb.sql(f"SELECT count(*) FROM '{built}/enforcement.parquet'").fetchall()[0][0]
     assert count == len(read_csv(repo / "data/enforcement.csv"))
 
 

@@ -70,9 +70,10 @@ def check_zip(z: zipfile.ZipFile, where: str) -> list[zipfile.ZipInfo]:
     return files
 
 
-def extract_zip(path: Path, target: Path) -> None:
-    """Extract the zip at `path` into the directory `target`, refusing unsafe zips before writing."""
-    where = str(path)
+def extract_zip(path: Path, target: Path, where: str | None = None) -> None:
+    """Extract the zip at `path` into the directory `target`, refusing unsafe zips before writing;
+    messages name it `where` (default: its path)."""
+    where = where or str(path)
     try:
         with zipfile.ZipFile(path) as z:
             files = check_zip(z, where)
