@@ -51,7 +51,7 @@ def check_zip(z: zipfile.ZipFile, where: str) -> list[zipfile.ZipInfo]:
         clean = name.rstrip("/")
         reason = pkg.unsafe_reason(clean)
         if reason:
-            raise ArchiveError(f"{where}: member {name!r} {reason}; nothing was extracted")
+            raise ArchiveError(f"{where}: member {name!r} is a path outside the package (it {reason}); nothing was extracted")
         if clean in seen:
             raise ArchiveError(f"{where}: member {name!r} appears twice; nothing was extracted")
         seen.add(clean)
