@@ -2,9 +2,11 @@
 frictionless, DuckDB, SQLite and Datasette, as the README's examples show)."""
 
 import asyncio
+import contextlib
 import csv
 import io
 import json
+import re
 import sqlite3
 import subprocess
 import zipfile
@@ -32,8 +34,8 @@ def built(repo, tmp_path_factory) -> Path:
 
 def test_release_files_and_checksums(built):
     names = sorted(p.relative_to(built).as_posix() for p in built.rglob("*") if p.is_file())
-    parquet = sorted(f"parquet/{name}.parquet" for name in metadata.resources())
-    assert names == sorted(["SHA256SUMS", "metadata.json", "rightsdata.sqlite", "rightsdata.zip"] + parquet)
+    parquet = sorted(f"{name}.parquet" for name in metadata.resources())
+    assert names == sorted(["SHA256SUMS", "buildinfo.json", "metadata.json", "rightsdata.sqlite", "rightsdata.zip"] + parquet)
     listed = dict(reversed(line.split("  ")) for line in (built / "SHA256SUMS").read_text().splitlines())
     assert sorted(listed) == sorted(n for n in names if n != "SHA256SUMS")
     for name, digest in listed.items():
@@ -77,9 +79,9 @@ def test_sqlite_has_every_row_and_key(built, repo):
 
 
 def test_parquet_is_typed(built, repo):
-    types = dict((r[0], r[1]) for r in duckdb.sql(f"DESCRIBE SELECT * FROM '{built}/parquet/legal_standards.parquet'").fetchall())
+    types = dict((r[0], r[1]) for r in duckdb.sql(f"DESCRIBE SELECT * FROM '{built}/legal_standards.parquet'").fetchall())
     assert types["age"] == "BIGINT" and types["age_calculated"] == "BOOLEAN" and types["citations"] == "BIGINT[]"
-    count = duckdb.sql(f"SELECT count(*) FROM '{built}/parquet/enforcement.parquet'").fetchall()[0][0]
+    count = duckdb.sql(f"SELECT count(*) FROM '{built}/enforcement.parquet'").fetchall()[0][0]
     assert count == len(read_csv(repo / "data/enforcement.csv"))
 
 
@@ -295,3 +297,170 @@ def _group(fk_rows):
     for row in fk_rows:
         groups.setdefault(row[0], []).append(row)
     return [sorted(rows, key=lambda r: r[1]) for rows in groups.values()]
+
+
+# --- publishing, downloading and checking a release ----------------------------------------------------
+
+def uploaded_assets(repo: Path, dist: Path, into: Path) -> list[str]:
+    """Lay out the files of `dist` as release.yml's upload step publishes them (the files its
+    arguments name, by base name, as GitHub release assets are flat) in the directory `into`."""
+    import shlex
+    import shutil
+
+    import yaml
+
+    workflow = yaml.safe_load((repo / ".github/workflows/release.yml").read_text())
+    (script,) = [s["run"] for s in workflow["jobs"]["release"]["steps"] if "gh release upload" in s.get("run", "")]
+    command = next(line for line in script.splitlines() if "gh release upload" in line)
+    args = [a for a in shlex.split(command.split("gh release upload", 1)[1]) if a.startswith("dist/")]
+    into.mkdir()
+    names = []
+    for pattern in args:
+        for path in sorted(dist.parent.glob(pattern)):
+            assert path.is_file(), f"release.yml uploads {path}, which is not a file"
+            assert path.name not in names, f"two uploaded files are named {path.name}"
+            shutil.copy(path, into / path.name)
+            names.append(path.name)
+    return names
+
+
+def test_the_assets_as_published_verify_with_sha256sum(built, repo, tmp_path):
+    names = uploaded_assets(repo, built, tmp_path / "assets")
+    check = subprocess.run(["sha256sum", "-c", "SHA256SUMS"], cwd=tmp_path / "assets", capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout + check.stderr
+    listed = (built / "SHA256SUMS").read_text().splitlines()
+    assert check.stdout.count(": OK\n") == len(listed) == len(names) - 1  # every asset but SHA256SUMS itself
+
+
+def test_the_release_records_what_built_it(built, repo):
+    info = json.loads((built / "buildinfo.json").read_text())
+    assert info["packages"]["duckdb"] == duckdb.__version__
+    assert "buildinfo.json" in (built / "SHA256SUMS").read_text()
+    # The release job installs exact, hashed versions of every dependency, DuckDB's among them.
+    lock = (repo / "requirements-release.txt").read_text()
+    for name in info["packages"]:
+        assert re.search(rf"^{re.escape(name.lower())}==[\w.]+ \\$", lock, re.M | re.I), name
+    assert "--hash=sha256:" in lock
+    assert "requirements-release.txt" in (repo / ".github/workflows/release.yml").read_text()
+
+
+@contextlib.contextmanager
+def serving(directory: Path):
+    """An HTTP server on 127.0.0.1 (a free port) serving `directory`; yields its base URL."""
+    import functools
+    import http.server
+    import threading
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(directory)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_download_fetches_checks_and_unpacks_a_release(built, repo, tmp_path):
+    uploaded_assets(repo, built, tmp_path / "assets")
+    with serving(tmp_path / "assets") as url:
+        result = run_cli("download", "0.1.0", "--base-url", url, "--out", str(tmp_path / "got"))
+    assert result.returncode == 0, result.stderr
+    got = tmp_path / "got"
+    assert "every file matches SHA256SUMS" in result.stdout and f"rightsdata validate {got / 'rightsdata'}" in result.stdout
+    for path in built.iterdir():
+        assert (got / path.name).read_bytes() == path.read_bytes(), path.name
+    assert (got / "rightsdata/datapackage.json").read_bytes() == (repo / "datapackage.json").read_bytes()
+    assert (got / "rightsdata/validators").is_dir()
+
+
+def test_download_refuses_a_tampered_asset(built, repo, tmp_path):
+    uploaded_assets(repo, built, tmp_path / "assets")
+    with open(tmp_path / "assets/countries.parquet", "ab") as f:
+        f.write(b"\0")
+    with serving(tmp_path / "assets") as url:
+        result = run_cli("download", "v0.1.0", "--base-url", url, "--out", str(tmp_path / "got"))
+    assert result.returncode == 2 and "countries.parquet: its SHA-256 is" in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "got").exists() and [p.name for p in tmp_path.iterdir()] == ["assets"]
+
+
+def test_download_url_and_repository(repo):
+    from rightsdata import download
+
+    assert download.base_url("v1.2.3") == f"https://github.com/{download.REPOSITORY}/releases/download/v1.2.3/"
+    assert f"https://github.com/{download.REPOSITORY}/releases" in section((repo / "README.md").read_text(), "Releases")
+    result = run_cli("download", "latest", "--out", "x")
+    assert result.returncode == 2 and "not a release version" in result.stderr
+
+
+def test_validate_reads_a_release_zip_with_its_rules(built, tmp_path):
+    result = run_cli("validate", str(built / "rightsdata.zip"), "--format", "json")
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr
+    doc = json.loads(result.stdout)
+    assert doc["descriptor"] == f"{built}/rightsdata.zip/datapackage.json"
+    assert doc["notes"] == [] and doc["counts"]["waived"] > 0  # the rules ran, with their waivers
+    assert "rightsdata-" not in result.stdout  # no temporary directory in what it says
+
+
+def test_validate_says_when_no_rule_ran(data_copy):
+    result = run_cli("validate", str(data_copy))
+    assert result.returncode == 0, result.stdout
+    assert "no rules: validators/ not found; only schema checks ran" in result.stdout
+    (data_copy / "validators").mkdir()
+    assert "no rules" not in run_cli("validate", str(data_copy)).stdout
+
+
+def test_the_step_summary_lists_errors_first():
+    from rightsdata import report
+    from rightsdata.findings import Finding
+    from rightsdata.validate import Result
+
+    findings = [Finding(rule=f"w/{i}", severity="warning", message="a warning") for i in range(30)]
+    findings += [Finding(rule="e/1", severity="error", message="an error"),
+                 Finding(rule="e/2", severity="error", message="an error", waived=True)]
+    rows = [line for line in report.markdown_summary(Result("datapackage.json", findings)).splitlines()
+            if line.startswith("| ") and "`" in line]
+    assert [r.split(" | ")[1] for r in rows] == ["`e/1`"] + [f"`w/{i}`" for i in range(30)] + ["`e/2`"]
+
+
+# --- a version without its tag --------------------------------------------------------------------------
+
+def git_package(repo: Path, target: Path) -> tuple[Path, callable]:
+    """A small copy of the package in a fresh git repository without tags, and a git runner."""
+    package = copy_package(repo, target, with_rules=False, with_imported=False)
+    run = lambda *args: subprocess.run(["git", "-C", str(package), "-c", "user.email=t@example.org", "-c", "user.name=t",
+                                        *args], capture_output=True, text=True, check=True).stdout
+    run("init", "-q")
+    return package, run
+
+
+def set_version(package: Path, version: str) -> None:
+    descriptor = json.loads((package / "datapackage.json").read_text())
+    descriptor["version"] = version
+    (package / "datapackage.json").write_text(json.dumps(descriptor, indent=2))
+
+
+def test_diff_resolves_a_version_without_tags(tmp_path, repo):
+    package, git = git_package(repo, tmp_path / "package")
+    set_version(package, "0.1.0")
+    git("add", "-A")
+    git("commit", "-qm", "0.1.0")
+    edit_csv(package / "data/conventions.csv", lambda rows, h: (rows + [dict(rows[0], code="c998")], h))
+    set_version(package, "0.2.0")
+    git("commit", "-qam", "0.2.0: a convention added")
+    edit_csv(package / "data/conventions.csv", lambda rows, h: (rows + [dict(rows[0], code="c999")], h))
+    git("commit", "-qam", "another, still 0.2.0")
+    assert git("tag") == ""
+    doc = json.loads(run_cli("diff", "v0.2.0", ".", "--format", "json", cwd=package).stdout)
+    assert doc["version_before"] == "0.2.0" and resource(doc, "conventions")["added"] == [{"code": "c999"}]
+    doc = json.loads(run_cli("diff", "v0.1.0", "--format", "json", cwd=package).stdout)
+    assert doc["version_before"] == "0.1.0" and resource(doc, "conventions")["added"] == [{"code": "c998"}, {"code": "c999"}]
+    git("tag", "v0.1.0", "HEAD")  # a tag, when there is one, wins
+    assert json.loads(run_cli("diff", "v0.1.0", "--format", "json", cwd=package).stdout)["bump"] == "none"
+    result = run_cli("diff", "v9.9.9", cwd=package)
+    assert result.returncode == 2 and "nor a version datapackage.json ever had" in result.stderr

@@ -7,10 +7,13 @@ unexpected failure is reported in one line, with exit code 2.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import json
 import os
 import sys
+import tempfile
+import zipfile
 from pathlib import Path
 
 import click
@@ -48,6 +51,7 @@ def main():
       rightsdata generate --check          are schemas/ and datapackage.json up to date?
       rightsdata diff v0.1.0 .             what changed since a release (rows, values, schemas)
       rightsdata release --out dist        build the files of a release
+      rightsdata download 0.1.0 --out rd   fetch a release and check its checksums
 
     Run `rightsdata COMMAND --help` for what each command does and its examples.
     """
@@ -67,7 +71,8 @@ def validate(datapackage: Path, fmt: str, rules_dir: Path | None, limit: int):
     validators/ (see `rightsdata rules`), with the waivers of validators/waivers.yaml. Reads only
     files inside the package; writes nothing.
 
-    DATAPACKAGE is a datapackage.json or the directory that holds one (default: ./datapackage.json).
+    DATAPACKAGE is a datapackage.json, the directory that holds one, or a release's zip
+    (default: ./datapackage.json).
 
     \b
     Exit codes:
@@ -81,6 +86,7 @@ def validate(datapackage: Path, fmt: str, rules_dir: Path | None, limit: int):
       rightsdata validate
       rightsdata validate path/to/datapackage.json --format json | jq '.findings[0]'
       rightsdata validate --format github      # in a GitHub Actions step
+      rightsdata validate dist/rightsdata.zip  # a release, as downloaded
     """
     from rightsdata import report
     from rightsdata.validate import validate as run
@@ -88,16 +94,42 @@ def validate(datapackage: Path, fmt: str, rules_dir: Path | None, limit: int):
     # A short-lived process that makes many small objects (findings, fetched rows) and no
     # reference cycles worth collecting: the cyclic collector only costs time here.
     gc.disable()
-    result = run(datapackage, rules_dir, close=False)
-    if fmt == "text":
-        report.write_text(result, sys.stdout, limit=limit)
-    else:
-        report.WRITERS[fmt](result, sys.stdout)
+    with contextlib.ExitStack() as stack:
+        if datapackage.is_file() and zipfile.is_zipfile(datapackage):
+            result = validate_zip(datapackage, rules_dir, stack)
+        else:
+            result = run(datapackage, rules_dir, close=False)
+        if fmt == "text":
+            report.write_text(result, sys.stdout, limit=limit)
+        else:
+            report.WRITERS[fmt](result, sys.stdout)
     # Done: end the process without tearing down DuckDB's tables and Python's modules piece by
     # piece (0.1 s at a million rows), once everything written is out.
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(result.exit_code)
+
+
+def validate_zip(path: Path, rules_dir: Path | None, stack: contextlib.ExitStack):
+    """Validate the package in a release zip, unpacked (with the limits of archive.py) into a
+    temporary directory that `stack` removes; messages name the zip, not that directory."""
+    from rightsdata import archive
+    from rightsdata.validate import Result, validate as run
+
+    tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="rightsdata-"))
+    shown = f"{path}/datapackage.json"
+    try:
+        archive.extract_zip(path, Path(tmp))
+    except archive.ArchiveError as e:
+        return Result(descriptor=shown, fatal=str(e))
+    result = run(Path(tmp) / "datapackage.json", rules_dir, close=False)
+    inside = lambda text: text.replace(tmp, str(path)) if isinstance(text, str) else text
+    result.descriptor = shown
+    result.fatal = inside(result.fatal)
+    for f in result.findings:
+        f.message = inside(f.message)
+        f.path = inside(f.path)
+    return result
 
 
 @main.command("rules")
@@ -296,7 +328,8 @@ def diff_command(before: str, after: str, fmt: str, limit: int, repo: Path):
 
     \b
     Examples:
-      rightsdata diff v0.1.0                        the working tree against a tag
+      rightsdata diff v0.1.0                        the working tree against a release (the tag,
+                                                    or without tags the first commit of version 0.1.0)
       rightsdata diff main HEAD --format json       two refs, every change as JSON
       rightsdata diff old/rightsdata.zip new/rightsdata.zip
     """
@@ -356,14 +389,18 @@ def release_command(out: Path, package_dir: Path):
 
     \b
       rightsdata.zip        the data package: datapackage.json, data/, schemas/, sources/,
-                            README.md, LICENSE, CHANGELOG.md (frictionless reads it as it is)
+                            validators/, README.md, LICENSE, CHANGELOG.md (frictionless reads
+                            it as it is)
       rightsdata.sqlite     every resource a table, with its primary and foreign keys
-      parquet/NAME.parquet  every resource, typed (lists as lists)
+      NAME.parquet          every resource, typed (lists as lists)
       metadata.json         titles, descriptions and units for Datasette
+      buildinfo.json        the versions of Python, DuckDB, zlib, SQLite... that built them
       SHA256SUMS            the checksum of every file above
 
-    The package must validate first. Two builds of the same package are byte-identical (no
-    timestamps; entries sorted). Exit 0 when built, 2 when it cannot be.
+    All sit at the top of OUT, as the GitHub release carries them. The package must validate
+    first. Two builds of the same package with the same buildinfo.json are byte-identical (no
+    timestamps; entries sorted). On failure OUT is left as it was. Exit 0 when built, 2 when it
+    cannot be.
 
     \b
     Example:
@@ -379,6 +416,38 @@ def release_command(out: Path, package_dir: Path):
         sys.exit(2)
     for f in files:
         click.echo(f"{f}  {f.stat().st_size} bytes")
+
+
+@main.command("download")
+@click.argument("version")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True, help="A new (or empty) directory.")
+@click.option("--repo", default=None, help="OWNER/NAME of the GitHub repository [default: the project's].")
+@click.option("--base-url", default=None, help="Fetch the assets from this URL instead of the GitHub release.")
+def download_command(version: str, out: Path, repo: str | None, base_url: str | None):
+    """Download release VERSION (0.1.0 or v0.1.0) into OUT, check every file against its
+    SHA256SUMS, and unpack the package into OUT/rightsdata.
+
+    Any file whose checksum differs is refused by name and nothing is kept. Exit 0 when
+    downloaded and checked, 2 when it cannot be.
+
+    \b
+    Example:
+      rightsdata download 0.1.0 --out rightsdata-0.1.0
+      rightsdata validate rightsdata-0.1.0/rightsdata
+    """
+    from rightsdata import download
+
+    try:
+        base = base_url or download.base_url(version, repo or download.REPOSITORY)
+        files = download.download(base, out)
+    except download.ArchiveError as e:
+        click.echo(f"error: {e}", err=True)
+        sys.exit(2)
+    for f in files:
+        click.echo(f"{f}")
+    click.echo(f"\nevery file matches SHA256SUMS. Open it with:\n"
+               f"  rightsdata validate {out / 'rightsdata'}\n"
+               f"  datasette {out / 'rightsdata.sqlite'} --metadata {out / 'metadata.json'}")
 
 
 @main.command("bench-data")

@@ -10,18 +10,16 @@ from __future__ import annotations
 
 import contextlib
 import csv
-import io
 import json
 import re
 import sqlite3
-import subprocess
-import tarfile
 import tempfile
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
+from rightsdata import archive
 from rightsdata import package as pkg
 from rightsdata import paths
 from rightsdata import schema_check
@@ -38,19 +36,20 @@ BUMP_FOR = {
 }
 # The release's zip holds the package and its documentation; SHA256SUMS lists every artifact.
 ZIP_TOP = ["datapackage.json", "README.md", "LICENSE", "CHANGELOG.md"]
-ZIP_DIRS = ["data", "schemas", "sources"]
+ZIP_DIRS = ["data", "schemas", "sources", "validators"]  # validators: an unzipped release validates with its rules
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)  # the zip format's earliest date: no build clock in the bytes
 
 
-class ReleaseError(Exception):
-    """A package cannot be opened or compared, or a release cannot be built (exit 2)."""
+# One error for whatever a release reads or writes and cannot (exit 2).
+ReleaseError = archive.ArchiveError
 
 
 # --- opening a package ----------------------------------------------------------------------------
 
 @contextlib.contextmanager
 def opened(spec: str, repo: Path = Path(".")) -> Iterator[Path]:
-    """The directory of the package `spec` names: a directory, a zip, or a git ref of `repo`."""
+    """The directory of the package `spec` names: a directory, a zip, or a git ref of `repo`
+    (`vX.Y.Z` also without the tag: see archive.resolve_ref)."""
     path = Path(spec)
     if path.is_dir():
         if not (path / "datapackage.json").is_file():
@@ -62,22 +61,13 @@ def opened(spec: str, repo: Path = Path(".")) -> Iterator[Path]:
         if path.is_file():
             if not zipfile.is_zipfile(path):
                 raise ReleaseError(f"{spec}: neither a package directory nor a zip")
-            with zipfile.ZipFile(path) as z:
-                for name in z.namelist():
-                    if pkg.unsafe_reason(name.rstrip("/")) and name.rstrip("/"):
-                        raise ReleaseError(f"{spec}: the zip holds {name!r}, a path outside the package")
-                z.extractall(target)
+            archive.extract_zip(path, target)
         else:
-            commit = subprocess.run(["git", "-C", str(repo), "rev-parse", "--verify", "--quiet", f"{spec}^{{commit}}"],
-                                    capture_output=True, text=True)
-            if commit.returncode != 0:
-                raise ReleaseError(f"{spec}: not a package directory, a zip or a git ref of {repo.resolve()}")
-            archive = subprocess.run(["git", "-C", str(repo), "archive", "--format=tar", commit.stdout.strip()],
-                                     capture_output=True)
-            if archive.returncode != 0:
-                raise ReleaseError(f"{spec}: git archive failed: {archive.stderr.decode(errors='replace').strip()}")
-            with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
-                tar.extractall(target, filter="data")
+            commit = archive.resolve_ref(spec, repo)
+            if commit is None:
+                raise ReleaseError(f"{spec}: not a package directory, a zip or a git ref of {repo.resolve()}"
+                                   + (" (nor a version datapackage.json ever had)" if archive.VERSION_TAG.match(spec) else ""))
+            archive.extract_commit(repo, commit, target, spec)
         if not (target / "datapackage.json").is_file():
             raise ReleaseError(f"{spec}: holds no datapackage.json at its top")
         yield target
@@ -340,13 +330,12 @@ def check_version(d: PackageDiff, changelog: str | None) -> list[str]:
 # --- release artifacts ----------------------------------------------------------------------------
 
 def build(package_dir: Path, out: Path) -> list[Path]:
-    """Write the release artifacts of the package into `out` (which must be empty or new):
-    rightsdata.zip, rightsdata.sqlite, parquet/<resource>.parquet, metadata.json (for Datasette)
-    and SHA256SUMS. The same package gives the same bytes."""
+    """Write the release assets of the package into `out` (which must be empty or new), all at its
+    top, as release.yml uploads them: rightsdata.zip, rightsdata.sqlite, <resource>.parquet,
+    metadata.json (for Datasette), buildinfo.json (what built them) and SHA256SUMS. The same
+    package and the same buildinfo give the same bytes. On failure nothing is left in `out`."""
     from rightsdata.validate import validate
 
-    if out.exists() and any(out.iterdir()):
-        raise ReleaseError(f"{out}: not empty; give a new or empty directory")
     # Every file the zip would ship, checked before anything is written: a link out of the package
     # (to /proc/self/environ, to .git/config and its token) must never reach a public release.
     names = zip_names(package_dir)
@@ -355,13 +344,36 @@ def build(package_dir: Path, out: Path) -> list[Path]:
         raise ReleaseError(result.fatal or "the package does not validate: run rightsdata validate and fix it first")
     package = pkg.load(package_dir / "datapackage.json", check_profile=False)
     parse_version(package.descriptor.get("version"), str(package.descriptor_path))  # the release's tag
-    out.mkdir(parents=True, exist_ok=True)
-    files = [write_zip(package_dir, names, out / "rightsdata.zip")]
-    files += write_tables(package, out)
-    files.append(write_json(out / "metadata.json", datasette_metadata(package)))
-    sums = out / "SHA256SUMS"
-    sums.write_text("".join(f"{pkg.sha256(f)}  {f.relative_to(out).as_posix()}\n" for f in sorted(files)), encoding="utf-8")
-    return files + [sums]
+    with archive.staged(out) as tmp:
+        files = [write_zip(package_dir, names, tmp / "rightsdata.zip")]
+        files += write_tables(package, tmp)
+        files.append(write_json(tmp / "metadata.json", datasette_metadata(package)))
+        files.append(write_json(tmp / BUILDINFO, buildinfo()))
+        assets = sorted(f.name for f in files)
+        (tmp / "SHA256SUMS").write_text("".join(f"{pkg.sha256(tmp / n)}  {n}\n" for n in assets), encoding="utf-8")
+    return [out / n for n in assets] + [out / "SHA256SUMS"]
+
+
+BUILDINFO = "buildinfo.json"
+ASSET_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]*")
+
+
+def buildinfo() -> dict:
+    """The versions that decide a release's bytes (DuckDB writes the Parquet files, zlib the zip,
+    SQLite the database), and those of every dependency: a rebuild with the same matches."""
+    import importlib.metadata as im
+    import platform
+    import zlib
+
+    deps = {}
+    for spec in im.requires("rightsdata") or []:
+        if "extra ==" not in spec:  # extras (test) are not what builds a release
+            name = re.match(r"[A-Za-z0-9._-]+", spec).group(0)
+            deps[name] = im.version(name)
+    return {"rightsdata": im.version("rightsdata"), "python": platform.python_version(),
+            "zlib": zlib.ZLIB_RUNTIME_VERSION, "sqlite": sqlite3.sqlite_version,
+            "packages": dict(sorted(deps.items(), key=lambda kv: kv[0].lower())),
+            "install": "pip install --require-hashes -r requirements-release.txt && pip install --no-deps ."}
 
 
 def write_json(path: Path, doc: dict) -> Path:
@@ -407,18 +419,18 @@ def write_tables(package: pkg.Package, out: Path) -> list[Path]:
     try:
         rules.create_views(con, loaded)
         con.execute("SET threads = 1")  # one writer: the same bytes every time
-        parquet_dir = out / "parquet"
-        parquet_dir.mkdir()
         database = out / "rightsdata.sqlite"
         db = sqlite3.connect(database)
         db.execute("PRAGMA journal_mode = OFF")
         written = []
         for name, res in package.resources.items():
+            if not ASSET_NAME.fullmatch(name):  # the name becomes a file name among the assets
+                raise ReleaseError(f"resource {name!r}: a release needs names of letters, digits, '.', '_' and '-'")
             columns = [f["name"] for f in res.fields]
             select = ", ".join(export_column(f) for f in res.fields)
             query = f"SELECT {select} FROM {schema_check.q(name)} ORDER BY _rowid"
-            target = parquet_dir / f"{name}.parquet"
-            con.execute(f"COPY ({query}) TO '{target}' (FORMAT PARQUET, COMPRESSION ZSTD)")
+            target = out / f"{name}.parquet"
+            con.execute(f"COPY ({query}) TO {schema_check.lit(str(target))} (FORMAT PARQUET, COMPRESSION ZSTD)")
             written.append(target)
             db.execute(create_table(res))
             for columns_referenced in referenced_keys(package, name):

@@ -58,7 +58,9 @@ def write_text(result: Result, out: TextIO, limit: int = 20) -> None:
             out.write(f"  {f.location()}: {f.message}{mark}\n")
         if limit and len(items) > limit:
             out.write(f"  ... and {len(items) - limit} more (--limit 0 lists them all; --format json gives every field)\n")
-    out.write(("\n" if groups else "") + summary_line(result) + "\n")
+    for note in result.notes:
+        out.write(f"\n{note}")
+    out.write(("\n" if groups or result.notes else "") + summary_line(result) + "\n")
 
 
 def write_json(result: Result, out: TextIO) -> None:
@@ -67,6 +69,7 @@ def write_json(result: Result, out: TextIO) -> None:
         "valid": result.exit_code == 0,
         "exit_code": result.exit_code,
         "error": result.fatal,
+        "notes": result.notes,
         "counts": counts(result),
         "rows": result.rows,
         "findings": [f.as_json() for f in result.findings],
@@ -96,6 +99,8 @@ def write_github(result: Result, out: TextIO) -> None:
             props.append(f"line={f.line}")
         props.append(f"title={escape_property(f.rule)}")
         out.write(f"::{kind} {','.join(props)}::{escape_data(f.message)}\n")
+    for note in result.notes:
+        out.write(f"::notice title=rightsdata validate::{escape_data(note)}\n")
     hidden = sum(1 for f in result.findings if not f.waived) - len(shown)
     if hidden > 0:
         out.write(f"{hidden} more findings are in the job summary.\n")
@@ -110,9 +115,11 @@ def markdown_summary(result: Result) -> str:
     lines = ["## rightsdata validate", "", summary_line(result), ""]
     if result.fatal:
         lines += [f"**Cannot read the package:** {result.fatal}", ""]
+    lines += [f"_{note}_" for note in result.notes] + [""] * bool(result.notes)
     if result.findings:
         lines += ["| severity | rule | location | message | waived |", "|---|---|---|---|---|"]
-        for f in result.findings:
+        # What failed the run first: errors, then warnings, then what is waived (sorted is stable).
+        for f in sorted(result.findings, key=lambda f: (f.waived, f.severity != ERROR)):
             cell = lambda s: str(s).replace("|", "\\|").replace("\n", " ")
             lines.append(f"| {f.severity} | `{f.rule}` | `{f.location()}` | {cell(f.message)} | "
                          f"{cell(f.waiver_reason) if f.waived else ''} |")

@@ -12,6 +12,7 @@ from rightsdata import paths, provenance, rules, schema_check
 from rightsdata.findings import ERROR, Finding
 
 EXIT_VALID, EXIT_INVALID, EXIT_UNUSABLE = 0, 1, 2
+NO_RULES = "no rules: validators/ not found; only schema checks ran"
 
 
 @dataclass
@@ -20,6 +21,7 @@ class Result:
     findings: list[Finding] = field(default_factory=list)
     rows: dict[str, int] = field(default_factory=dict)
     fatal: str | None = None  # why the package could not be read at all
+    notes: list[str] = field(default_factory=list)  # what the reader should know about the run itself
 
     @property
     def exit_code(self) -> int:
@@ -38,6 +40,8 @@ def validate(descriptor_path: Path, rules_dir: Path | None = None, close: bool =
     try:
         package = pkg.load(Path(descriptor_path), check_profile=False)
         ruleset = rules.load(rules_dir or package.root / "validators", package.root)
+        if rules_dir is None and not (package.root / "validators").is_dir():
+            result.notes.append(NO_RULES)
     except (pkg.PackageError, rules.RuleError) as e:
         result.fatal = str(e)
         return result
