@@ -76,8 +76,11 @@ def opened(spec: str, repo: Path = Path(".")) -> Iterator[Path]:
                                      capture_output=True)
             if archive.returncode != 0:
                 raise ReleaseError(f"{spec}: git archive failed: {archive.stderr.decode(errors='replace').strip()}")
-            with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
-                tar.extractall(target, filter="data")
+            try:
+                with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
+                    tar.extractall(target, filter="data")
+            except tarfile.FilterError as e:  # a link out of the tree, an absolute path
+                raise ReleaseError(f"{spec}: {e}; a package's files stay inside it") from None
         if not (target / "datapackage.json").is_file():
             raise ReleaseError(f"{spec}: holds no datapackage.json at its top")
         yield target
