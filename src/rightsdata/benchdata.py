@@ -19,7 +19,7 @@ from pathlib import Path
 
 import yaml
 
-from rightsdata import metadata
+from rightsdata import metadata, paths
 from rightsdata.cells import csv_line
 
 
@@ -40,12 +40,20 @@ def build(package_dir: Path, out: Path, rows: int, seed: int = 0) -> dict[str, i
     """Write a package of at least `rows` rows to `out`; return the rows per resource."""
     if out.exists() and any(out.iterdir()):
         raise ValueError(f"{out} is not empty; give a new directory")
+    # Every file read is checked first (raises PathError, a ValueError): nothing outside the
+    # package is copied, and nothing is written when something is refused.
+    copied = {rel: paths.inside(package_dir, rel) for rel in
+              ["datapackage.json"] + paths.files_under(package_dir, "schemas") + paths.files_under(package_dir, "sources")}
+    rules = [rel for rel in paths.files_under(package_dir, "validators") if rel.count("/") == 1 and rel.endswith(".yaml")]
+    copied.update({rel: paths.inside(package_dir, rel) for rel in rules if rel != "validators/waivers.yaml"})
+    waivers = paths.inside(package_dir, "validators/waivers.yaml", missing_ok=True)
+    tables = {name: read(paths.inside(package_dir, res.path)) for name, res in metadata.resources().items()}
     out.mkdir(parents=True, exist_ok=True)
-    shutil.copy(package_dir / "datapackage.json", out / "datapackage.json")
-    for name in ("schemas", "sources"):
-        shutil.copytree(package_dir / name, out / name)
+    (out / "validators").mkdir()
     (out / "data").mkdir()
-    tables = {name: read(package_dir / res.path) for name, res in metadata.resources().items()}
+    for rel, file in copied.items():
+        (out / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(file, out / rel)
 
     per_source: dict[str, int] = {}
     for name in filter(copyable, tables):
@@ -84,11 +92,6 @@ def build(package_dir: Path, out: Path, rows: int, seed: int = 0) -> dict[str, i
                 written += write_copies(f, header, body, plan)
         counts[name] = written
 
-    waivers = package_dir / "validators" / "waivers.yaml"
-    (out / "validators").mkdir()
-    for rule in (package_dir / "validators").glob("*.yaml"):
-        if rule.name != "waivers.yaml":
-            shutil.copy(rule, out / "validators" / rule.name)
     if waivers.exists():
         items = yaml.safe_load(waivers.read_text(encoding="utf-8")) or []
         copied = [dict(w, key=dict(w["key"], source_id=copy_id(n, w["key"]["source_id"])))

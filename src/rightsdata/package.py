@@ -20,7 +20,7 @@ import duckdb
 
 from rightsdata import paths
 from rightsdata.findings import Finding
-from rightsdata.paths import unsafe_reason  # noqa: F401 (release checks a zip's names with it)
+from rightsdata.paths import unsafe_reason
 
 NAME = re.compile(r"^[a-z0-9._-]+$")
 SUPPORTED_TYPES = {"string", "integer", "number", "boolean", "date", "list"}
@@ -250,6 +250,11 @@ def pattern_problem(pattern: object) -> str | None:
         re.compile(pattern)
     except (re.error, OverflowError, RecursionError) as e:
         return f"is not a regular expression Python reads ({e})"
+    return re2_problem(pattern)
+
+
+@functools.lru_cache(maxsize=1024)  # a package repeats a few patterns across its fields
+def re2_problem(pattern: str) -> str | None:
     try:
         with re2().cursor() as cursor:
             cursor.execute("SELECT regexp_full_match('', ?)", [pattern]).fetchall()
