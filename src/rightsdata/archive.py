@@ -134,7 +134,8 @@ def resolve_ref(spec: str, repo: Path) -> str | None:
 
 
 def extract_commit(repo: Path, commit: str, target: Path, where: str) -> None:
-    """Write the files of `commit` into `target` as git stores them (no filters, no symlinks)."""
+    """Write the files of `commit` into `target` as git stores them (no filters). A committed
+    symbolic link is refused, as in a zip: a package's files are its own, not links to others."""
     listing = git(repo, "ls-tree", "-r", "-z", "--long", "--full-tree", commit)
     if listing.returncode != 0:
         raise ArchiveError(f"{where}: git ls-tree failed: {listing.stderr.decode(errors='replace').strip()}")
@@ -145,8 +146,10 @@ def extract_commit(repo: Path, commit: str, target: Path, where: str) -> None:
             continue
         meta, name = entry.split("\t", 1)
         mode, kind, sha, size = meta.split()
-        if kind != "blob" or mode == "120000":
-            continue  # submodules and symbolic links are no part of a package
+        if kind != "blob":
+            continue  # submodules are no part of a package
+        if mode == "120000":
+            raise ArchiveError(f"{where}: the commit holds {name!r}, a symbolic link; a package's files are regular files")
         reason = pkg.unsafe_reason(name)
         if reason:
             raise ArchiveError(f"{where}: the commit holds {name!r}, which {reason}")
