@@ -396,6 +396,8 @@ def test_download_url_and_repository(repo):
     assert f"https://github.com/{download.REPOSITORY}/releases" in section((repo / "README.md").read_text(), "Releases")
     result = run_cli("download", "latest", "--out", "x")
     assert result.returncode == 2 and "not a release version" in result.stderr
+    result = run_cli("download", "1.2.3", "--repo", "a/b/../../evil?x=", "--out", "x")
+    assert result.returncode == 2 and "not a GitHub repository's OWNER/NAME" in result.stderr
 
 
 def test_validate_reads_a_release_zip_with_its_rules(built, tmp_path):

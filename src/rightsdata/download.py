@@ -26,6 +26,8 @@ def base_url(version: str, repo: str = REPOSITORY) -> str:
     m = VERSION.match(version)
     if not m:
         raise ArchiveError(f"{version!r}: not a release version (X.Y.Z or vX.Y.Z)")
+    if not re.fullmatch(r"[A-Za-z0-9-]+/[A-Za-z0-9._-]+", repo):
+        raise ArchiveError(f"--repo {repo!r}: not a GitHub repository's OWNER/NAME")
     return URL.format(repo=repo, version=m.group(1))
 
 

@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
+import duckdb
+
 from rightsdata import archive
 from rightsdata import package as pkg
 from rightsdata import schema_check
@@ -343,13 +345,16 @@ def build(package_dir: Path, out: Path) -> list[Path]:
     for name in ZIP_TOP:
         if not (package_dir / name).is_file():
             raise ReleaseError(f"{package_dir / name}: missing; a release ships it")
-    with archive.staged(out) as tmp:
-        files = [write_zip(package_dir, tmp / "rightsdata.zip")]
-        files += write_tables(package, tmp)
-        files.append(write_json(tmp / "metadata.json", datasette_metadata(package)))
-        files.append(write_json(tmp / BUILDINFO, buildinfo()))
-        names = sorted(f.name for f in files)
-        (tmp / "SHA256SUMS").write_text("".join(f"{pkg.sha256(tmp / n)}  {n}\n" for n in names), encoding="utf-8")
+    try:
+        with archive.staged(out) as tmp:
+            files = [write_zip(package_dir, tmp / "rightsdata.zip")]
+            files += write_tables(package, tmp)
+            files.append(write_json(tmp / "metadata.json", datasette_metadata(package)))
+            files.append(write_json(tmp / BUILDINFO, buildinfo()))
+            names = sorted(f.name for f in files)
+            (tmp / "SHA256SUMS").write_text("".join(f"{pkg.sha256(tmp / n)}  {n}\n" for n in names), encoding="utf-8")
+    except (duckdb.Error, sqlite3.Error, OSError) as e:
+        raise ReleaseError(f"{out}: the release could not be written ({e}); nothing was kept") from None
     return [out / n for n in names] + [out / "SHA256SUMS"]
 
 

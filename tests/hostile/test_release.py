@@ -150,3 +150,14 @@ def test_a_zip_whose_directory_lies_about_a_size_is_refused(tmp_path):
     (tmp_path / "out").mkdir()
     with pytest.raises(archive.ArchiveError, match="liar.zip"):
         archive.extract_zip(path, tmp_path / "out")
+
+
+def test_a_failure_of_duckdb_is_reported_in_words(small, tmp_path, monkeypatch):
+    import duckdb
+
+    def broken(package, out):
+        raise duckdb.IOException("IO Error: No space left on device")
+    monkeypatch.setattr(release, "write_tables", broken)
+    with pytest.raises(release.ReleaseError, match=r"dist: the release could not be written \(IO Error: No space"):
+        release.build(small, tmp_path / "dist")
+    assert list(tmp_path.iterdir()) == []
