@@ -396,6 +396,8 @@ def test_download_url_and_repository(repo):
     assert f"https://github.com/{download.REPOSITORY}/releases" in section((repo / "README.md").read_text(), "Releases")
     result = run_cli("download", "latest", "--out", "x")
     assert result.returncode == 2 and "not a release version" in result.stderr
+    result = run_cli("download", "1.2.3", "--repo", "a/b/../../evil?x=", "--out", "x")
+    assert result.returncode == 2 and "not a GitHub repository's OWNER/NAME" in result.stderr
 
 
 def test_validate_reads_a_release_zip_with_its_rules(built, tmp_path):
@@ -464,3 +466,32 @@ def test_diff_resolves_a_version_without_tags(tmp_path, repo):
     assert json.loads(run_cli("diff", "v0.1.0", "--format", "json", cwd=package).stdout)["bump"] == "none"
     result = run_cli("diff", "v9.9.9", cwd=package)
     assert result.returncode == 2 and "nor a version datapackage.json ever had" in result.stderr
+
+
+def test_the_readme_by_hand_download_checks_the_assets(built, repo, tmp_path):
+    """The README's curl and sha256sum commands, against a local server laid out as GitHub's."""
+    import shutil
+
+    if not shutil.which("curl"):
+        pytest.skip("curl is not installed: the README's by-hand download was not run")
+    text = section((repo / "README.md").read_text(encoding="utf-8"), "Releases")
+    (by_hand,) = [b for b in blocks(text, "sh") if "curl" in b]
+    uploaded_assets(repo, built, tmp_path / "v0.1.0")
+    with serving(tmp_path) as url:
+        script = re.sub(r"^base=.*$", f"base={url}v0.1.0", by_hand, flags=re.M)
+        result = subprocess.run(["bash", "-euo", "pipefail", "-c", script], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.count(": OK\n") == len((built / "SHA256SUMS").read_text().splitlines())
+
+
+def test_the_workflows_check_code_changes_and_cache_pip(repo):
+    import yaml
+
+    workflows = {p.name: yaml.safe_load(p.read_text()) for p in (repo / ".github/workflows").glob("*.yml")}
+    paths = workflows["validate.yml"][True]["pull_request"]["paths"]  # (YAML 1.1 reads `on` as True)
+    assert "src/**" in paths and "pyproject.toml" in paths
+    for name, workflow in workflows.items():
+        for job in workflow["jobs"].values():
+            for step in job["steps"]:
+                if step.get("uses", "").startswith("actions/setup-python"):
+                    assert step["with"].get("cache") == "pip", name

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -16,8 +17,9 @@ from rightsdata.archive import ArchiveError
 REPOSITORY = "rightsdata/rightsdata"
 URL = "https://github.com/{repo}/releases/download/v{version}/"
 TIMEOUT = 60  # seconds without a byte before a request fails
+DEADLINE = 1800  # seconds for the whole download (a server that sends a byte a minute)
 MAX_SUMS_BYTES = 1 << 16
-MAX_ASSET_BYTES = 1 << 30
+MAX_TOTAL_BYTES = 2 << 30  # the release is about 50 MB
 SUMS_LINE = re.compile(r"^([0-9a-f]{64})  ([A-Za-z0-9_][A-Za-z0-9._-]*)$")
 VERSION = re.compile(r"^v?(\d+\.\d+\.\d+)$")
 
@@ -26,19 +28,24 @@ def base_url(version: str, repo: str = REPOSITORY) -> str:
     m = VERSION.match(version)
     if not m:
         raise ArchiveError(f"{version!r}: not a release version (X.Y.Z or vX.Y.Z)")
+    if not re.fullmatch(r"[A-Za-z0-9-]+/[A-Za-z0-9._-]+", repo):
+        raise ArchiveError(f"--repo {repo!r}: not a GitHub repository's OWNER/NAME")
     return URL.format(repo=repo, version=m.group(1))
 
 
-def fetch(url: str, dest: Path, limit: int) -> str:
-    """Write `url` to `dest` (at most `limit` bytes); returns its SHA-256."""
+def fetch(url: str, dest: Path, limit: int, deadline: float) -> tuple[str, int]:
+    """Write `url` to `dest` (at most `limit` bytes, before time.monotonic() reaches `deadline`);
+    returns its SHA-256 and size."""
     h = hashlib.sha256()
     size = 0
     try:
         with urllib.request.urlopen(url, timeout=TIMEOUT) as response, open(dest, "xb") as out:
-            while chunk := response.read(1 << 20):
+            while chunk := response.read(1 << 16):
                 size += len(chunk)
                 if size > limit:
-                    raise ArchiveError(f"{url}: larger than {limit} bytes; refused")
+                    raise ArchiveError(f"{url}: more than the {limit} bytes left for the release; refused")
+                if time.monotonic() > deadline:
+                    raise ArchiveError(f"{url}: the download took more than {DEADLINE} seconds; stopped")
                 h.update(chunk)
                 out.write(chunk)
     except urllib.error.HTTPError as e:
@@ -46,7 +53,7 @@ def fetch(url: str, dest: Path, limit: int) -> str:
     except (urllib.error.URLError, OSError, ValueError) as e:
         reason = getattr(e, "reason", e)
         raise ArchiveError(f"{url}: cannot download ({reason})") from None
-    return h.hexdigest()
+    return h.hexdigest(), size
 
 
 def parse_sums(text: str, url: str) -> dict[str, str]:
@@ -72,18 +79,24 @@ def download(base: str, out: Path) -> list[Path]:
         raise ArchiveError(f"{base}: not an http(s) URL")
     if not base.endswith("/"):
         base += "/"
-    with archive.staged(out) as tmp:
-        sums_url = base + "SHA256SUMS"
-        fetch(sums_url, tmp / "SHA256SUMS", MAX_SUMS_BYTES)
-        try:
-            sums = parse_sums((tmp / "SHA256SUMS").read_text(encoding="utf-8"), sums_url)
-        except UnicodeDecodeError:
-            raise ArchiveError(f"{sums_url}: not UTF-8 text") from None
-        for name, expected in sums.items():
-            actual = fetch(base + name, tmp / name, MAX_ASSET_BYTES)
-            if actual != expected:
-                raise ArchiveError(f"{name}: its SHA-256 is {actual}, but SHA256SUMS says {expected}: "
-                                   "the download is damaged or was tampered with; nothing was kept")
-        (tmp / "rightsdata").mkdir()
-        archive.extract_zip(tmp / "rightsdata.zip", tmp / "rightsdata", where=base + "rightsdata.zip")
+    deadline = time.monotonic() + DEADLINE
+    try:
+        with archive.staged(out) as tmp:
+            sums_url = base + "SHA256SUMS"
+            fetch(sums_url, tmp / "SHA256SUMS", MAX_SUMS_BYTES, deadline)
+            try:
+                sums = parse_sums((tmp / "SHA256SUMS").read_text(encoding="utf-8"), sums_url)
+            except UnicodeDecodeError:
+                raise ArchiveError(f"{sums_url}: not UTF-8 text") from None
+            budget = MAX_TOTAL_BYTES
+            for name, expected in sums.items():
+                actual, size = fetch(base + name, tmp / name, budget, deadline)
+                budget -= size
+                if actual != expected:
+                    raise ArchiveError(f"{name}: its SHA-256 is {actual}, but SHA256SUMS says {expected}: "
+                                       "the download is damaged or was tampered with; nothing was kept")
+            (tmp / "rightsdata").mkdir()
+            archive.extract_zip(tmp / "rightsdata.zip", tmp / "rightsdata", where=base + "rightsdata.zip")
+    except OSError as e:
+        raise ArchiveError(f"{out}: cannot write the download ({e}); nothing was kept") from None
     return [out / name for name in sums] + [out / "SHA256SUMS", out / "rightsdata"]

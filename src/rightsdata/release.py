@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
+import duckdb
+
 from rightsdata import archive
 from rightsdata import package as pkg
 from rightsdata import paths
@@ -344,13 +346,16 @@ def build(package_dir: Path, out: Path) -> list[Path]:
         raise ReleaseError(result.fatal or "the package does not validate: run rightsdata validate and fix it first")
     package = pkg.load(package_dir / "datapackage.json", check_profile=False)
     parse_version(package.descriptor.get("version"), str(package.descriptor_path))  # the release's tag
-    with archive.staged(out) as tmp:
-        files = [write_zip(package_dir, names, tmp / "rightsdata.zip")]
-        files += write_tables(package, tmp)
-        files.append(write_json(tmp / "metadata.json", datasette_metadata(package)))
-        files.append(write_json(tmp / BUILDINFO, buildinfo()))
-        assets = sorted(f.name for f in files)
-        (tmp / "SHA256SUMS").write_text("".join(f"{pkg.sha256(tmp / n)}  {n}\n" for n in assets), encoding="utf-8")
+    try:
+        with archive.staged(out) as tmp:
+            files = [write_zip(package_dir, names, tmp / "rightsdata.zip")]
+            files += write_tables(package, tmp)
+            files.append(write_json(tmp / "metadata.json", datasette_metadata(package)))
+            files.append(write_json(tmp / BUILDINFO, buildinfo()))
+            assets = sorted(f.name for f in files)
+            (tmp / "SHA256SUMS").write_text("".join(f"{pkg.sha256(tmp / n)}  {n}\n" for n in assets), encoding="utf-8")
+    except (duckdb.Error, sqlite3.Error, OSError) as e:
+        raise ReleaseError(f"{out}: the release could not be written ({e}); nothing was kept") from None
     return [out / n for n in assets] + [out / "SHA256SUMS"]
 
 

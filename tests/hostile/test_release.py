@@ -150,3 +150,82 @@ def test_a_zip_whose_directory_lies_about_a_size_is_refused(tmp_path):
     (tmp_path / "out").mkdir()
     with pytest.raises(archive.ArchiveError, match="liar.zip"):
         archive.extract_zip(path, tmp_path / "out")
+
+
+def test_a_failure_of_duckdb_is_reported_in_words(small, tmp_path, monkeypatch):
+    import duckdb
+
+    def broken(package, out):
+        raise duckdb.IOException("IO Error: No space left on device")
+    monkeypatch.setattr(release, "write_tables", broken)
+    with pytest.raises(release.ReleaseError, match=r"dist: the release could not be written \(IO Error: No space"):
+        release.build(small, tmp_path / "dist")
+    assert list(tmp_path.iterdir()) == []
+
+
+# --- downloads: what the server says is checked, bounded, and never written outside OUT ------------
+
+def serve_assets(directory: Path, assets: dict[str, bytes], sums: str | None = None) -> None:
+    import hashlib
+
+    directory.mkdir()
+    for name, data in assets.items():
+        (directory / name).write_bytes(data)
+    if sums is None:
+        sums = "".join(f"{hashlib.sha256(d).hexdigest()}  {n}\n" for n, d in sorted(assets.items()))
+    (directory / "SHA256SUMS").write_text(sums)
+
+
+def small_zip() -> bytes:
+    import io
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("datapackage.json", "{}")
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("sums, words", [
+    ("0" * 64 + "  ../evil\n", "not '<sha256>  <file name>'"),
+    ("0" * 64 + "  sub/rightsdata.zip\n", "not '<sha256>  <file name>'"),
+    ("0" * 64 + "  metadata.json\n", "lists no rightsdata.zip"),
+])
+def test_download_refuses_a_crafted_sha256sums(tmp_path, sums, words):
+    from test_release import serving
+
+    serve_assets(tmp_path / "assets", {"rightsdata.zip": small_zip()}, sums)
+    with serving(tmp_path / "assets") as url:
+        result = run_cli("download", "1.0.0", "--base-url", url, "--out", str(tmp_path / "got"))
+    assert result.returncode == 2 and words in result.stderr and "Traceback" not in result.stderr, result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["assets"]
+
+
+def test_download_stops_at_the_size_limit_and_names_a_missing_asset(tmp_path, monkeypatch):
+    from rightsdata import download
+    from test_release import serving
+
+    serve_assets(tmp_path / "assets", {"rightsdata.zip": small_zip(), "big.parquet": bytes(300_000)})
+    monkeypatch.setattr(download, "MAX_TOTAL_BYTES", 200_000)
+    with serving(tmp_path / "assets") as url:
+        with pytest.raises(archive.ArchiveError, match="big.parquet: more than the"):
+            download.download(url, tmp_path / "got")
+        (tmp_path / "assets/big.parquet").unlink()
+        with pytest.raises(archive.ArchiveError, match="big.parquet: the server answered 404"):
+            download.download(url, tmp_path / "got")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["assets"]
+
+
+def test_download_refuses_a_zip_bomb_with_the_right_checksum(tmp_path):
+    import io
+
+    from test_release import serving
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("datapackage.json", "{}")
+        z.writestr("data/big.csv", bytes(64 << 20))
+    serve_assets(tmp_path / "assets", {"rightsdata.zip": buf.getvalue()})
+    with serving(tmp_path / "assets") as url:
+        result = run_cli("download", "1.0.0", "--base-url", url, "--out", str(tmp_path / "got"))
+    assert result.returncode == 2 and "rightsdata.zip: member 'data/big.csv'" in result.stderr and "zip bomb" in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["assets"]
