@@ -59,7 +59,10 @@ def inside(root: Path, rel: str, kind: str | None = FILE, write: bool = False, m
     parts = PurePosixPath(rel).parts
     if hidden(parts):
         raise PathError(repr(rel), f"names {hidden(parts)!r}, a hidden file or directory: not part of the package")
-    mode = os.stat(base).st_mode  # (rel '.' is the root itself)
+    try:
+        mode = os.stat(base).st_mode  # (rel '.' is the root itself)
+    except OSError as e:
+        raise PathError(repr(rel), f"cannot be opened: the package directory {str(root)!r} cannot be read ({e.strerror})") from None
     for i, part in enumerate(parts):
         current = current / part
         so_far = "/".join(parts[:i + 1])

@@ -27,9 +27,9 @@ that matches no finding is itself an error.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import itertools
 import operator
+import os
 import re
 import string
 from dataclasses import dataclass, field
@@ -85,6 +85,8 @@ def load(directory: Path, root: Path) -> RuleSet:
     package's own directory and its files must stay inside the package; a directory named on the
     command line outside it is the user's choice, and its files must stay inside that."""
     out = RuleSet()
+    if not directory.exists() and not directory.is_symlink():
+        return out
     sub = paths.relative(root, directory)
     base, sub = (root, sub) if not sub.startswith("..") else (directory, ".")
     try:
