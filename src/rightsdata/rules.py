@@ -290,8 +290,41 @@ def run_rule(con, loaded: dict[str, LoadedTable], rule: Rule, resources: set[str
         params["resource"] = q(rule.resource)
         select = f"SELECT {lit(rule.resource)} AS _resource, {lit(rule.field or '')} AS _column, r.*"
     sql = PLACEHOLDER.sub(lambda m: params[m.group(1)], rule.query)
+    # (A line feed before the parenthesis: a query that ends in a -- comment still closes it.)
+    wrapped = f"{select} FROM ({sql}\n) r"
+    # A transaction of the rule's own, rolled back whatever happens: nothing a query could change
+    # is seen by the other checks (they run beside it) or kept.
+    con.execute("BEGIN TRANSACTION")
     try:
-        cursor = con.execute(f"{select} FROM ({sql}) r")
+        return rule_findings(con, loaded, rule, unreadable, sql, wrapped)
+    finally:
+        con.execute("ROLLBACK")
+
+
+def one_select(con, rule: Rule, sql: str, wrapped: str) -> None:
+    """A rule runs one SELECT and nothing else: stacked statements (`...) r; DELETE FROM ...`)
+    would change what the other checks read. DuckDB's own parser decides, on the query alone and
+    as it is run."""
+    failed = None
+    for text in (sql, wrapped):
+        try:
+            kinds = [s.type.name for s in con.extract_statements(text)]
+        except Exception as e:  # duckdb's own classes: not SQL (the query alone, or as it is run)
+            failed = failed or e
+            continue
+        if kinds != ["SELECT"]:
+            found = ", ".join(kinds) if kinds else "none"
+            raise RuleError(f"{rule.path}: the query must be one SELECT statement and nothing else "
+                            f"(found {len(kinds)}: {found}); it was not run")
+    if failed:
+        raise RuleError(f"{rule.path}: the query failed: {str(failed).splitlines()[0]}")
+
+
+def rule_findings(con, loaded: dict[str, LoadedTable], rule: Rule, unreadable: set[str], sql: str,
+                  wrapped: str) -> list[Finding]:
+    one_select(con, rule, sql, wrapped)
+    try:
+        cursor = con.execute(wrapped)
     except Exception as e:  # duckdb raises its own classes; any of them means the rule is broken
         missing = [n for n in re.findall(r"Table with name (\w+) does not exist", str(e)) if n in unreadable]
         if missing:

@@ -1,0 +1,104 @@
+"""Hostile contributions to `rightsdata validate` (issue 13, the validator engine): rules that try to
+change the tables or read files, field names that collide with internal columns, enum lists with
+null, control characters, inputs built to exhaust memory, and CR-only line ends. Each is refused
+clearly or handled right, in seconds and bounded memory, naming file and line, changing nothing."""
+
+import json
+import re
+import resource
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import tree_digest
+
+MEMORY = 1 << 30  # 1 GiB of address space: the cases below used 2.5-3 GB before they were bounded
+
+
+def limit_memory():
+    resource.setrlimit(resource.RLIMIT_AS, (MEMORY, MEMORY))
+
+
+def validate(package: Path, *args: str) -> subprocess.CompletedProcess:
+    """`rightsdata validate` in a subprocess with bounded memory and time; asserts no traceback,
+    no bare Python exception name, and nothing written into the package."""
+    before = tree_digest(package)
+    result = subprocess.run([sys.executable, "-m", "rightsdata", "validate", *args], cwd=package, capture_output=True,
+                            text=True, timeout=60, preexec_fn=limit_memory)
+    out = result.stdout + result.stderr
+    assert "Traceback" not in out and not re.search(r"\b[A-Z]\w*(Error|Exception): ", out), out
+    assert tree_digest(package) == before, "validate wrote into the package"
+    return result
+
+
+def findings(package: Path) -> tuple[int, list[dict], str | None]:
+    result = validate(package, "--format", "json")
+    doc = json.loads(result.stdout)
+    return result.returncode, doc["findings"], doc["error"]
+
+
+def package(root: Path, fields: list[dict], csv_bytes: bytes, primary_key=("id",), rules: dict | None = None,
+            waivers: str | None = None, extra: dict | None = None) -> Path:
+    """A one-table package (resource t, data/t.csv) with optional validators/ files."""
+    (root / "data").mkdir(parents=True)
+    (root / "data/t.csv").write_bytes(csv_bytes)
+    schema = {"fields": fields, "primaryKey": list(primary_key)}
+    resources = [{"name": "t", "path": "data/t.csv", "profile": "tabular-data-resource", "schema": schema}]
+    (root / "datapackage.json").write_text(json.dumps({"name": "t", "resources": resources, **(extra or {})}))
+    if rules or waivers is not None:
+        (root / "validators").mkdir()
+        for name, text in (rules or {}).items():
+            (root / "validators" / name).write_text(text)
+        if waivers is not None:
+            (root / "validators/waivers.yaml").write_text(waivers)
+    return root
+
+
+def rule(query: str, message: str = "bad {value}", rule_id: str = "r", resource: str = "t") -> dict:
+    body = "\n".join("  " + line for line in query.splitlines())
+    return {f"{rule_id}.yaml": f"id: {rule_id}\nseverity: error\nresource: {resource}\ndescription: x\n"
+                               f"query: |\n{body}\nmessage: {json.dumps(message)}\n"}
+
+
+ID_V = [{"name": "id", "type": "integer"}, {"name": "v", "type": "integer"}]
+DUPLICATE = b"id,v\n1,1\n1,2\n"  # a repeated primary key: the package is invalid
+
+
+# --- 5: a rule runs one read-only SELECT --------------------------------------------------------
+
+@pytest.mark.parametrize("query,words", [
+    # stacked statements that close the wrapping subquery and delete the offending rows
+    ('SELECT _rowid FROM {resource} WHERE false) r; DELETE FROM "t0_t" WHERE true; '
+     "SELECT 't' AS _resource, '' AS _column, * FROM (SELECT 0 AS _rowid", "one SELECT statement"),
+    ('SELECT _rowid FROM {resource} WHERE false; DELETE FROM "t0_t"', "one SELECT statement"),
+    ('WITH x AS (DELETE FROM "t0_t" RETURNING *) SELECT 0 AS _rowid FROM x', "the query failed"),
+    ("SELECT 0 AS _rowid, * FROM read_csv('/etc/passwd')", "the query failed"),
+    ("SELECT 0 AS _rowid, content AS value FROM read_text('/etc/hostname')", "the query failed"),
+    ("SELECT 0 AS _rowid FROM glob('/*')", "the query failed"),
+])
+def test_a_rule_cannot_change_the_tables_or_read_files(tmp_path, query, words):
+    pkg = package(tmp_path / "p", ID_V, DUPLICATE, rules=rule(query))
+    result = validate(pkg)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "validators/r.yaml" in result.stdout and words in result.stdout, result.stdout
+
+
+def test_what_a_rule_changes_is_rolled_back(tmp_path, monkeypatch):
+    """Belt and braces: a statement that got past the parser check runs in a transaction of the
+    rule's own, rolled back, so the other checks still read every row."""
+    from rightsdata import package as pkg_module
+    from rightsdata import rules, schema_check
+
+    monkeypatch.setattr(rules, "one_select", lambda *args: None)
+    pkg = package(tmp_path / "p", ID_V, DUPLICATE)
+    _, loaded, con = schema_check.load_all(pkg_module.load(pkg / "datapackage.json", check_profile=False))
+    rules.prepare(con, loaded)
+    table = schema_check.q(loaded["t"].table)
+    query = (f"SELECT _rowid FROM t WHERE false) r; DELETE FROM {table}; "
+             "SELECT 't' AS _resource, '' AS _column, * FROM (SELECT 0 AS _rowid WHERE false")
+    evil = rules.Rule(id="r", severity="error", resource="t", description="x", query=query, message="m", path="r.yaml")
+    ruleset = rules.RuleSet(rules=[evil])
+    schema_check.run_jobs(con, rules.jobs(loaded, ruleset, resources={"t"}))
+    assert con.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == 2
