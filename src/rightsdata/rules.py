@@ -108,10 +108,24 @@ def rel(path: Path, root: Path) -> str:
 Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-def read_yaml(path: Path, root: Path):
+def yaml_text(path: Path, root: Path) -> str:
+    """The text of a rule or waivers file, refused when it uses anchors or aliases: nested aliases
+    of a few kilobytes ("billion laughs") grow to gigabytes once their values are used."""
     try:
-        return yaml.load(path.read_text(encoding="utf-8"), Loader=Loader)
+        text = path.read_text(encoding="utf-8")
+        for event in yaml.parse(text, Loader=Loader):
+            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+                raise RuleError(f"{rel(path, root)}:{event.start_mark.line + 1}: YAML anchors and aliases "
+                                "(&name, *name) are not allowed here; write the value out")
     except (UnicodeDecodeError, yaml.YAMLError) as e:
+        raise RuleError(f"{rel(path, root)}: not valid YAML: {str(e).splitlines()[0]}") from None
+    return text
+
+
+def read_yaml(path: Path, root: Path, text: str | None = None):
+    try:
+        return yaml.load(yaml_text(path, root) if text is None else text, Loader=Loader)
+    except yaml.YAMLError as e:
         raise RuleError(f"{rel(path, root)}: not valid YAML: {str(e).splitlines()[0]}") from None
 
 
@@ -135,23 +149,37 @@ def load_rule(path: Path, root: Path) -> Rule:
         raise RuleError(f"{shown}: for_each must be one of {', '.join(FOR_EACH)}, or column:NAME")
     if not spec.get("for_each") and not isinstance(spec.get("resource"), str):
         raise RuleError(f"{shown}: 'resource' (the resource whose rows the query returns) is required")
-    try:  # as a finding fills it in: every column shown as text
-        spec["message"].format_map(Defaults())
-    except (ValueError, IndexError, AttributeError, TypeError, KeyError) as e:
-        raise RuleError(f"{shown}: the message is not a template of the query's columns ({e}); "
-                        "write {column} for a column's value and {{ for a brace") from None
+    check_message(spec["message"], shown)
     return Rule(id=spec["id"], severity=spec["severity"], resource=spec.get("resource"),
                 description=" ".join(spec["description"].split()), query=spec["query"], message=spec["message"].strip(),
                 path=shown, field=spec.get("field"), for_each=spec.get("for_each"))
 
 
+def check_message(message: str, shown: str) -> None:
+    """A message template names columns, each as {column} or {column!r}, and nothing more: a
+    format spec ({value:>3000000000}) or an attribute ({value.__class__}) could allocate
+    gigabytes or reach into Python when a finding is filled in."""
+    hint = "write {column} (or {column!r}) for a column's value and {{ for a brace"
+    try:
+        fields = [(name, conversion, spec) for _, name, spec, conversion in string.Formatter().parse(message)
+                  if name is not None]
+    except ValueError as e:
+        raise RuleError(f"{shown}: the message is not a template of the query's columns ({e}); {hint}") from None
+    for name, conversion, spec in fields:
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name) or conversion not in (None, "r", "s") or spec:
+            field = "{" + name + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "") + "}"
+            field = field if len(field) <= 60 else field[:57] + "..."
+            raise RuleError(f"{shown}: the message field {field} is not a column's name; {hint}")
+
+
 def load_waivers(path: Path, root: Path, rule_ids: set[str]) -> list[Waiver]:
     shown = rel(path, root)
+    content = yaml_text(path, root)
     try:
-        node = yaml.compose(path.read_text(encoding="utf-8"), Loader=Loader)
-    except (UnicodeDecodeError, yaml.YAMLError) as e:
+        node = yaml.compose(content, Loader=Loader)
+    except yaml.YAMLError as e:
         raise RuleError(f"{shown}: not valid YAML: {str(e).splitlines()[0]}") from None
-    items = read_yaml(path, root) or []
+    items = read_yaml(path, root, content) or []
     if not isinstance(items, list):
         raise RuleError(f"{shown}: must be a list of waivers (rule, key, reason)")
     lines = [n.start_mark.line + 1 for n in node.value] if node is not None else []
@@ -167,6 +195,9 @@ def load_waivers(path: Path, root: Path, rule_ids: set[str]) -> list[Waiver]:
         keys = [item["key"]] if "key" in item else item["keys"]
         if not isinstance(keys, list) or not keys or not all(isinstance(k, dict) and k for k in keys):
             raise RuleError(f"{where}: a waiver needs the key of the row it keeps")
+        if not all(isinstance(v, (str, int, float, dt.date)) for k in keys for v in k.values()):
+            raise RuleError(f"{where}: each field of a waiver's key has one value (text or a number), "
+                            "not a list or a mapping")
         rule = item.get("rule")
         if not isinstance(rule, str) or not (rule in rule_ids or rule.startswith(("schema/", "file/", "sources/"))):
             raise RuleError(f"{where}: no rule {rule!r}")

@@ -102,3 +102,89 @@ def test_what_a_rule_changes_is_rolled_back(tmp_path, monkeypatch):
     ruleset = rules.RuleSet(rules=[evil])
     schema_check.run_jobs(con, rules.jobs(loaded, ruleset, resources={"t"}))
     assert con.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == 2
+
+
+# --- 13: what a contribution can make the validator allocate ------------------------------------
+
+def bomb(indent: str = "  ", depth: int = 9, width: int = 9) -> str:
+    """Nested YAML aliases: a few hundred bytes that stand for width ** depth strings."""
+    lines = [indent + '- &a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    for i in range(1, depth):
+        lines.append(f"{indent}- &a{i} [" + ", ".join([f"*a{i - 1}"] * width) + "]")
+    return "\n".join(lines)
+
+
+def test_a_waiver_key_of_nested_aliases_is_refused(tmp_path):
+    waivers = f"- rule: schema/primary-key\n  reason: x\n  key:\n    id:\n{bomb('      ')}\n"
+    pkg = package(tmp_path / "p", ID_V, DUPLICATE, waivers=waivers)
+    result = validate(pkg)
+    assert result.returncode == 2
+    assert "validators/waivers.yaml:5: YAML anchors and aliases" in result.stdout, result.stdout
+
+
+def test_a_rule_file_with_aliases_is_refused(tmp_path):
+    rules = rule("SELECT _rowid FROM {resource} WHERE false")
+    rules["r.yaml"] += f"x:\n{bomb()}\n"
+    pkg = package(tmp_path / "p", ID_V, DUPLICATE, rules=rules)
+    result = validate(pkg)
+    assert result.returncode == 2 and "validators/r.yaml:9: YAML anchors and aliases" in result.stdout, result.stdout
+
+
+def test_a_waiver_key_with_a_list_value_is_refused(tmp_path):
+    waivers = "- rule: schema/primary-key\n  reason: x\n  key: {id: [1, 2]}\n"
+    pkg = package(tmp_path / "p", ID_V, DUPLICATE, waivers=waivers)
+    result = validate(pkg)
+    assert result.returncode == 2 and "validators/waivers.yaml:1: each field of a waiver's key" in result.stdout, result.stdout
+
+
+@pytest.mark.parametrize("message", ["{value:>3000000000}", "{value:{value}>99}", "{value.__class__}", "{value[0]}",
+                                     "{value!x}", "{0}", "{value"])
+def test_a_rule_message_is_a_plain_template(tmp_path, message):
+    pkg = package(tmp_path / "p", ID_V, b"id,v\n1,1\n2,2\n", rules=rule("SELECT _rowid, v AS value FROM {resource}", message))
+    result = validate(pkg)
+    assert result.returncode == 2, result.stdout
+    assert result.stdout.startswith("error: validators/r.yaml: the message") and "{column}" in result.stdout, result.stdout
+
+
+def test_plain_message_templates_still_work(tmp_path):
+    pkg = package(tmp_path / "p", ID_V, b"id,v\n1,1\n2,2\n",
+                  rules=rule("SELECT _rowid, v AS value FROM {resource} WHERE v = 2", "v is {value!r}, {value} {{x}}"))
+    code, found, _ = findings(pkg)
+    assert code == 1 and [(f["line"], f["message"]) for f in found] == [(3, "v is '2', 2 {x}")]
+
+
+def provenance_package(root: Path, spec: str, lines: int = 5) -> Path:
+    """A package whose table t cites `spec` lines of an archived source of `lines` lines."""
+    from rightsdata.package import sha256
+
+    fields = [{"name": "id", "type": "integer"}, {"name": "source_id", "type": "string"},
+              {"name": "source_lines", "type": "string"}, {"name": "name", "type": "string", "asPrinted": "text"}]
+    pkg = package(root, fields, f'id,source_id,source_lines,name\n1,s,"{spec}",line\n'.encode())
+    (pkg / "sources").mkdir()
+    (pkg / "sources/s.txt").write_text("\n".join(f"line {i}" for i in range(1, lines + 1)))
+    (pkg / "data/sources.csv").write_text(f"source_id,archived_path,sha256\ns,sources/s.txt,{sha256(pkg / 'sources/s.txt')}\n")
+    descriptor = json.loads((pkg / "datapackage.json").read_text())
+    descriptor["resources"].append({"name": "sources", "path": "data/sources.csv", "profile": "tabular-data-resource",
+                                    "schema": {"fields": [{"name": n, "type": "string"} for n in ("source_id", "archived_path", "sha256")],
+                                               "primaryKey": ["source_id"]}})
+    (pkg / "datapackage.json").write_text(json.dumps(descriptor))
+    return pkg
+
+
+@pytest.mark.parametrize("spec,words", [
+    ("189-999999999", "cites line 189, but s has 5 lines"),
+    ("1-50000000", "cites line 50000000, but s has 5 lines"),
+    ("1-" + "9" * 5000, "cites line 99999999999999999..., but s has 5 lines"),
+    (",".join(["1-5"] * 20000), "cites more lines than s has (5)"),
+    ("4-2", "the range 4-2 runs backwards"),
+])
+def test_source_lines_beyond_the_source_are_a_finding_not_an_expansion(tmp_path, spec, words):
+    code, found, error = findings(provenance_package(tmp_path / "p", spec))
+    assert code == 1 and error is None
+    assert [(f["rule"], f["path"], f["line"], f["field"]) for f in found] == [("sources/lines", "data/t.csv", 2, "source_lines")]
+    assert words in found[0]["message"], found[0]["message"]
+
+
+def test_source_lines_within_the_source_are_checked(tmp_path):
+    code, found, _ = findings(provenance_package(tmp_path / "p", "1-2,4"))
+    assert code == 0, found
