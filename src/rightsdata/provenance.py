@@ -103,8 +103,8 @@ def check(package: pkg.Package, loaded: dict[str, LoadedTable], con) -> list[Fin
         pk = res.primary_key
         columns = ", ".join(q(c) for c in ["source_id", "source_lines", *[f["name"] for f in printed], *pk])
         sources = ", ".join(lit(s) for s in texts)
-        rows = con.execute(f"SELECT rowid, {columns} FROM {q(t.table)} WHERE source_id IN ({sources}) "
-                           "AND source_lines IS NOT NULL ORDER BY rowid").fetchall()
+        rows = con.execute(f"SELECT {t.row}, {columns} FROM {q(t.table)} WHERE source_id IN ({sources}) "
+                           f"AND source_lines IS NOT NULL ORDER BY {t.row}").fetchall()
         for row in rows:
             rowid, source_id, spec = row[0], row[1], row[2]
             values = row[3:3 + len(printed)]

@@ -229,7 +229,7 @@ def create_views(con, loaded: dict[str, LoadedTable]) -> None:
     """One view per loaded resource, named after it, with typed columns and `_rowid`."""
     for name, t in loaded.items():
         columns = ", ".join(f"{column_value(f)} AS {q(f['name'])}" for f in t.resource.fields)
-        con.execute(f"CREATE VIEW {q(name)} AS SELECT rowid AS _rowid, {columns} FROM {q(t.table)}")
+        con.execute(f"CREATE VIEW {q(name)} AS SELECT {t.row} AS _rowid, {columns} FROM {q(t.table)}")
 
 
 def cells_relation(for_each: str, loaded: dict[str, LoadedTable]) -> str | None:
@@ -240,7 +240,7 @@ def cells_relation(for_each: str, loaded: dict[str, LoadedTable]) -> str | None:
     WHERE into it, so a cell that passes never becomes a row."""
     branches = []
     for resource, f in matching_columns(for_each, loaded):
-        branches.append(f"SELECT {lit(resource)} AS _resource, rowid AS _rowid, {lit(f['name'])} AS _column, "
+        branches.append(f"SELECT {lit(resource)} AS _resource, {loaded[resource].row} AS _rowid, {lit(f['name'])} AS _column, "
                         f"{column_value(f)} AS value FROM {q(loaded[resource].table)} WHERE {q(f['name'])} IS NOT NULL")
     return "(" + " UNION ALL ".join(branches) + ")" if branches else None
 
@@ -417,8 +417,8 @@ def row_keys(con, loaded: dict[str, LoadedTable], rows: set[tuple[str, int]]) ->
         columns = ", ".join(q(k) for k in pk) if pk else "NULL"
         # The row ids as one list parameter (a semi-join), not thousands of literals to plan. The
         # loaded table holds text, so a key is shown as written.
-        for rowid, *values in con.execute(f"SELECT rowid, {columns} FROM {q(t.table)} "
-                                          "WHERE rowid IN (SELECT unnest(?::BIGINT[]))", [ids]).fetchall():
+        for rowid, *values in con.execute(f"SELECT {t.row}, {columns} FROM {q(t.table)} "
+                                          f"WHERE {t.row} IN (SELECT unnest(?::BIGINT[]))", [ids]).fetchall():
             out[(resource, rowid)] = dict(zip(pk, map(str, values))) if pk else {}
     return out
 

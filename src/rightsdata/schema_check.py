@@ -123,6 +123,7 @@ class LoadedTable:
     rows: int
     lines: list[int] | None  # physical line of each loaded row, when not worked out from `breaks`
     breaks: tuple[list[int], list[int]] | None = None  # rows whose cells span lines, line feeds up to each
+    row: str = "rowid"  # SQL for the row's index: DuckDB's rowid, unless a field of that name hides it
 
     def line(self, rowid: int) -> int:
         """The physical line where row `rowid` starts: 2 (the header is line 1) plus the row's
@@ -136,12 +137,12 @@ class LoadedTable:
         return rowid + 2 + (feeds[before - 1] if before else 0)
 
 
-def line_breaks(con, table: str, res: Resource) -> tuple[list[int], list[int]]:
+def line_breaks(con, table: str, res: Resource, row: str = "rowid") -> tuple[list[int], list[int]]:
     """The rows of a loaded table whose cells span lines, in order, and the line feeds in those
     rows up to and including each: one query over the few cells that hold a line feed."""
     feeds = " + ".join(f"CASE WHEN contains({q(f['name'])}, chr(10)) THEN length({q(f['name'])}) - "
                        f"length(replace({q(f['name'])}, chr(10), '')) ELSE 0 END" for f in res.fields)
-    found = con.execute(f"SELECT r, n FROM (SELECT rowid AS r, {feeds} AS n FROM {q(table)}) WHERE n > 0 "
+    found = con.execute(f"SELECT r, n FROM (SELECT {row} AS r, {feeds} AS n FROM {q(table)}) WHERE n > 0 "
                         "ORDER BY r").fetchall()
     return [r for r, _ in found], list(itertools.accumulate(n for _, n in found))
 
@@ -204,6 +205,20 @@ def load_table(con, res: Resource, table: str, findings: list[Finding]) -> Loade
         for problem in header_problems(header, names):
             fail("file/header", problem, line=1)
         return None
+    folded = {}
+    for name in names:  # SQL names ignore case
+        if name.lower() in folded:
+            fail("file/header", f"the fields {folded[name.lower()]!r} and {name!r} differ only in case; "
+                                "SQL (and many spreadsheets) cannot tell them apart: rename one", line=1)
+            return None
+        folded[name.lower()] = name
+    # A field named rowid hides DuckDB's own row index: the rows are then numbered in a column of
+    # the validator's own, under a name no field has.
+    row = "_row"
+    while row in folded:
+        row = "_" + row
+    number = f"row_number() OVER () - 1 AS {q(row)}, " if "rowid" in folded else ""
+    row = q(row) if number else "rowid"
     # DuckDB reads a file whose line ends are of two kinds, or that has a CR of its own, not as
     # Python's csv module does (when it reads it at all): such a file is reported, not loaded.
     problem = line_end_problem(text()) if shape.carriage_return else None
@@ -215,7 +230,7 @@ def load_table(con, res: Resource, table: str, findings: list[Finding]) -> Loade
     # An empty cell and a quoted empty cell are both the missing value (DuckDB reads both as NULL).
     try:
         rows = con.execute(
-            f"CREATE TABLE {q(table)} AS SELECT * FROM read_csv({lit(str(res.file))}, header = true, "
+            f"CREATE TABLE {q(table)} AS SELECT {number}* FROM read_csv({lit(str(res.file))}, header = true, "
             f"columns = {columns}, auto_detect = false, delim = ',', quote = '\"', escape = '\"', strict_mode = true, "
             f"store_rejects = true, rejects_table = {lit(rejects)}, rejects_scan = {lit(table + '_scan')}, "
             f"max_line_size = 100000000)"
@@ -228,9 +243,9 @@ def load_table(con, res: Resource, table: str, findings: list[Finding]) -> Loade
     if shape.lines != rows + 1 and not rejected:
         # More lines than rows: cells span lines, or lines are blank (DuckDB skips those). When the
         # line feeds inside cells make up the difference, no line is blank.
-        breaks = line_breaks(con, table, res)
+        breaks = line_breaks(con, table, res, row)
         if rows + 1 + (breaks[1][-1] if breaks[1] else 0) == shape.lines:
-            return LoadedTable(resource=res, table=table, rows=rows, lines=None, breaks=breaks)
+            return LoadedTable(resource=res, table=table, rows=rows, lines=None, breaks=breaks, row=row)
     if rejected or shape.lines != rows + 1:
         try:
             lines, blank = record_lines(text())
@@ -253,7 +268,7 @@ def load_table(con, res: Resource, table: str, findings: list[Finding]) -> Loade
         if len(lines) != rows:  # the two parsers disagree: report what DuckDB read, without lines
             fail("file/structure", "the file's rows could not be matched to lines; line numbers below are approximate")
             lines = (lines + [None] * rows)[:rows]
-    return LoadedTable(resource=res, table=table, rows=rows, lines=lines)
+    return LoadedTable(resource=res, table=table, rows=rows, lines=lines, row=row)
 
 
 def line_end_problem(text: str) -> tuple[int, str] | None:
@@ -408,7 +423,7 @@ def check_fields(con, t: LoadedTable, findings: list[Finding]) -> None:
     then only picks out the rows that hold an offending value (or none, when it is required)."""
     res = t.resource
     pk = res.primary_key
-    key_cols = ", ".join(q(k) for k in pk) if pk else "NULL"
+    key_cols = key_columns(pk)
     specs: dict[str, FieldSpec] = {}
     for f in res.fields:
         constraints = dict(f.get("constraints", {}))
@@ -433,7 +448,7 @@ def check_fields(con, t: LoadedTable, findings: list[Finding]) -> None:
         else:
             where = " OR ".join(f"({cond})" for cond, _ in spec.cases)
         rule = "CASE " + " ".join(f"WHEN {cond} THEN {lit(r)}" for cond, r in spec.cases) + " END"
-        branches.append(f"SELECT rowid AS r, {lit(name)} AS field, {q(name)} AS value, {rule} AS rule, {key_cols} "
+        branches.append(f"SELECT {t.row} AS r, {lit(name)} AS field, {q(name)} AS value, {rule} AS rule, {key_cols} "
                         f"FROM {q(t.table)} WHERE {where}")
     if branches:
         sql = (f"SELECT *, count(*) OVER (PARTITION BY field, rule) AS total FROM ({' UNION ALL '.join(branches)}) "
@@ -505,6 +520,12 @@ def report_rows(con, t: LoadedTable, sql: str, findings: list[Finding], field: s
                                     extra={"more": n - MAX_PER_CHECK}))
 
 
+def key_columns(pk: list[str], prefix: str = "") -> str:
+    """SQL for the primary key's columns, named _k0, _k1, ... so that no key field's name can be
+    taken for a column of the query around them."""
+    return ", ".join(f"{prefix}{q(k)} AS _k{i}" for i, k in enumerate(pk)) if pk else "NULL"
+
+
 def display(cols: list[str]) -> str:
     """SQL showing the text of one column, or of several as (a, b)."""
     if len(cols) == 1:
@@ -523,10 +544,11 @@ def check_unique(con, t: LoadedTable, fields: list[dict], findings: list[Finding
     all_empty = " AND ".join(f"{v} IS NULL" for v in values)
     counted = f"NOT ({all_empty})" if primary else " AND ".join(f"{v} IS NOT NULL" for v in values)
     pk = t.resource.primary_key
-    key_cols = ", ".join("t." + q(k) for k in pk) if pk else "NULL"
+    key_cols = key_columns(pk, "t.")
     label = names[0] if len(names) == 1 else "(" + ", ".join(names) + ")"
+    row = f"t.{t.row}"
     if primary:
-        sql = f"SELECT rowid, NULL, {lit(rule)}, NULL, {key_cols} FROM {q(t.table)} t WHERE {all_empty} ORDER BY rowid"
+        sql = f"SELECT {row}, NULL, {lit(rule)}, NULL, {key_cols} FROM {q(t.table)} t WHERE {all_empty} ORDER BY {row}"
         report_rows(con, t, sql, findings, None, lambda row: f"{label} is empty; a row needs its primary key")
     # The usual case, no repeat, settled by one cheap aggregate over a hash of the key (a third
     # cheaper than grouping by its columns). A repeated hash is only a candidate: the query below
@@ -535,11 +557,11 @@ def check_unique(con, t: LoadedTable, fields: list[dict], findings: list[Finding
                            f"GROUP BY hash({', '.join(values)}) HAVING count(*) > 1)").fetchone()[0]
     if not repeated:
         return
-    sql = (f"SELECT rowid, shown, {lit(rule)}, first_rowid, * EXCLUDE (rowid, shown, first_rowid) FROM ("
-           f"SELECT t.rowid AS rowid, {display(['t.' + q(n) for n in names])} AS shown, "
-           f"first_value(t.rowid) OVER (PARTITION BY {', '.join(values)} ORDER BY t.rowid) AS first_rowid, {key_cols} "
+    sql = (f"SELECT _r, _shown, {lit(rule)}, _first, * EXCLUDE (_r, _shown, _first) FROM ("
+           f"SELECT {row} AS _r, {display(['t.' + q(n) for n in names])} AS _shown, "
+           f"first_value({row}) OVER (PARTITION BY {', '.join(values)} ORDER BY {row}) AS _first, {key_cols} "
            f"FROM {q(t.table)} t WHERE {counted}) "
-           f"WHERE rowid <> first_rowid ORDER BY rowid")
+           f"WHERE _r <> _first ORDER BY _r")
     what = "the primary key" if primary else "the field is unique and"
 
     def message(row):
@@ -581,11 +603,10 @@ def check_foreign_keys(con, tables: dict[str, LoadedTable], findings: list[Findi
                 f"LEFT JOIN (SELECT DISTINCT {keys} FROM {q(target.table)}) r ON {join} WHERE r.k0 IS NULL").fetchone()[0]
             if not dangling:
                 continue
-            pk = res.primary_key
-            key_cols = ", ".join("t." + q(k) for k in pk) if pk else "NULL"
-            sql = (f"SELECT t.rowid, {display(['t.' + q(n) for n in fields])}, 'schema/foreign-key', NULL, {key_cols} "
+            key_cols = key_columns(res.primary_key, "t.")
+            sql = (f"SELECT t.{t.row}, {display(['t.' + q(n) for n in fields])}, 'schema/foreign-key', NULL, {key_cols} "
                    f"FROM {q(t.table)} t LEFT JOIN (SELECT DISTINCT {keys} FROM {q(target.table)}) r ON {join} "
-                   f"WHERE r.k0 IS NULL AND {present} ORDER BY t.rowid")
+                   f"WHERE r.k0 IS NULL AND {present} ORDER BY t.{t.row}")
             target_label = f"{target_name}.{ref_fields[0]}" if len(fields) == 1 else f"{target_name} ({', '.join(ref_fields)})"
             report_rows(con, t, sql, findings, fields[0] if len(fields) == 1 else None,
                         lambda row, label=label, target_label=target_label, n=len(fields):

@@ -188,3 +188,51 @@ def test_source_lines_beyond_the_source_are_a_finding_not_an_expansion(tmp_path,
 def test_source_lines_within_the_source_are_checked(tmp_path):
     code, found, _ = findings(provenance_package(tmp_path / "p", "1-2,4"))
     assert code == 0, found
+
+
+# --- 6: internal columns never collide with user fields -----------------------------------------
+
+def in_process(package_dir: Path) -> list[tuple]:
+    from rightsdata.validate import validate as run
+
+    result = run(package_dir / "datapackage.json")
+    assert result.fatal is None, result.fatal
+    return sorted((f.rule, f.line, f.field, f.value, tuple(sorted((f.key or {}).items()))) for f in result.findings)
+
+
+def colliding_package(root: Path, name: str) -> Path:
+    """A key field called `name`, a repeated key, a cell spanning lines, a dangling foreign key, a
+    bad cell, a rule over the view and a for_each rule over {cells}."""
+    fields = [{"name": "id", "type": "integer"}, {"name": name, "type": "string"}, {"name": "x", "type": "integer"}]
+    rows = f'id,{name},x\n1,a,1\n1,a,2\n2,"b\nc",9\n3,zz,y\n'.encode()
+    each = ("s.yaml", "id: s\nseverity: warning\nfor_each: string_columns\ndescription: x\n"
+                      "query: SELECT * FROM {cells} WHERE value = 'zz'\nmessage: '{column} is {value}'\n")
+    pkg = package(root, fields, rows, primary_key=("id", name),
+                  rules=dict([each], **rule("SELECT _rowid, id AS value FROM {resource} WHERE id = 3")))
+    descriptor = json.loads((pkg / "datapackage.json").read_text())
+    descriptor["resources"][0]["schema"]["foreignKeys"] = [{"fields": "x", "reference": {"resource": "", "fields": "id"}}]
+    (pkg / "datapackage.json").write_text(json.dumps(descriptor))
+    return pkg
+
+
+def renamed(found: list[tuple], name: str) -> list[tuple]:
+    return sorted((r, line, name if f == "v" else f, value, tuple(sorted((name if k == "v" else k, kv) for k, kv in key)))
+                  for r, line, f, value, key in found)
+
+
+@pytest.mark.parametrize("name", ["rowid", "ROWID", "RowId", "_row", "_rowid", "_resource", "_column", "value", "line", "_line",
+                                  "n", "r", "t", "field", "rule", "total", "shown", "first_rowid", "_r", "_shown", "_first",
+                                  "k0", "_k0", "_k1"])
+def test_a_field_named_like_an_internal_column_is_just_a_field(tmp_path, name):
+    expected = in_process(colliding_package(tmp_path / "plain", "v"))
+    assert {(r, line) for r, line, *_ in expected} == {
+        ("schema/primary-key", 3), ("schema/foreign-key", 4), ("schema/foreign-key", 6), ("schema/type", 6), ("r", 6),
+        ("s", 6)}, expected
+    assert in_process(colliding_package(tmp_path / "p", name)) == renamed(expected, name)
+
+
+def test_fields_that_differ_only_in_case_are_reported(tmp_path):
+    fields = [{"name": "id", "type": "integer"}, {"name": "a"}, {"name": "A"}]
+    code, found, _ = findings(package(tmp_path / "p", fields, b"id,a,A\n1,x,y\n"))
+    assert code == 1 and [(f["rule"], f["path"], f["line"]) for f in found] == [("file/header", "data/t.csv", 1)]
+    assert "'a' and 'A' differ only in case" in found[0]["message"]
