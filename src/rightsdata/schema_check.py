@@ -109,8 +109,10 @@ def typed(f: dict, col: str) -> str:
 
 def typed_literal(f: dict, value) -> str:
     kind = f.get("type", "string")
-    if kind in ("integer", "number") and not isinstance(value, bool):
+    if kind in ("integer", "number") and isinstance(value, (int, float)) and not isinstance(value, bool):
         return lit(value)
+    if kind == "string" and not isinstance(value, str):
+        return "NULL"  # as in frictionless, a number is not a string: it equals no cell
     return typed(f, lit(str(value)))
 
 
@@ -343,8 +345,10 @@ def constraint_checks(f: dict, constraints: dict, col: str, value: str) -> list[
     if "pattern" in constraints and f.get("type", "string") == "string":
         cases.append((f"NOT regexp_full_match({col}, {lit(constraints['pattern'])})", "schema/pattern"))
     if "enum" in constraints:
-        members = ", ".join(typed_literal(f, v) for v in constraints["enum"])
-        cases.append((f"{value} NOT IN ({members})", "schema/enum"))
+        # As in frictionless, a member that is null or does not read as the field's type matches
+        # nothing: NOT IN over a list holding NULL is never true, hence the coalesce.
+        members = ", ".join(typed_literal(f, v) for v in constraints["enum"] if v is not None)
+        cases.append((f"coalesce({value} NOT IN ({members}), true)" if members else "true", "schema/enum"))
     for key, op in (("minimum", "<"), ("maximum", ">"), ("exclusiveMinimum", "<="), ("exclusiveMaximum", ">=")):
         if key in constraints and f.get("type") in ("integer", "number", "date"):
             cases.append((f"{value} {op} {typed_literal(f, constraints[key])}", "schema/range"))
@@ -486,7 +490,7 @@ def field_message(f: dict, constraints: dict, rule: str, value) -> str:
     if rule == "schema/pattern":
         return f"{value!r} does not match the pattern {constraints['pattern']}"
     if rule == "schema/enum":
-        return f"{value!r} is not one of: {', '.join(map(str, constraints['enum']))}"
+        return f"{value!r} is not one of: {', '.join(str(v) for v in constraints['enum'] if v is not None) or '(no value)'}"
     if rule == "schema/range":
         bounds = ", ".join(f"{k} {constraints[k]}" for k in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum") if k in constraints)
         return f"{value!r} is out of range ({bounds})"

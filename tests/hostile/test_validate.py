@@ -11,8 +11,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from conftest import tree_digest
+from test_parity import ours, theirs
 
 MEMORY = 1 << 30  # 1 GiB of address space: the cases below used 2.5-3 GB before they were bounded
 
@@ -236,3 +239,25 @@ def test_fields_that_differ_only_in_case_are_reported(tmp_path):
     code, found, _ = findings(package(tmp_path / "p", fields, b"id,a,A\n1,x,y\n"))
     assert code == 1 and [(f["rule"], f["path"], f["line"]) for f in found] == [("file/header", "data/t.csv", 1)]
     assert "'a' and 'A' differ only in case" in found[0]["message"]
+
+
+# --- 7: an enum list holding null ---------------------------------------------------------------
+
+def test_an_enum_with_null_does_not_let_other_values_pass(tmp_path):
+    fields = [{"name": "id", "type": "integer"}, {"name": "v", "type": "integer", "constraints": {"enum": [1, None]}}]
+    code, found, _ = findings(package(tmp_path / "p", fields, b"id,v\n1,1\n2,3\n3,\n"))
+    assert code == 1 and [(f["rule"], f["line"], f["field"], f["message"]) for f in found] == [
+        ("schema/enum", 3, "v", "v: '3' is not one of: 1")]
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(kind=st.sampled_from(["integer", "string", "number"]),
+       enum=st.lists(st.one_of(st.none(), st.integers(-3, 3), st.sampled_from(["a", "2", "1.5"])), min_size=1, max_size=4),
+       cells=st.lists(st.sampled_from(["", "1", "2", "3", "-1", "a", "1.5"]), min_size=1, max_size=6))
+def test_enum_checks_agree_with_frictionless(tmp_path_factory, kind, enum, cells):
+    """Typed comparison as frictionless makes it: null and unreadable members match nothing, an
+    empty cell is not checked."""
+    fields = [{"name": "id", "type": "integer"}, {"name": "v", "type": kind, "constraints": {"enum": enum}}]
+    rows = "".join(f"{i},{cell}\n" for i, cell in enumerate(cells))
+    pkg = package(tmp_path_factory.mktemp("enum"), fields, f"id,v\n{rows}".encode())
+    assert ours(pkg) == theirs(pkg)
