@@ -460,6 +460,8 @@ BUILT_IN = [
     ("file/header", "the header row names the schema's fields, in order", "A renamed or moved column shifts every value into the wrong field."),
     ("file/structure", "every row has as many cells as the header; quotes are balanced; lines end one way (LF, or CR LF)", "A ragged row cannot be read reliably."),
     ("file/blank-row", "no blank lines", "Blank lines are dropped silently by some readers and counted by others."),
+    ("file/control-character", "text cells hold no control characters (NUL, ESC, DEL, C1; TAB, LF and CR are allowed)",
+     "Invisible characters from legacy encodings or terminals garble the text and break the programs that read it."),
     ("schema/type", "each cell reads as its field's type", "A number written as text (\"4,400\") sorts and sums wrongly."),
     ("schema/required", "required cells are not empty", "A row without its country or year cannot be used."),
     ("schema/pattern", "cells match their field's pattern", "Codes and dates in an unexpected shape do not join."),

@@ -18,6 +18,7 @@ import functools
 import io
 import itertools
 import os
+import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,6 +39,11 @@ PLAIN = {"integer": ("[0-9]{1,18}", "BIGINT"), "number": ("-?[0-9]{1,15}(\\.[0-9
 DATE_RE = r"[0-9]{4}-(?:1[0-2]|0[1-9]|[1-9])-(?:3[01]|[12][0-9]|0[1-9]|[1-9])"
 TRUE_VALUES = ["true", "True", "TRUE", "1"]
 FALSE_VALUES = ["false", "False", "FALSE", "0"]
+# C0 controls but TAB, LF and CR (text cells may span lines), DEL, and the C1 controls: invisible,
+# they come from legacy encodings or terminals (ESC, NUL) and break whatever reads the text next.
+CONTROL = "[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f]"
+NOT_CONTROL_BYTES = bytes(b for b in range(256) if not re.fullmatch(CONTROL, chr(b)) or b >= 0x80)  # C0 and DEL are single bytes
+C1_BYTES = re.compile(rb"\xc2[\x80-\x9f]")
 
 
 def q(name: str) -> str:
@@ -125,6 +131,7 @@ class LoadedTable:
     rows: int
     lines: list[int] | None  # physical line of each loaded row, when not worked out from `breaks`
     breaks: tuple[list[int], list[int]] | None = None  # rows whose cells span lines, line feeds up to each
+    control: bool = False  # the file holds a control character somewhere (FileShape.control)
     row: str = "rowid"  # SQL for the row's index: DuckDB's rowid, unless a field of that name hides it
 
     def line(self, rowid: int) -> int:
@@ -155,6 +162,7 @@ class FileShape:
     lines: int  # physical lines (a last line without a line feed counts)
     empty: bool  # nothing but white space
     carriage_return: bool  # a CR anywhere (CR LF line ends, or a CR of its own)
+    control: bool = False  # a control character (CONTROL) anywhere: its cells are then looked at
 
 
 def chunks(f, size: int = 1 << 20):
@@ -166,8 +174,9 @@ def chunks(f, size: int = 1 << 20):
 
 
 def scan(file: Path, size: int = 1 << 20) -> FileShape:
-    """The first line, line count, emptiness and carriage returns of a file, in one pass."""
-    feeds, empty, last, cr = 0, True, b"", False
+    """The first line, line count, emptiness, carriage returns and control characters of a file,
+    in one pass."""
+    feeds, empty, last, cr, control = 0, True, b"", False, False
     with open(file, "rb") as f:
         first_line = f.readline().rstrip(b"\n")
         f.seek(0)
@@ -175,8 +184,12 @@ def scan(file: Path, size: int = 1 << 20) -> FileShape:
             feeds += buffer.count(b"\n", 0, n)
             empty = empty and not bytes(buffer[:n]).strip()
             cr = cr or buffer.find(b"\r", 0, n) >= 0
+            if not control:  # (a C1 control is C2 80-9F in UTF-8, and may straddle two chunks)
+                chunk = last + bytes(buffer[:n])
+                control = bool(chunk.translate(None, NOT_CONTROL_BYTES)) or (b"\xc2" in chunk and C1_BYTES.search(chunk) is not None)
             last = bytes(buffer[n - 1:n])
-    return FileShape(first_line=first_line, lines=feeds + (0 if last == b"\n" else 1), empty=empty, carriage_return=cr)
+    return FileShape(first_line=first_line, lines=feeds + (0 if last == b"\n" else 1), empty=empty, carriage_return=cr,
+                     control=control)
 
 
 def load_table(con, res: Resource, table: str, findings: list[Finding]) -> LoadedTable | None:
@@ -247,7 +260,8 @@ def load_table(con, res: Resource, table: str, findings: list[Finding]) -> Loade
         # line feeds inside cells make up the difference, no line is blank.
         breaks = line_breaks(con, table, res, row)
         if rows + 1 + (breaks[1][-1] if breaks[1] else 0) == shape.lines:
-            return LoadedTable(resource=res, table=table, rows=rows, lines=None, breaks=breaks, row=row)
+            return LoadedTable(resource=res, table=table, rows=rows, lines=None, breaks=breaks, row=row,
+                               control=shape.control)
     if rejected or shape.lines != rows + 1:
         try:
             lines, blank = record_lines(text())
@@ -270,7 +284,7 @@ def load_table(con, res: Resource, table: str, findings: list[Finding]) -> Loade
         if len(lines) != rows:  # the two parsers disagree: report what DuckDB read, without lines
             fail("file/structure", "the file's rows could not be matched to lines; line numbers below are approximate")
             lines = (lines + [None] * rows)[:rows]
-    return LoadedTable(resource=res, table=table, rows=rows, lines=lines, row=row)
+    return LoadedTable(resource=res, table=table, rows=rows, lines=lines, row=row, control=shape.control)
 
 
 def line_end_problem(text: str) -> tuple[int, str] | None:
@@ -477,6 +491,41 @@ def check_fields(con, t: LoadedTable, findings: list[Finding]) -> None:
         check_unique(con, t, [next(f for f in res.fields if f["name"] == k) for k in pk], findings, "schema/primary-key")
 
 
+def check_control_characters(con, t: LoadedTable, findings: list[Finding]) -> None:
+    """Text cells holding a control character, at most MAX_PER_CHECK listed per field. Only in a
+    file whose bytes hold one (FileShape.control: a query over every text cell cost a tenth of the
+    validation); one scan of each row's text cells joined, then the rows it finds cell by cell."""
+    res = t.resource
+    texts = [f["name"] for f in res.fields if f.get("type", "string") in ("string", "list")]
+    if not texts or not t.control:  # the scan of the file's bytes found none
+        return
+    pk = res.primary_key
+    pattern = re.compile(CONTROL)
+    cursor = con.execute(f"SELECT {t.row}, {', '.join(q(n) for n in texts)}, {key_columns(pk)} FROM {q(t.table)} "
+                         f"WHERE regexp_matches(concat({', '.join(q(n) for n in texts)}), {lit(CONTROL)}) ORDER BY {t.row}")
+    counts: dict[str, int] = {}
+    while batch := cursor.fetchmany(1000):
+        for rowid, *cells in batch:
+            values, keys = cells[:len(texts)], cells[len(texts):]
+            for name, value in zip(texts, values):
+                found = pattern.search(value) if value is not None else None
+                if found is None:
+                    continue
+                counts[name] = counts.get(name, 0) + 1
+                if counts[name] > MAX_PER_CHECK:
+                    continue
+                char = f"U+{ord(found.group()):04X}"
+                findings.append(Finding(rule="file/control-character", resource=res.name, path=res.path, line=t.line(rowid),
+                                        field=name, value=value, key=dict(zip(pk, keys)) if pk else None,
+                                        message=f"{name}: holds the control character {char} at character {found.start() + 1}; "
+                                                "remove it (it shows as nothing, or garbles the text, in most programs)"))
+    for name, n in counts.items():
+        if n > MAX_PER_CHECK:
+            findings.append(Finding(rule="file/control-character", resource=res.name, path=res.path, field=name,
+                                    message=f"{name}: {n - MAX_PER_CHECK} more rows like the {MAX_PER_CHECK} above",
+                                    extra={"more": n - MAX_PER_CHECK}))
+
+
 def field_message(f: dict, constraints: dict, rule: str, value) -> str:
     kind = f.get("type", "string")
     if rule == "schema/required":
@@ -633,6 +682,7 @@ def load_all(package: Package, con=None, workers: int | None = None) -> tuple[li
             t = load_table(cursor, res, f"t{i}_{res.name.replace('-', '_').replace('.', '_')}", found)
             if t is not None:
                 check_fields(cursor, t, found)
+                check_control_characters(cursor, t, found)
         finally:
             cursor.close()
         return res.name, t, found

@@ -261,3 +261,41 @@ def test_enum_checks_agree_with_frictionless(tmp_path_factory, kind, enum, cells
     rows = "".join(f"{i},{cell}\n" for i, cell in enumerate(cells))
     pkg = package(tmp_path_factory.mktemp("enum"), fields, f"id,v\n{rows}".encode())
     assert ours(pkg) == theirs(pkg)
+
+
+# --- 8: control characters in text --------------------------------------------------------------
+
+def test_control_characters_in_text_are_reported_by_file_line_field_and_code_point(tmp_path):
+    fields = [{"name": "id", "type": "integer"}, {"name": "s", "type": "string"},
+              {"name": "l", "type": "list", "itemType": "string", "delimiter": ";"}]
+    rows = [b"1,a\x1bb,", b"2,\x00,", b"3,x,\xc2\x85y;z", b"4,\"tab\tand\r\nlines\nand\rcr\",ok",  # line 5 spans three
+            b"7,\x7f,", b"8,fine \xc2\xa0\xc3\xa9,a;b", b"9,\x07,\x0b"]
+    code, found, _ = findings(package(tmp_path / "p", fields, b"\n".join([b"id,s,l", *rows, b""])))
+    assert code == 1
+    assert [(f["rule"], f["path"], f["line"], f["field"], f["message"].split(";")[0]) for f in found] == [
+        ("file/control-character", "data/t.csv", 2, "s", "s: holds the control character U+001B at character 2"),
+        ("file/control-character", "data/t.csv", 3, "s", "s: holds the control character U+0000 at character 1"),
+        ("file/control-character", "data/t.csv", 4, "l", "l: holds the control character U+0085 at character 1"),
+        ("file/control-character", "data/t.csv", 8, "s", "s: holds the control character U+007F at character 1"),
+        ("file/control-character", "data/t.csv", 10, "s", "s: holds the control character U+0007 at character 1"),
+        ("file/control-character", "data/t.csv", 10, "l", "l: holds the control character U+000B at character 1")]
+    assert found[0]["key"] == {"id": "1"}
+
+
+def test_many_control_characters_are_counted_not_all_listed(tmp_path):
+    fields = [{"name": "id", "type": "integer"}, {"name": "s", "type": "string"}]
+    rows = b"".join(b"%d,a\x1b\n" % i for i in range(250))
+    code, found, _ = findings(package(tmp_path / "p", fields, b"id,s\n" + rows))
+    assert code == 1 and len(found) == 101 and found[-1]["message"] == "s: 150 more rows like the 100 above"
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=st.text(st.sampled_from("ab\t\n\r\x00\x1b\x7f\x85\x9f\xa0\xe9é€"), max_size=12), size=st.integers(1, 8))
+def test_the_scan_finds_a_control_character_wherever_the_chunks_split_it(tmp_path_factory, text, size):
+    import re as regex
+
+    from rightsdata.schema_check import CONTROL, scan
+
+    file = tmp_path_factory.mktemp("scan") / "f.csv"
+    file.write_bytes(text.encode("utf-8"))
+    assert scan(file, size).control == bool(regex.search(CONTROL, text))
