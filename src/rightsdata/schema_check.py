@@ -210,10 +210,17 @@ def load_table(con, res: Resource, table: str, findings: list[Finding]) -> Loade
         fail("file/header", "the file is empty; it needs at least the header row", line=1)
         return None
     first = shape.first_line
+    if b"\r" in first.rstrip(b"\r"):  # the header line (up to the first LF) holds a CR of its own
+        fail("file/structure", "the lines end with a carriage return (CR) alone, as Excel for Mac and old Mac programs "
+                               "save CSV; save the file with LF (or CR LF) line ends", line=1)
+        return None
     try:
         header = next(csv.reader([first.decode("utf-8").rstrip("\r")]))
     except UnicodeDecodeError as e:
         fail("file/encoding", f"not UTF-8: byte 0x{first[e.start]:02x} cannot be decoded (save the file as UTF-8)", line=1)
+        return None
+    except csv.Error as e:
+        fail("file/structure", f"the header row cannot be read as CSV: {csv_problem(e)}", line=1)
         return None
     names = [f["name"] for f in res.fields]
     if header != names:
@@ -266,7 +273,7 @@ def load_table(con, res: Resource, table: str, findings: list[Finding]) -> Loade
         try:
             lines, blank = record_lines(text())
         except csv.Error as e:  # whatever the csv module cannot read is a finding, not a traceback
-            fail("file/structure", f"cannot be read as CSV: {e}")
+            fail("file/structure", f"cannot be read as CSV: {csv_problem(e)}")
             return None
         for line in blank:
             fail("file/blank-row", "a blank line; remove it", line=line)
@@ -304,10 +311,23 @@ def line_end_problem(text: str) -> tuple[int, str] | None:
                 ends, first = ("CR LF", "LF") if end.endswith("\r") else ("LF", "CR LF")
                 return reader.line_num, f"the line ends with {ends}, line 1 with {first}: use one kind of line end throughout"
     except csv.Error as e:
-        if "new-line" not in str(e):
-            return reader.line_num, f"cannot be read as CSV: {e}"
-        return reader.line_num, "a carriage return (CR) outside a quoted cell: a line end of another kind, or a stray character"
+        return reader.line_num, csv_problem(e)
     return None
+
+
+def csv_problem(e: Exception) -> str:
+    """Python's csv module's complaint, in a contributor's words (its own speak of modes and
+    fields as a programmer would)."""
+    message = str(e)
+    if "new-line" in message:
+        return "a carriage return (CR) outside a quoted cell: a line end of another kind, or a stray character"
+    if "unexpected end of data" in message:
+        return "a quoted cell is not closed: a quote (\") is missing"
+    if "field larger than field limit" in message:
+        return "a cell is too long"
+    if "NUL" in message:
+        return "a NUL character (U+0000)"
+    return message.split(" - ")[0]
 
 
 def header_problems(header: list[str], names: list[str]) -> list[str]:

@@ -299,3 +299,41 @@ def test_the_scan_finds_a_control_character_wherever_the_chunks_split_it(tmp_pat
     file = tmp_path_factory.mktemp("scan") / "f.csv"
     file.write_bytes(text.encode("utf-8"))
     assert scan(file, size).control == bool(regex.search(CONTROL, text))
+
+
+# --- 15: CR-only line ends, and whatever Python's csv module says -------------------------------
+
+def two_files(root: Path, t_bytes: bytes) -> Path:
+    """Resource t (data/t.csv, `t_bytes`) beside resource u, whose line 3 holds a bad integer."""
+    pkg = package(root, ID_V, t_bytes)
+    (pkg / "data/u.csv").write_bytes(b"id,v\n1,1\n2,x\n")
+    descriptor = json.loads((pkg / "datapackage.json").read_text())
+    descriptor["resources"].append(dict(descriptor["resources"][0], name="u", path="data/u.csv"))
+    (pkg / "datapackage.json").write_text(json.dumps(descriptor))
+    return pkg
+
+
+@pytest.mark.parametrize("content,line,words", [
+    (b"id,v\r1,1\r2,2\r", 1, "carriage return (CR) alone, as Excel for Mac"),
+    (b"id,v\r1,1\r2,2", 1, "carriage return (CR) alone, as Excel for Mac"),
+    (b"id,v\n1,1\r2,2\n", 2, "a carriage return (CR) outside a quoted cell"),
+    (b"id,v\r\n1,1\r2,2\r\n", 2, "a carriage return (CR) outside a quoted cell"),
+])
+def test_cr_line_ends_are_a_finding_and_the_other_files_are_still_checked(tmp_path, content, line, words):
+    code, found, error = findings(two_files(tmp_path / "p", content))
+    assert code == 1 and error is None
+    assert [(f["rule"], f["path"], f["line"]) for f in found] == [("file/structure", "data/t.csv", line),
+                                                                   ("schema/type", "data/u.csv", 3)], found
+    assert words in found[0]["message"] and "universal-newline" not in found[0]["message"]
+
+
+@pytest.mark.parametrize("lines,strict,words", [(["a,b\rc"], False, "a carriage return (CR) outside a quoted cell"),
+                                                (['"a'], True, "a quoted cell is not closed")])
+def test_csv_module_errors_are_said_in_plain_words(lines, strict, words):
+    import csv
+
+    from rightsdata.schema_check import csv_problem
+
+    with pytest.raises(csv.Error) as raised:
+        list(csv.reader(lines, strict=strict))
+    assert csv_problem(raised.value).startswith(words)
