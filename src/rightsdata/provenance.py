@@ -34,6 +34,27 @@ def pieces(kind, value: str) -> list[str]:
     return [value]
 
 
+def lines_problem(spec: str, count: int) -> str | None:
+    """What is wrong with the line numbers `spec` (of the LINES form) of a source of `count` lines,
+    worked out from the bounds of its ranges without listing their lines: a contribution citing
+    `189-999999999` is a finding at its row, not a list of a billion numbers."""
+    total = 0
+    for part in spec.split(","):
+        first, _, last = part.partition("-")
+        last = last or first
+        for n in (first, last):
+            # (compared as text first: int() refuses numbers of thousands of digits)
+            if len(n) > len(str(count)) or int(n) > count:
+                shown = n if len(n) <= 20 else n[:17] + "..."
+                return f"cites line {shown}, but the source has {count} lines"
+        if int(last) < int(first):
+            return f"the range {part} runs backwards; write the first line first"
+        total += int(last) - int(first) + 1
+        if total > count:  # only ranges that repeat lines get here
+            return f"cites more lines than the source has ({count}): ranges repeat lines"
+    return None
+
+
 def line_numbers(spec: str) -> list[int]:
     out = []
     for part in spec.split(","):
@@ -83,20 +104,21 @@ def check(package: pkg.Package, loaded: dict[str, LoadedTable], con) -> list[Fin
         pk = res.primary_key
         columns = ", ".join(q(c) for c in ["source_id", "source_lines", *[f["name"] for f in printed], *pk])
         sources = ", ".join(lit(s) for s in texts)
-        rows = con.execute(f"SELECT rowid, {columns} FROM {q(t.table)} WHERE source_id IN ({sources}) "
-                           "AND source_lines IS NOT NULL ORDER BY rowid").fetchall()
+        rows = con.execute(f"SELECT {t.row}, {columns} FROM {q(t.table)} WHERE source_id IN ({sources}) "
+                           f"AND source_lines IS NOT NULL ORDER BY {t.row}").fetchall()
         for row in rows:
             rowid, source_id, spec = row[0], row[1], row[2]
             values = row[3:3 + len(printed)]
             key = dict(zip(pk, row[3 + len(printed):]))
             lines = texts[source_id]
             where = Where(resource=res.name, path=res.path, table=t, rowid=rowid, key=key)
-            numbers = line_numbers(spec) if LINES.match(spec) else []
-            beyond = [n for n in numbers if n > len(lines)]
-            if beyond:
+            problem = lines_problem(spec, len(lines)) if LINES.match(spec) else None
+            if problem:
+                shown = spec if len(spec) <= 80 else spec[:77] + "..."
                 findings.append(Finding(rule="sources/lines", field="source_lines", value=spec, **where.fields(),
-                                        message=f"source_lines {spec} cites line {beyond[0]}, but {source_id} has {len(lines)} lines"))
+                                        message=f"source_lines {shown} {problem.replace('the source', source_id)}"))
                 continue
+            numbers = line_numbers(spec) if LINES.match(spec) else []
             cited = squash("".join(lines[n - 1] for n in numbers))
             for f, value in zip(printed, values):
                 if value is None:

@@ -119,17 +119,31 @@ def rel(path: Path, root: Path) -> str:
 Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-def read_yaml(path: Path, root: Path, file: Path):
+def yaml_text(path: Path, root: Path, file: Path) -> str:
+    """The text of a rule or waivers file, refused when it uses anchors or aliases: nested aliases
+    of a few kilobytes ("billion laughs") grow to gigabytes once their values are used."""
     try:
-        return yaml.load(file.read_text(encoding="utf-8"), Loader=Loader)
+        text = file.read_text(encoding="utf-8")
+        for event in yaml.parse(text, Loader=Loader):
+            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+                raise RuleError(f"{rel(path, root)}:{event.start_mark.line + 1}: YAML anchors and aliases "
+                                "(&name, *name) are not allowed here; write the value out")
     except (UnicodeDecodeError, yaml.YAMLError) as e:
+        raise RuleError(f"{rel(path, root)}: not valid YAML: {str(e).splitlines()[0]}") from None
+    return text
+
+
+def read_yaml(path: Path, root: Path, text: str):
+    try:
+        return yaml.load(text, Loader=Loader)
+    except yaml.YAMLError as e:
         raise RuleError(f"{rel(path, root)}: not valid YAML: {str(e).splitlines()[0]}") from None
 
 
 def load_rule(path: Path, root: Path, file: Path) -> Rule:
     """The rule of the file `path` names, read from `file` (its real path, checked by paths.inside)."""
     shown = rel(path, root)
-    spec = read_yaml(path, root, file)
+    spec = read_yaml(path, root, yaml_text(path, root, file))
     if not isinstance(spec, dict):
         raise RuleError(f"{shown}: a rule file must be a mapping of {sorted(RULE_KEYS)}")
     unknown = set(spec) - RULE_KEYS
@@ -147,23 +161,37 @@ def load_rule(path: Path, root: Path, file: Path) -> Rule:
         raise RuleError(f"{shown}: for_each must be one of {', '.join(FOR_EACH)}, or column:NAME")
     if not spec.get("for_each") and not isinstance(spec.get("resource"), str):
         raise RuleError(f"{shown}: 'resource' (the resource whose rows the query returns) is required")
-    try:  # as a finding fills it in: every column shown as text
-        spec["message"].format_map(Defaults())
-    except (ValueError, IndexError, AttributeError, TypeError, KeyError) as e:
-        raise RuleError(f"{shown}: the message is not a template of the query's columns ({e}); "
-                        "write {column} for a column's value and {{ for a brace") from None
+    check_message(spec["message"], shown)
     return Rule(id=spec["id"], severity=spec["severity"], resource=spec.get("resource"),
                 description=" ".join(spec["description"].split()), query=spec["query"], message=spec["message"].strip(),
                 path=shown, field=spec.get("field"), for_each=spec.get("for_each"))
 
 
+def check_message(message: str, shown: str) -> None:
+    """A message template names columns, each as {column} or {column!r}, and nothing more: a
+    format spec ({value:>3000000000}) or an attribute ({value.__class__}) could allocate
+    gigabytes or reach into Python when a finding is filled in."""
+    hint = "write {column} (or {column!r}) for a column's value and {{ for a brace"
+    try:
+        fields = [(name, conversion, spec) for _, name, spec, conversion in string.Formatter().parse(message)
+                  if name is not None]
+    except ValueError as e:
+        raise RuleError(f"{shown}: the message is not a template of the query's columns ({e}); {hint}") from None
+    for name, conversion, spec in fields:
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name) or conversion not in (None, "r", "s") or spec:
+            field = "{" + name + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "") + "}"
+            field = field if len(field) <= 60 else field[:57] + "..."
+            raise RuleError(f"{shown}: the message field {field} is not a column's name; {hint}")
+
+
 def load_waivers(path: Path, root: Path, rule_ids: set[str], file: Path) -> list[Waiver]:
     shown = rel(path, root)
+    content = yaml_text(path, root, file)
     try:
-        node = yaml.compose(file.read_text(encoding="utf-8"), Loader=Loader)
-    except (UnicodeDecodeError, yaml.YAMLError) as e:
+        node = yaml.compose(content, Loader=Loader)
+    except yaml.YAMLError as e:
         raise RuleError(f"{shown}: not valid YAML: {str(e).splitlines()[0]}") from None
-    items = read_yaml(path, root, file) or []
+    items = read_yaml(path, root, content) or []
     if not isinstance(items, list):
         raise RuleError(f"{shown}: must be a list of waivers (rule, key, reason)")
     lines = [n.start_mark.line + 1 for n in node.value] if node is not None else []
@@ -179,6 +207,9 @@ def load_waivers(path: Path, root: Path, rule_ids: set[str], file: Path) -> list
         keys = [item["key"]] if "key" in item else item["keys"]
         if not isinstance(keys, list) or not keys or not all(isinstance(k, dict) and k for k in keys):
             raise RuleError(f"{where}: a waiver needs the key of the row it keeps")
+        if not all(isinstance(v, (str, int, float, dt.date)) for k in keys for v in k.values()):
+            raise RuleError(f"{where}: each field of a waiver's key has one value (text or a number), "
+                            "not a list or a mapping")
         rule = item.get("rule")
         if not isinstance(rule, str) or not (rule in rule_ids or rule.startswith(("schema/", "file/", "sources/"))):
             raise RuleError(f"{where}: no rule {rule!r}")
@@ -210,7 +241,7 @@ def create_views(con, loaded: dict[str, LoadedTable]) -> None:
     """One view per loaded resource, named after it, with typed columns and `_rowid`."""
     for name, t in loaded.items():
         columns = ", ".join(f"{column_value(f)} AS {q(f['name'])}" for f in t.resource.fields)
-        con.execute(f"CREATE VIEW {q(name)} AS SELECT rowid AS _rowid, {columns} FROM {q(t.table)}")
+        con.execute(f"CREATE VIEW {q(name)} AS SELECT {t.row} AS _rowid, {columns} FROM {q(t.table)}")
 
 
 def cells_relation(for_each: str, loaded: dict[str, LoadedTable]) -> str | None:
@@ -221,7 +252,7 @@ def cells_relation(for_each: str, loaded: dict[str, LoadedTable]) -> str | None:
     WHERE into it, so a cell that passes never becomes a row."""
     branches = []
     for resource, f in matching_columns(for_each, loaded):
-        branches.append(f"SELECT {lit(resource)} AS _resource, rowid AS _rowid, {lit(f['name'])} AS _column, "
+        branches.append(f"SELECT {lit(resource)} AS _resource, {loaded[resource].row} AS _rowid, {lit(f['name'])} AS _column, "
                         f"{column_value(f)} AS value FROM {q(loaded[resource].table)} WHERE {q(f['name'])} IS NOT NULL")
     return "(" + " UNION ALL ".join(branches) + ")" if branches else None
 
@@ -302,8 +333,41 @@ def run_rule(con, loaded: dict[str, LoadedTable], rule: Rule, resources: set[str
         params["resource"] = q(rule.resource)
         select = f"SELECT {lit(rule.resource)} AS _resource, {lit(rule.field or '')} AS _column, r.*"
     sql = PLACEHOLDER.sub(lambda m: params[m.group(1)], rule.query)
+    # (A line feed before the parenthesis: a query that ends in a -- comment still closes it.)
+    wrapped = f"{select} FROM ({sql}\n) r"
+    # A transaction of the rule's own, rolled back whatever happens: nothing a query could change
+    # is seen by the other checks (they run beside it) or kept.
+    con.execute("BEGIN TRANSACTION")
     try:
-        cursor = con.execute(f"{select} FROM ({sql}) r")
+        return rule_findings(con, loaded, rule, unreadable, sql, wrapped)
+    finally:
+        con.execute("ROLLBACK")
+
+
+def one_select(con, rule: Rule, sql: str, wrapped: str) -> None:
+    """A rule runs one SELECT and nothing else: stacked statements (`...) r; DELETE FROM ...`)
+    would change what the other checks read. DuckDB's own parser decides, on the query alone and
+    as it is run."""
+    failed = None
+    for text in (sql, wrapped):
+        try:
+            kinds = [s.type.name for s in con.extract_statements(text)]
+        except Exception as e:  # duckdb's own classes: not SQL (the query alone, or as it is run)
+            failed = failed or e
+            continue
+        if kinds != ["SELECT"]:
+            found = ", ".join(kinds) if kinds else "none"
+            raise RuleError(f"{rule.path}: the query must be one SELECT statement and nothing else "
+                            f"(found {len(kinds)}: {found}); it was not run")
+    if failed:
+        raise RuleError(f"{rule.path}: the query failed: {str(failed).splitlines()[0]}")
+
+
+def rule_findings(con, loaded: dict[str, LoadedTable], rule: Rule, unreadable: set[str], sql: str,
+                  wrapped: str) -> list[Finding]:
+    one_select(con, rule, sql, wrapped)
+    try:
+        cursor = con.execute(wrapped)
     except Exception as e:  # duckdb raises its own classes; any of them means the rule is broken
         missing = [n for n in re.findall(r"Table with name (\w+) does not exist", str(e)) if n in unreadable]
         if missing:
@@ -365,8 +429,8 @@ def row_keys(con, loaded: dict[str, LoadedTable], rows: set[tuple[str, int]]) ->
         columns = ", ".join(q(k) for k in pk) if pk else "NULL"
         # The row ids as one list parameter (a semi-join), not thousands of literals to plan. The
         # loaded table holds text, so a key is shown as written.
-        for rowid, *values in con.execute(f"SELECT rowid, {columns} FROM {q(t.table)} "
-                                          "WHERE rowid IN (SELECT unnest(?::BIGINT[]))", [ids]).fetchall():
+        for rowid, *values in con.execute(f"SELECT {t.row}, {columns} FROM {q(t.table)} "
+                                          f"WHERE {t.row} IN (SELECT unnest(?::BIGINT[]))", [ids]).fetchall():
             out[(resource, rowid)] = dict(zip(pk, map(str, values))) if pk else {}
     return out
 
@@ -408,6 +472,8 @@ BUILT_IN = [
     ("file/header", "the header row names the schema's fields, in order", "A renamed or moved column shifts every value into the wrong field."),
     ("file/structure", "every row has as many cells as the header; quotes are balanced; lines end one way (LF, or CR LF)", "A ragged row cannot be read reliably."),
     ("file/blank-row", "no blank lines", "Blank lines are dropped silently by some readers and counted by others."),
+    ("file/control-character", "text cells hold no control characters (NUL, ESC, DEL, C1; TAB, LF and CR are allowed)",
+     "Invisible characters from legacy encodings or terminals garble the text and break the programs that read it."),
     ("schema/type", "each cell reads as its field's type", "A number written as text (\"4,400\") sorts and sums wrongly."),
     ("schema/required", "required cells are not empty", "A row without its country or year cannot be used."),
     ("schema/pattern", "cells match their field's pattern", "Codes and dates in an unexpected shape do not join."),

@@ -18,6 +18,7 @@ import functools
 import io
 import itertools
 import os
+import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,6 +39,11 @@ PLAIN = {"integer": ("[0-9]{1,18}", "BIGINT"), "number": ("-?[0-9]{1,15}(\\.[0-9
 DATE_RE = r"[0-9]{4}-(?:1[0-2]|0[1-9]|[1-9])-(?:3[01]|[12][0-9]|0[1-9]|[1-9])"
 TRUE_VALUES = ["true", "True", "TRUE", "1"]
 FALSE_VALUES = ["false", "False", "FALSE", "0"]
+# C0 controls but TAB, LF and CR (text cells may span lines), DEL, and the C1 controls: invisible,
+# they come from legacy encodings or terminals (ESC, NUL) and break whatever reads the text next.
+CONTROL = "[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f]"
+NOT_CONTROL_BYTES = bytes(b for b in range(256) if not re.fullmatch(CONTROL, chr(b)) or b >= 0x80)  # C0 and DEL are single bytes
+C1_BYTES = re.compile(rb"\xc2[\x80-\x9f]")
 
 
 def q(name: str) -> str:
@@ -109,8 +115,10 @@ def typed(f: dict, col: str) -> str:
 
 def typed_literal(f: dict, value) -> str:
     kind = f.get("type", "string")
-    if kind in ("integer", "number") and not isinstance(value, bool):
+    if kind in ("integer", "number") and isinstance(value, (int, float)) and not isinstance(value, bool):
         return lit(value)
+    if kind == "string" and not isinstance(value, str):
+        return "NULL"  # as in frictionless, a number is not a string: it equals no cell
     return typed(f, lit(str(value)))
 
 
@@ -123,6 +131,8 @@ class LoadedTable:
     rows: int
     lines: list[int] | None  # physical line of each loaded row, when not worked out from `breaks`
     breaks: tuple[list[int], list[int]] | None = None  # rows whose cells span lines, line feeds up to each
+    control: bool = False  # the file holds a control character somewhere (FileShape.control)
+    row: str = "rowid"  # SQL for the row's index: DuckDB's rowid, unless a field of that name hides it
 
     def line(self, rowid: int) -> int:
         """The physical line where row `rowid` starts: 2 (the header is line 1) plus the row's
@@ -136,12 +146,12 @@ class LoadedTable:
         return rowid + 2 + (feeds[before - 1] if before else 0)
 
 
-def line_breaks(con, table: str, res: Resource) -> tuple[list[int], list[int]]:
+def line_breaks(con, table: str, res: Resource, row: str = "rowid") -> tuple[list[int], list[int]]:
     """The rows of a loaded table whose cells span lines, in order, and the line feeds in those
     rows up to and including each: one query over the few cells that hold a line feed."""
     feeds = " + ".join(f"CASE WHEN contains({q(f['name'])}, chr(10)) THEN length({q(f['name'])}) - "
                        f"length(replace({q(f['name'])}, chr(10), '')) ELSE 0 END" for f in res.fields)
-    found = con.execute(f"SELECT r, n FROM (SELECT rowid AS r, {feeds} AS n FROM {q(table)}) WHERE n > 0 "
+    found = con.execute(f"SELECT r, n FROM (SELECT {row} AS r, {feeds} AS n FROM {q(table)}) WHERE n > 0 "
                         "ORDER BY r").fetchall()
     return [r for r, _ in found], list(itertools.accumulate(n for _, n in found))
 
@@ -152,6 +162,7 @@ class FileShape:
     lines: int  # physical lines (a last line without a line feed counts)
     empty: bool  # nothing but white space
     carriage_return: bool  # a CR anywhere (CR LF line ends, or a CR of its own)
+    control: bool = False  # a control character (CONTROL) anywhere: its cells are then looked at
 
 
 def chunks(f, size: int = 1 << 20):
@@ -163,8 +174,9 @@ def chunks(f, size: int = 1 << 20):
 
 
 def scan(file: Path, size: int = 1 << 20) -> FileShape:
-    """The first line, line count, emptiness and carriage returns of a file, in one pass."""
-    feeds, empty, last, cr = 0, True, b"", False
+    """The first line, line count, emptiness, carriage returns and control characters of a file,
+    in one pass."""
+    feeds, empty, last, cr, control = 0, True, b"", False, False
     with open(file, "rb") as f:
         first_line = f.readline().rstrip(b"\n")
         f.seek(0)
@@ -172,8 +184,12 @@ def scan(file: Path, size: int = 1 << 20) -> FileShape:
             feeds += buffer.count(b"\n", 0, n)
             empty = empty and not bytes(buffer[:n]).strip()
             cr = cr or buffer.find(b"\r", 0, n) >= 0
+            if not control:  # (a C1 control is C2 80-9F in UTF-8, and may straddle two chunks)
+                chunk = last + bytes(buffer[:n])
+                control = bool(chunk.translate(None, NOT_CONTROL_BYTES)) or (b"\xc2" in chunk and C1_BYTES.search(chunk) is not None)
             last = bytes(buffer[n - 1:n])
-    return FileShape(first_line=first_line, lines=feeds + (0 if last == b"\n" else 1), empty=empty, carriage_return=cr)
+    return FileShape(first_line=first_line, lines=feeds + (0 if last == b"\n" else 1), empty=empty, carriage_return=cr,
+                     control=control)
 
 
 def load_table(con, res: Resource, table: str, findings: list[Finding]) -> LoadedTable | None:
@@ -194,16 +210,37 @@ def load_table(con, res: Resource, table: str, findings: list[Finding]) -> Loade
         fail("file/header", "the file is empty; it needs at least the header row", line=1)
         return None
     first = shape.first_line
+    if b"\r" in first.rstrip(b"\r"):  # the header line (up to the first LF) holds a CR of its own
+        fail("file/structure", "the lines end with a carriage return (CR) alone, as Excel for Mac and old Mac programs "
+                               "save CSV; save the file with LF (or CR LF) line ends", line=1)
+        return None
     try:
         header = next(csv.reader([first.decode("utf-8").rstrip("\r")]))
     except UnicodeDecodeError as e:
         fail("file/encoding", f"not UTF-8: byte 0x{first[e.start]:02x} cannot be decoded (save the file as UTF-8)", line=1)
+        return None
+    except csv.Error as e:
+        fail("file/structure", f"the header row cannot be read as CSV: {csv_problem(e)}", line=1)
         return None
     names = [f["name"] for f in res.fields]
     if header != names:
         for problem in header_problems(header, names):
             fail("file/header", problem, line=1)
         return None
+    folded = {}
+    for name in names:  # SQL names ignore case
+        if name.lower() in folded:
+            fail("file/header", f"the fields {folded[name.lower()]!r} and {name!r} differ only in case; "
+                                "SQL (and many spreadsheets) cannot tell them apart: rename one", line=1)
+            return None
+        folded[name.lower()] = name
+    # A field named rowid hides DuckDB's own row index: the rows are then numbered in a column of
+    # the validator's own, under a name no field has.
+    row = "_row"
+    while row in folded:
+        row = "_" + row
+    number = f"row_number() OVER () - 1 AS {q(row)}, " if "rowid" in folded else ""
+    row = q(row) if number else "rowid"
     # DuckDB reads a file whose line ends are of two kinds, or that has a CR of its own, not as
     # Python's csv module does (when it reads it at all): such a file is reported, not loaded.
     problem = line_end_problem(text()) if shape.carriage_return else None
@@ -215,7 +252,7 @@ def load_table(con, res: Resource, table: str, findings: list[Finding]) -> Loade
     # An empty cell and a quoted empty cell are both the missing value (DuckDB reads both as NULL).
     try:
         rows = con.execute(
-            f"CREATE TABLE {q(table)} AS SELECT * FROM read_csv({lit(str(res.file))}, header = true, "
+            f"CREATE TABLE {q(table)} AS SELECT {number}* FROM read_csv({lit(str(res.file))}, header = true, "
             f"columns = {columns}, auto_detect = false, delim = ',', quote = '\"', escape = '\"', strict_mode = true, "
             f"store_rejects = true, rejects_table = {lit(rejects)}, rejects_scan = {lit(table + '_scan')}, "
             f"max_line_size = 100000000)"
@@ -228,14 +265,15 @@ def load_table(con, res: Resource, table: str, findings: list[Finding]) -> Loade
     if shape.lines != rows + 1 and not rejected:
         # More lines than rows: cells span lines, or lines are blank (DuckDB skips those). When the
         # line feeds inside cells make up the difference, no line is blank.
-        breaks = line_breaks(con, table, res)
+        breaks = line_breaks(con, table, res, row)
         if rows + 1 + (breaks[1][-1] if breaks[1] else 0) == shape.lines:
-            return LoadedTable(resource=res, table=table, rows=rows, lines=None, breaks=breaks)
+            return LoadedTable(resource=res, table=table, rows=rows, lines=None, breaks=breaks, row=row,
+                               control=shape.control)
     if rejected or shape.lines != rows + 1:
         try:
             lines, blank = record_lines(text())
         except csv.Error as e:  # whatever the csv module cannot read is a finding, not a traceback
-            fail("file/structure", f"cannot be read as CSV: {e}")
+            fail("file/structure", f"cannot be read as CSV: {csv_problem(e)}")
             return None
         for line in blank:
             fail("file/blank-row", "a blank line; remove it", line=line)
@@ -253,7 +291,7 @@ def load_table(con, res: Resource, table: str, findings: list[Finding]) -> Loade
         if len(lines) != rows:  # the two parsers disagree: report what DuckDB read, without lines
             fail("file/structure", "the file's rows could not be matched to lines; line numbers below are approximate")
             lines = (lines + [None] * rows)[:rows]
-    return LoadedTable(resource=res, table=table, rows=rows, lines=lines)
+    return LoadedTable(resource=res, table=table, rows=rows, lines=lines, row=row, control=shape.control)
 
 
 def line_end_problem(text: str) -> tuple[int, str] | None:
@@ -273,10 +311,23 @@ def line_end_problem(text: str) -> tuple[int, str] | None:
                 ends, first = ("CR LF", "LF") if end.endswith("\r") else ("LF", "CR LF")
                 return reader.line_num, f"the line ends with {ends}, line 1 with {first}: use one kind of line end throughout"
     except csv.Error as e:
-        if "new-line" not in str(e):
-            return reader.line_num, f"cannot be read as CSV: {e}"
-        return reader.line_num, "a carriage return (CR) outside a quoted cell: a line end of another kind, or a stray character"
+        return reader.line_num, csv_problem(e)
     return None
+
+
+def csv_problem(e: Exception) -> str:
+    """Python's csv module's complaint, in a contributor's words (its own speak of modes and
+    fields as a programmer would)."""
+    message = str(e)
+    if "new-line" in message:
+        return "a carriage return (CR) outside a quoted cell: a line end of another kind, or a stray character"
+    if "unexpected end of data" in message:
+        return "a quoted cell is not closed: a quote (\") is missing"
+    if "field larger than field limit" in message:
+        return "a cell is too long"
+    if "NUL" in message:
+        return "a NUL character (U+0000)"
+    return message.split(" - ")[0]
 
 
 def header_problems(header: list[str], names: list[str]) -> list[str]:
@@ -328,8 +379,10 @@ def constraint_checks(f: dict, constraints: dict, col: str, value: str) -> list[
     if "pattern" in constraints and f.get("type", "string") == "string":
         cases.append((f"NOT regexp_full_match({col}, {lit(constraints['pattern'])})", "schema/pattern"))
     if "enum" in constraints:
-        members = ", ".join(typed_literal(f, v) for v in constraints["enum"])
-        cases.append((f"{value} NOT IN ({members})", "schema/enum"))
+        # As in frictionless, a member that is null or does not read as the field's type matches
+        # nothing: NOT IN over a list holding NULL is never true, hence the coalesce.
+        members = ", ".join(typed_literal(f, v) for v in constraints["enum"] if v is not None)
+        cases.append((f"coalesce({value} NOT IN ({members}), true)" if members else "true", "schema/enum"))
     for key, op in (("minimum", "<"), ("maximum", ">"), ("exclusiveMinimum", "<="), ("exclusiveMaximum", ">=")):
         if key in constraints and f.get("type") in ("integer", "number", "date"):
             cases.append((f"{value} {op} {typed_literal(f, constraints[key])}", "schema/range"))
@@ -408,7 +461,7 @@ def check_fields(con, t: LoadedTable, findings: list[Finding]) -> None:
     then only picks out the rows that hold an offending value (or none, when it is required)."""
     res = t.resource
     pk = res.primary_key
-    key_cols = ", ".join(q(k) for k in pk) if pk else "NULL"
+    key_cols = key_columns(pk)
     specs: dict[str, FieldSpec] = {}
     for f in res.fields:
         constraints = dict(f.get("constraints", {}))
@@ -433,7 +486,7 @@ def check_fields(con, t: LoadedTable, findings: list[Finding]) -> None:
         else:
             where = " OR ".join(f"({cond})" for cond, _ in spec.cases)
         rule = "CASE " + " ".join(f"WHEN {cond} THEN {lit(r)}" for cond, r in spec.cases) + " END"
-        branches.append(f"SELECT rowid AS r, {lit(name)} AS field, {q(name)} AS value, {rule} AS rule, {key_cols} "
+        branches.append(f"SELECT {t.row} AS r, {lit(name)} AS field, {q(name)} AS value, {rule} AS rule, {key_cols} "
                         f"FROM {q(t.table)} WHERE {where}")
     if branches:
         sql = (f"SELECT *, count(*) OVER (PARTITION BY field, rule) AS total FROM ({' UNION ALL '.join(branches)}) "
@@ -458,6 +511,41 @@ def check_fields(con, t: LoadedTable, findings: list[Finding]) -> None:
         check_unique(con, t, [next(f for f in res.fields if f["name"] == k) for k in pk], findings, "schema/primary-key")
 
 
+def check_control_characters(con, t: LoadedTable, findings: list[Finding]) -> None:
+    """Text cells holding a control character, at most MAX_PER_CHECK listed per field. Only in a
+    file whose bytes hold one (FileShape.control: a query over every text cell cost a tenth of the
+    validation); one scan of each row's text cells joined, then the rows it finds cell by cell."""
+    res = t.resource
+    texts = [f["name"] for f in res.fields if f.get("type", "string") in ("string", "list")]
+    if not texts or not t.control:  # the scan of the file's bytes found none
+        return
+    pk = res.primary_key
+    pattern = re.compile(CONTROL)
+    cursor = con.execute(f"SELECT {t.row}, {', '.join(q(n) for n in texts)}, {key_columns(pk)} FROM {q(t.table)} "
+                         f"WHERE regexp_matches(concat({', '.join(q(n) for n in texts)}), {lit(CONTROL)}) ORDER BY {t.row}")
+    counts: dict[str, int] = {}
+    while batch := cursor.fetchmany(1000):
+        for rowid, *cells in batch:
+            values, keys = cells[:len(texts)], cells[len(texts):]
+            for name, value in zip(texts, values):
+                found = pattern.search(value) if value is not None else None
+                if found is None:
+                    continue
+                counts[name] = counts.get(name, 0) + 1
+                if counts[name] > MAX_PER_CHECK:
+                    continue
+                char = f"U+{ord(found.group()):04X}"
+                findings.append(Finding(rule="file/control-character", resource=res.name, path=res.path, line=t.line(rowid),
+                                        field=name, value=value, key=dict(zip(pk, keys)) if pk else None,
+                                        message=f"{name}: holds the control character {char} at character {found.start() + 1}; "
+                                                "remove it (it shows as nothing, or garbles the text, in most programs)"))
+    for name, n in counts.items():
+        if n > MAX_PER_CHECK:
+            findings.append(Finding(rule="file/control-character", resource=res.name, path=res.path, field=name,
+                                    message=f"{name}: {n - MAX_PER_CHECK} more rows like the {MAX_PER_CHECK} above",
+                                    extra={"more": n - MAX_PER_CHECK}))
+
+
 def field_message(f: dict, constraints: dict, rule: str, value) -> str:
     kind = f.get("type", "string")
     if rule == "schema/required":
@@ -471,7 +559,7 @@ def field_message(f: dict, constraints: dict, rule: str, value) -> str:
     if rule == "schema/pattern":
         return f"{value!r} does not match the pattern {constraints['pattern']}"
     if rule == "schema/enum":
-        return f"{value!r} is not one of: {', '.join(map(str, constraints['enum']))}"
+        return f"{value!r} is not one of: {', '.join(str(v) for v in constraints['enum'] if v is not None) or '(no value)'}"
     if rule == "schema/range":
         bounds = ", ".join(f"{k} {constraints[k]}" for k in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum") if k in constraints)
         return f"{value!r} is out of range ({bounds})"
@@ -505,6 +593,12 @@ def report_rows(con, t: LoadedTable, sql: str, findings: list[Finding], field: s
                                     extra={"more": n - MAX_PER_CHECK}))
 
 
+def key_columns(pk: list[str], prefix: str = "") -> str:
+    """SQL for the primary key's columns, named _k0, _k1, ... so that no key field's name can be
+    taken for a column of the query around them."""
+    return ", ".join(f"{prefix}{q(k)} AS _k{i}" for i, k in enumerate(pk)) if pk else "NULL"
+
+
 def display(cols: list[str]) -> str:
     """SQL showing the text of one column, or of several as (a, b)."""
     if len(cols) == 1:
@@ -523,10 +617,11 @@ def check_unique(con, t: LoadedTable, fields: list[dict], findings: list[Finding
     all_empty = " AND ".join(f"{v} IS NULL" for v in values)
     counted = f"NOT ({all_empty})" if primary else " AND ".join(f"{v} IS NOT NULL" for v in values)
     pk = t.resource.primary_key
-    key_cols = ", ".join("t." + q(k) for k in pk) if pk else "NULL"
+    key_cols = key_columns(pk, "t.")
     label = names[0] if len(names) == 1 else "(" + ", ".join(names) + ")"
+    row = f"t.{t.row}"
     if primary:
-        sql = f"SELECT rowid, NULL, {lit(rule)}, NULL, {key_cols} FROM {q(t.table)} t WHERE {all_empty} ORDER BY rowid"
+        sql = f"SELECT {row}, NULL, {lit(rule)}, NULL, {key_cols} FROM {q(t.table)} t WHERE {all_empty} ORDER BY {row}"
         report_rows(con, t, sql, findings, None, lambda row: f"{label} is empty; a row needs its primary key")
     # The usual case, no repeat, settled by one cheap aggregate over a hash of the key (a third
     # cheaper than grouping by its columns). A repeated hash is only a candidate: the query below
@@ -535,11 +630,11 @@ def check_unique(con, t: LoadedTable, fields: list[dict], findings: list[Finding
                            f"GROUP BY hash({', '.join(values)}) HAVING count(*) > 1)").fetchone()[0]
     if not repeated:
         return
-    sql = (f"SELECT rowid, shown, {lit(rule)}, first_rowid, * EXCLUDE (rowid, shown, first_rowid) FROM ("
-           f"SELECT t.rowid AS rowid, {display(['t.' + q(n) for n in names])} AS shown, "
-           f"first_value(t.rowid) OVER (PARTITION BY {', '.join(values)} ORDER BY t.rowid) AS first_rowid, {key_cols} "
+    sql = (f"SELECT _r, _shown, {lit(rule)}, _first, * EXCLUDE (_r, _shown, _first) FROM ("
+           f"SELECT {row} AS _r, {display(['t.' + q(n) for n in names])} AS _shown, "
+           f"first_value({row}) OVER (PARTITION BY {', '.join(values)} ORDER BY {row}) AS _first, {key_cols} "
            f"FROM {q(t.table)} t WHERE {counted}) "
-           f"WHERE rowid <> first_rowid ORDER BY rowid")
+           f"WHERE _r <> _first ORDER BY _r")
     what = "the primary key" if primary else "the field is unique and"
 
     def message(row):
@@ -581,11 +676,10 @@ def check_foreign_keys(con, tables: dict[str, LoadedTable], findings: list[Findi
                 f"LEFT JOIN (SELECT DISTINCT {keys} FROM {q(target.table)}) r ON {join} WHERE r.k0 IS NULL").fetchone()[0]
             if not dangling:
                 continue
-            pk = res.primary_key
-            key_cols = ", ".join("t." + q(k) for k in pk) if pk else "NULL"
-            sql = (f"SELECT t.rowid, {display(['t.' + q(n) for n in fields])}, 'schema/foreign-key', NULL, {key_cols} "
+            key_cols = key_columns(res.primary_key, "t.")
+            sql = (f"SELECT t.{t.row}, {display(['t.' + q(n) for n in fields])}, 'schema/foreign-key', NULL, {key_cols} "
                    f"FROM {q(t.table)} t LEFT JOIN (SELECT DISTINCT {keys} FROM {q(target.table)}) r ON {join} "
-                   f"WHERE r.k0 IS NULL AND {present} ORDER BY t.rowid")
+                   f"WHERE r.k0 IS NULL AND {present} ORDER BY t.{t.row}")
             target_label = f"{target_name}.{ref_fields[0]}" if len(fields) == 1 else f"{target_name} ({', '.join(ref_fields)})"
             report_rows(con, t, sql, findings, fields[0] if len(fields) == 1 else None,
                         lambda row, label=label, target_label=target_label, n=len(fields):
@@ -608,6 +702,7 @@ def load_all(package: Package, con=None, workers: int | None = None) -> tuple[li
             t = load_table(cursor, res, f"t{i}_{res.name.replace('-', '_').replace('.', '_')}", found)
             if t is not None:
                 check_fields(cursor, t, found)
+                check_control_characters(cursor, t, found)
         finally:
             cursor.close()
         return res.name, t, found

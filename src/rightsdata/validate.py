@@ -80,8 +80,8 @@ def check_source_checksums(package: pkg.Package, loaded: dict, con) -> list[Find
     if t is None or not {"archived_path", "sha256", "source_id"} <= {f["name"] for f in t.resource.fields}:
         return []
     out = []
-    rows = con.execute(f'SELECT rowid, source_id, archived_path, sha256 FROM "{t.table}" '
-                       "WHERE archived_path IS NOT NULL ORDER BY rowid").fetchall()
+    rows = con.execute(f'SELECT {t.row}, source_id, archived_path, sha256 FROM "{t.table}" '
+                       f"WHERE archived_path IS NOT NULL ORDER BY {t.row}").fetchall()
     for rowid, source_id, archived, expected in rows:
         where = dict(rule="sources/sha256", resource="sources", path=t.resource.path, line=t.line(rowid),
                      key={"source_id": source_id}, field="archived_path", value=archived)
