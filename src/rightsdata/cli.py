@@ -153,28 +153,29 @@ def format_(check: bool, package_dir: Path):
     """Rewrite the CSV files of data/ in canonical form: rows sorted by primary key, LF line ends,
     cells written one way (true/false, 4400 not 4400.0, quotes only where needed). Importers write
     this form, so that running one twice changes nothing; run it after editing a file by hand.
+    It changes layout only: a value's text is kept digit for digit (1e400 stays 1e400). A file
+    validate rejects for its layout (a quoted cell not closed, a cell too many or too few, mixed
+    line ends) is named with its line and nothing is written.
     """
-    import shutil
-    import tempfile
-
     from rightsdata import metadata, tables
 
-    changed = []
-    with tempfile.TemporaryDirectory() as scratch:
-        target = Path(scratch) if check else package_dir
-        for name, res in metadata.resources().items():
-            source = package_dir / res.path
-            if not source.exists():
-                continue
-            if check:
-                (target / "data").mkdir(exist_ok=True)
-                shutil.copy(source, target / res.path)
-            try:
-                if tables.canonical(target, name):
-                    changed.append(res.path)
-            except ValueError as e:
-                click.echo(f"error: {e}", err=True)
-                sys.exit(1)
+    # Every file is worked out before any is written: a file that cannot be read changes nothing.
+    changed = {}
+    for name, res in metadata.resources().items():
+        source = package_dir / res.path
+        if not source.exists():
+            continue
+        try:
+            text = tables.canonical_text(package_dir, name)
+        except ValueError as e:
+            click.echo(f"error: {e}", err=True)
+            click.echo("nothing was written", err=True)
+            sys.exit(1)
+        if text.encode("utf-8") != source.read_bytes():
+            changed[res.path] = text
+    if not check:
+        for path, text in changed.items():
+            (package_dir / path).write_text(text, encoding="utf-8", newline="")
     for path in changed:
         click.echo(f"{'not canonical' if check else 'rewrote'}: {path}")
     if check and changed:

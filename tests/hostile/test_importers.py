@@ -60,14 +60,6 @@ def test_a_file_with_a_document_type_declaration_is_refused(package_copy, tmp_pa
     assert time.perf_counter() - started < 30
 
 
-def test_a_value_is_never_cut_at_an_entity(package_copy, tmp_path):
-    """Without a declaration, an entity is undefined: the file is not well-formed, and named."""
-    path = tmp_path / "countries.xml"
-    path.write_text(countries_xml("<Enforcements>\n<Labor_Inspectors>1&thsp;378</Labor_Inspectors>\n</Enforcements>\n"))
-    stderr = refused(package_copy, path)
-    assert f"{path}:8: not well-formed XML" in stderr and "thsp" in stderr
-
-
 # --- import-ilab: size and depth (item 12) -----------------------------------------------------------
 
 def test_a_country_with_32000_goods_imports_in_linear_time(package_copy, tmp_path):
