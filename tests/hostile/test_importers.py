@@ -198,3 +198,15 @@ def test_one_recommendation_printed_20000_times_reads_in_linear_time(repo, tmp_p
     item, counts = UprImporter(repo).read(path)
     assert time.perf_counter() - started < 15
     assert counts["kept"] == 20000 and len(item.rows["upr_recommending_states"]) == 20000
+
+
+def test_two_files_of_one_year_are_both_named(package_copy, tmp_path):
+    first, second = upr_file(tmp_path / "a", [row()]), upr_file(tmp_path / "b", [row()])
+    stderr = refused(package_copy, first, str(second))
+    assert f"two files hold the reviews of 2011 ({first} and {second})" in stderr
+    xml = countries_xml()
+    first, second = tmp_path / "a/countries.xml", tmp_path / "b/countries.xml"
+    first.write_text(xml)
+    second.write_text(xml)
+    stderr = refused(package_copy, first, str(second))
+    assert f"two files hold the same report year ({first} and {second}: ilab-countries-2016)" in stderr

@@ -417,9 +417,9 @@ class Importer:
         path = Path(path)
         if not path.is_file():
             raise SourceError(f"{path}: no such file")
-        digest = sha256(path)
         self.positions = {}
         root = parse(path)
+        digest = sha256(path)
         if root.tag == "Countries":
             return self.read_countries(path, root, digest)
         if root.tag == "Goods":
@@ -788,11 +788,16 @@ def import_files(package_dir: Path, paths: list[Path], manifest: Path | None = N
     from rightsdata.importers import write
 
     importer = Importer(package_dir, manifest)
-    batch = [importer.read(Path(p)) for p in paths]
+    batch, files = [], {}
+    for path in paths:
+        item = importer.read(Path(path))
+        sid = item.source.get("source_id")
+        if sid in files:
+            raise SourceError(f"two files hold the same report year ({files[sid]} and {path}: {sid}); import one of them")
+        if sid:
+            files[sid] = path
+        batch.append(item)
     countries = [b for b in batch if b.source.get("source_id")]
-    ids = [b.source["source_id"] for b in countries]
-    if len(ids) != len(set(ids)):
-        raise SourceError(f"two files hold the same report year ({', '.join(sorted(i for i in ids if ids.count(i) > 1))}); import one of them")
     for goods_file in (b for b in batch if not b.source.get("source_id")):
         path, digest = goods_file.source["path"], goods_file.source["digest"]
         signature = goods_signature(goods_file.rows["goods"])

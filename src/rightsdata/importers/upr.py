@@ -103,6 +103,8 @@ def number_problem(number: str) -> str | None:
 
 def control_in_row(cells: dict[str, str]) -> str | None:
     """Where the first control character of a row's cells is, as a reason to reject the row, or None."""
+    if not control_character("".join(cells.values())):  # the common case, in one search
+        return None
     for name, cell in cells.items():
         found = control_character(cell)
         if found:
@@ -420,13 +422,15 @@ def import_files(package_dir: Path, paths: list[Path], manifest: Path | None = N
         beside = [Path(p).parent / "sessions.csv" for p in paths]
         sessions = next((p for p in beside if p.is_file()), None)
     importer = Importer(package_dir, manifest, sessions)
-    batch, counts = [], {}
+    batch, counts, files = [], {}, {}
     for path in paths:
         item, count = importer.read(Path(path))
         if item.source["source_id"] in counts:
-            raise SourceError(f"two files hold the reviews of {item.source['report_year']}; import one of them")
+            raise SourceError(f"two files hold the reviews of {item.source['report_year']} ({files[item.source['source_id']]} "
+                              f"and {path}); import one of them")
         batch.append(item)
         counts[item.source["source_id"]] = count
+        files[item.source["source_id"]] = path
     if importer.sessions:
         batch.append(importer.sessions)
     written = write(package_dir, batch, RESOURCES)
