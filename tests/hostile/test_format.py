@@ -50,7 +50,8 @@ NUMBERS = st.lists(st.one_of(NUMBER, st.sampled_from(["-0", "1e400", "-1E-400", 
 @given(NUMBERS)
 def test_format_keeps_every_number_digit_for_digit(tmp_path_factory, numbers):
     root = package_of(tmp_path_factory.mktemp("p"), csv_text(COLUMNS, [enforcement_row(i, n) for i, n in enumerate(numbers)]))
-    out = values(tables.canonical_text(root, RESOURCE))
+    tables.canonical(root, RESOURCE)
+    out = values((root / "data/enforcement.csv").read_text(encoding="utf-8"))
     for before, after in zip(numbers, out):
         # The text is kept, but for a fraction of zeros only, which is dropped (4400.0 is 4400).
         assert after == before or (before.startswith(after + ".") and set(before[len(after) + 1:]) == {"0"}), (before, after)
@@ -72,9 +73,9 @@ def test_the_numbers_of_the_issue_are_kept_and_the_rest_still_canonical(tmp_path
 def layout_broken(rows: list[list[str]]) -> dict[str, tuple[str, str]]:
     good = csv_text(COLUMNS, rows)
     lines = good.split("\n")
-    head, tail = good.rsplit(",X,", 1)
+    assert good.endswith(",3\n")  # the last row's last cell: the row keeps its count of cells
     return {
-        "unclosed quote on the last row": (head + ',"X,' + tail,
+        "unclosed quote on the last row": (good[:-3] + ',"3\n',
                                            "data/enforcement.csv:4: a quoted cell is not closed before the end of the file"),
         "text after a closing quote": (good.replace(",X,", ',"X"y,', 1), "data/enforcement.csv:2: not readable as CSV"),
         "a cell too few": (good.replace(",X,", ",", 1), "data/enforcement.csv:2: too few cells"),
