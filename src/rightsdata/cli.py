@@ -204,10 +204,11 @@ def import_ilab(files: tuple[Path, ...], package_dir: Path, manifest: Path | Non
     """
     from rightsdata.importers import SourceError
     from rightsdata.importers.ilab import import_files
+    from rightsdata.tables import TableError
 
     try:
         batch, counts = import_files(package_dir, list(files), manifest)
-    except SourceError as e:
+    except (SourceError, TableError) as e:  # a file to import, or one of the package's, that cannot be read
         click.echo(f"error: {e}", err=True)
         click.echo("nothing was written", err=True)
         sys.exit(2)
@@ -246,10 +247,11 @@ def import_upr(files: tuple[Path, ...], package_dir: Path, sessions: Path | None
     """
     from rightsdata.importers import SourceError
     from rightsdata.importers.upr import import_files
+    from rightsdata.tables import TableError
 
     try:
         batch, counts, written = import_files(package_dir, list(files), manifest, sessions)
-    except SourceError as e:
+    except (SourceError, TableError) as e:  # a file to import, or one of the package's, that cannot be read
         click.echo(f"error: {e}", err=True)
         click.echo("nothing was written", err=True)
         sys.exit(2)

@@ -210,3 +210,17 @@ def test_two_files_of_one_year_are_both_named(package_copy, tmp_path):
     second.write_text(xml)
     stderr = refused(package_copy, first, str(second))
     assert f"two files hold the same report year ({first} and {second}: ilab-countries-2016)" in stderr
+
+
+@pytest.mark.parametrize("command", ["import-upr", "import-ilab"])
+def test_a_package_file_the_import_cannot_read_is_named_without_an_exception_name(package_copy, tmp_path, command):
+    """Printed "rightsdata: error: ValueError: data/country_names.csv:3: ..."."""
+    names = package_copy / "data/country_names.csv"
+    lines = names.read_text(encoding="utf-8").split("\n")
+    lines[2] += ","
+    names.write_text("\n".join(lines), encoding="utf-8")
+    path = upr_file(tmp_path / "upr", [row()]) if command == "import-upr" else tmp_path / "countries.xml"
+    if command == "import-ilab":
+        path.write_text(countries_xml())
+    stderr = refused(package_copy, path)
+    assert stderr.startswith("error: data/country_names.csv:3: too many cells")
