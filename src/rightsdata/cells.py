@@ -45,7 +45,8 @@ def read_item(field: dict, cell: str) -> Any:
         text = cell.strip()
         if not INTEGER.fullmatch(text):
             raise CellError(f"{cell!r} is not an integer")
-        return int(text)
+        # int() of a string stops at 4,300 digits; through Decimal it takes any size.
+        return int(text) if len(text) < 4000 else int(Decimal(text))
     if kind == "number":
         try:
             number = Decimal(cell.strip())
@@ -98,6 +99,30 @@ def write_cell(field: dict, value: Any) -> str:
     if kind == "date":
         return value.isoformat() if isinstance(value, (dt.date, dt.datetime)) else str(value)
     return str(value)
+
+
+ZERO_FRACTION = re.compile(r"([+-]?[0-9]+)\.0+")
+
+
+def canonical_cell(field: dict, cell: str) -> str:
+    """The canonical text of a cell as `rightsdata format` writes it, worked on the text so that a
+    value's digits never change (no trip through float: 1e400, 0.1000000000000000055 and
+    1234567890123456789.5 stay as they are): booleans are written true/false and a number's
+    fraction of zeros only is dropped (4400.0 is 4400); every other cell is kept as it is."""
+    kind = field["type"]
+    if cell == "" or kind not in ("boolean", "number", "list"):
+        return cell
+    if kind == "list":
+        item = {"type": field.get("itemType", "string")}
+        delimiter = field.get("delimiter", ",")
+        return delimiter.join(canonical_cell(item, part) for part in cell.split(delimiter))
+    if kind == "number":
+        whole = ZERO_FRACTION.fullmatch(cell)
+        return whole.group(1) if whole else cell
+    try:
+        return write_cell(field, read_item(field, cell))
+    except CellError:
+        return cell  # not a boolean: left for validate to report, not made one
 
 
 def row_to_json(fields: list[dict], row: dict[str, str]) -> dict[str, Any]:

@@ -194,31 +194,33 @@ def format_(check: bool, package_dir: Path):
     """Rewrite the CSV files of data/ in canonical form: rows sorted by primary key, LF line ends,
     cells written one way (true/false, 4400 not 4400.0, quotes only where needed). Importers write
     this form, so that running one twice changes nothing; run it after editing a file by hand.
+    It changes layout only: a value's text is kept digit for digit (1e400 stays 1e400). A file
+    validate rejects for its layout (a quoted cell not closed, a cell too many or too few, mixed
+    line ends) is named with its line and nothing is written.
     """
-    import shutil
-    import tempfile
-
     from rightsdata import metadata, paths, tables
 
-    changed = []
-    with tempfile.TemporaryDirectory() as scratch:
-        target = Path(scratch) if check else package_dir
+    # Every file is worked out, and every target checked, before any is written: a file that cannot
+    # be read, or a file that is a link (never written through), changes nothing.
+    changed = {}
+    try:
         for name, res in metadata.resources().items():
-            try:
-                source = paths.inside(package_dir, res.path, missing_ok=True)
-                if not source.exists():
-                    continue
-                if check:
-                    (target / "data").mkdir(exist_ok=True)
-                    shutil.copy(source, target / res.path)
-                if tables.canonical(target, name):
-                    changed.append(res.path)
-            except paths.PathError as e:
-                click.echo(f"error: {e}; nothing was written", err=True)
-                sys.exit(2)
-            except ValueError as e:
-                click.echo(f"error: {e}", err=True)
-                sys.exit(1)
+            source = tables.resource_path(package_dir, name, write=not check)
+            if not source.exists():
+                continue
+            text = tables.canonical_text(package_dir, name)
+            if text.encode("utf-8") != source.read_bytes():
+                changed[res.path] = (source, text)
+    except paths.PathError as e:
+        click.echo(f"error: {e}; nothing was written", err=True)
+        sys.exit(2)
+    except ValueError as e:
+        click.echo(f"error: {e}", err=True)
+        click.echo("nothing was written", err=True)
+        sys.exit(1)
+    if not check:
+        for source, text in changed.values():
+            source.write_text(text, encoding="utf-8", newline="")
     for path in changed:
         click.echo(f"{'not canonical' if check else 'rewrote'}: {path}")
     if check and changed:
@@ -248,10 +250,11 @@ def import_ilab(files: tuple[Path, ...], package_dir: Path, manifest: Path | Non
     from rightsdata.importers import SourceError
     from rightsdata.importers.ilab import import_files
     from rightsdata.paths import PathError
+    from rightsdata.tables import TableError
 
     try:
         batch, counts = import_files(package_dir, list(files), manifest)
-    except (SourceError, PathError) as e:
+    except (SourceError, PathError, TableError) as e:  # a file to import, or one of the package's, that cannot be read
         click.echo(f"error: {e}", err=True)
         click.echo("nothing was written", err=True)
         sys.exit(2)
@@ -291,10 +294,11 @@ def import_upr(files: tuple[Path, ...], package_dir: Path, sessions: Path | None
     from rightsdata.importers import SourceError
     from rightsdata.importers.upr import import_files
     from rightsdata.paths import PathError
+    from rightsdata.tables import TableError
 
     try:
         batch, counts, written = import_files(package_dir, list(files), manifest, sessions)
-    except (SourceError, PathError) as e:
+    except (SourceError, PathError, TableError) as e:  # a file to import, or one of the package's, that cannot be read
         click.echo(f"error: {e}", err=True)
         click.echo("nothing was written", err=True)
         sys.exit(2)

@@ -14,7 +14,11 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from rightsdata import metadata, paths
-from rightsdata.cells import CellError, read_cell, write_table
+from rightsdata.cells import CellError, _sortable, canonical_cell, csv_text, read_cell, write_table
+
+
+class TableError(ValueError):
+    """A resource's file that cannot be read as its schema says; the message names file:line."""
 
 
 def resource_path(package_dir: Path, name: str, write: bool = False) -> Path:
@@ -23,27 +27,49 @@ def resource_path(package_dir: Path, name: str, write: bool = False) -> Path:
     return paths.inside(package_dir, metadata.resources()[name].path, write=write, missing_ok=True)
 
 
-def read_rows(package_dir: Path, name: str) -> list[dict[str, Any]]:
-    """The rows of a resource as typed values by column name ([] when the file does not exist)."""
+def text_rows(package_dir: Path, name: str) -> list[tuple[int, dict[str, str]]]:
+    """The rows of a resource's file as text cells by column name, each with the line it starts
+    on ([] when the file does not exist). A file that is not one clean table raises TableError
+    naming file:line: a header unlike the schema's, a row with a cell too many or too few, a
+    quoted cell not closed or followed by more text (the csv module would read on to the end of
+    the file, or join the text, where validate reports the row), bytes that are not UTF-8."""
     res = metadata.resources()[name]
     path = resource_path(package_dir, name)
     if not path.exists():
         return []
-    fields = {f["name"]: f for f in res.fields}
     rows = []
     with open(path, encoding="utf-8", newline="") as f:
-        reader = csv.DictReader(f)
-        if reader.fieldnames != res.column_names:
-            raise ValueError(f"{res.path}:1: header {reader.fieldnames} differs from the schema's columns {res.column_names}")
-        for row in reader:
-            if None in row or None in row.values():  # DictReader's marks of extra and missing cells
-                more = "many" if None in row else "few"
-                raise ValueError(f"{res.path}:{reader.line_num}: too {more} cells (the header has {len(res.column_names)}); "
-                                 "a comma too many or too few? (run `rightsdata validate` for every problem)")
-            try:
-                rows.append({k: read_cell(fields[k], v) for k, v in row.items()})
-            except (CellError, KeyError, AttributeError) as e:
-                raise ValueError(f"{res.path}:{reader.line_num}: {e} (run `rightsdata validate` for every problem)") from None
+        reader = csv.DictReader(f, strict=True)
+        start = 1
+        try:
+            if reader.fieldnames != res.column_names:
+                raise TableError(f"{res.path}:1: header {reader.fieldnames} differs from the schema's columns {res.column_names}")
+            start = reader.line_num + 1
+            for row in reader:
+                if None in row or None in row.values():  # DictReader's marks of extra and missing cells
+                    more = "many" if None in row else "few"
+                    raise TableError(f"{res.path}:{start}: too {more} cells (the header has {len(res.column_names)}); "
+                                     "a comma too many or too few? (run `rightsdata validate` for every problem)")
+                rows.append((start, row))
+                start = reader.line_num + 1
+        except csv.Error as e:
+            why = "a quoted cell is not closed before the end of the file" if "end of data" in str(e) else f"not readable as CSV ({e})"
+            raise TableError(f"{res.path}:{start}: {why} (run `rightsdata validate` for every problem)") from None
+        except UnicodeDecodeError as e:
+            raise TableError(f"{res.path}: not UTF-8 text (byte {e.start + 1} of a block: {e.reason})") from None
+    return rows
+
+
+def read_rows(package_dir: Path, name: str) -> list[dict[str, Any]]:
+    """The rows of a resource as typed values by column name ([] when the file does not exist)."""
+    res = metadata.resources()[name]
+    fields = {f["name"]: f for f in res.fields}
+    rows = []
+    for line, row in text_rows(package_dir, name):
+        try:
+            rows.append({k: read_cell(fields[k], v) for k, v in row.items()})
+        except (CellError, KeyError, AttributeError) as e:
+            raise TableError(f"{res.path}:{line}: {e} (run `rightsdata validate` for every problem)") from None
     return rows
 
 
@@ -74,9 +100,34 @@ def replace_sources(package_dir: Path, source_ids: set[str], new_rows: dict[str,
     return {name: len(rows) for name, rows in new_rows.items()}
 
 
+def canonical_text(package_dir: Path, name: str) -> str:
+    """A resource's file in canonical form (`rightsdata format`): rows sorted by primary key as the
+    importers sort them, LF line ends, each cell's text made canonical (`cells.canonical_cell`),
+    which never changes a value. TableError naming file:line for a file validate rejects as a
+    whole or row by row for its layout (see `text_rows`, and mixed line ends)."""
+    from rightsdata.schema_check import line_end_problem
+
+    res = metadata.resources()[name]
+    problem = line_end_problem(resource_path(package_dir, name).read_bytes().decode("utf-8", errors="replace"))
+    if problem:
+        raise TableError(f"{res.path}:{problem[0]}: {problem[1]}")
+    fields = {f["name"]: f for f in res.fields}
+    keyed = []
+    for line, row in text_rows(package_dir, name):
+        try:
+            key = tuple(_sortable(read_cell(fields[k], row[k])) for k in res.primary_key)
+        except CellError as e:
+            raise TableError(f"{res.path}:{line}: {e}: the primary key must be valid to sort the rows") from None
+        keyed.append((key, [canonical_cell(fields[k], row[k]) for k in res.column_names]))
+    keyed.sort(key=lambda pair: pair[0])
+    return csv_text(res.column_names, (cells for _, cells in keyed))
+
+
 def canonical(package_dir: Path, name: str) -> bool:
     """Rewrite a resource's file in canonical form; return whether it changed."""
     path = resource_path(package_dir, name, write=True)
-    before = path.read_bytes()
-    write_rows(package_dir, name, read_rows(package_dir, name))
-    return path.read_bytes() != before
+    text = canonical_text(package_dir, name)
+    if text.encode("utf-8") == path.read_bytes():
+        return False
+    path.write_text(text, encoding="utf-8", newline="")
+    return True

@@ -29,7 +29,7 @@ from lxml import etree
 
 from rightsdata import tables
 from rightsdata.countries import CountryNames, UnknownCountry
-from rightsdata.importers import SourceError, SourceRows, manifest_entry, sha256
+from rightsdata.importers import SourceError, SourceRows, control_character, manifest_entry, sha256
 
 RESOURCES = ["assessments", "statistics", "ratifications", "legal_standards", "enforcement", "suggested_actions",
              "goods", "good_sectors", "mechanisms"]
@@ -227,6 +227,7 @@ def text(element) -> str | None:
 CITATION_TAIL = re.compile(r"\s*(\([^()]*\))$")
 MARKS_TAIL = re.compile(r"\s*([*†‡]+)$")
 NUMBER = re.compile(r"^\$?\s*(\d{1,3}(?:,\s?\d{3})+|\d+)(\.\d+)?(?:\s*(million|billion))?$", re.IGNORECASE)
+SIGNIFICANT_DIGITS = 15  # what a float (the package's number type) holds exactly
 WORDS = {"unknown": "unknown", "unavailable": "unavailable", "n/a": "not_applicable", "na": "not_applicable",
          "not applicable": "not_applicable"}
 
@@ -258,6 +259,11 @@ class Reading:
             self.status = WORDS[word]
         elif word in ("yes", "no"):
             self.status, self.answer = "reported", word == "yes"
+        elif number(core) is not None and len(re.sub(r"\D", "", core).strip("0")) > SIGNIFICANT_DIGITS:
+            # A float (the package's number) would change its digits, or be inf: kept as printed.
+            self.status = "malformed"
+            self.notes.append(f"{printed[:40]!r}{'...' if len(printed) > 40 else ''} has more than {SIGNIFICANT_DIGITS} "
+                              "significant digits, more than a number of the package keeps exactly; kept as printed")
         elif number(core) is not None:
             self.status, self.value = "reported", number(core)
             if re.search(r"\d,\s\d", core):
@@ -342,6 +348,58 @@ def years_of(printed: str | None) -> tuple[int | None, int | None, str | None]:
 
 # --- the import -----------------------------------------------------------------------------------
 
+MAX_DEPTH = 16  # levels of elements; the publisher's files have at most 6
+
+
+def parse(path: Path):
+    """The file's root element, read safely: no DTD, entity or network access; libxml2's limits
+    on text size and depth kept (no huge_tree). A file with a document type declaration is
+    refused: its entities would be left unexpanded and cut values short (`text` reads up to the
+    first one), and the publisher's files have none. Nesting deeper than the data's is refused
+    too: each element's path is worked out from the root, so depth costs time."""
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
+                             remove_comments=True, remove_pis=True)
+    try:
+        tree = etree.parse(str(path), parser)
+    except etree.XMLSyntaxError as e:
+        if doctype_line(path):  # libxml2 stops at some entities (amplification): say why they are not read
+            raise SourceError(doctype_refusal(path)) from None
+        if "Excessive depth" in (e.msg or ""):
+            raise SourceError(f"{path}:{e.lineno}: elements nested more than {MAX_DEPTH} levels deep; the Findings data "
+                              "has at most 6: is this the publisher's file?") from None
+        raise SourceError(f"{path}:{e.lineno}: not well-formed XML: {e.msg}") from None
+    except OSError as e:
+        raise SourceError(f"{path}: cannot read ({e})") from None
+    if tree.docinfo.doctype or tree.docinfo.internalDTD is not None:
+        raise SourceError(doctype_refusal(path))
+    depth = 0
+    for event, element in etree.iterwalk(tree, events=("start", "end")):
+        depth += 1 if event == "start" else -1
+        if depth > MAX_DEPTH:
+            raise SourceError(f"{path}:{element.sourceline}: <{element.tag}> is nested {depth} levels deep; the "
+                              "Findings data has at most 6: is this the publisher's file?")
+        # XML refuses most controls itself, not DEL and U+0080-U+009F; validate reports them in
+        # the data, and a value cut or changed around one would not be the publisher's.
+        found = event == "start" and (control_character(element.text) or control_character(element.tail))
+        if found:
+            raise SourceError(f"{path}:{element.sourceline}: <{element.tag}> holds the control character {found}, "
+                              "which no text of the Findings holds (a damaged file?)")
+    return tree.getroot()
+
+
+def doctype_refusal(path: Path) -> str:
+    return (f"{path}:{doctype_line(path) or 1}: the file has a document type declaration (<!DOCTYPE ...>), which the "
+            "publisher's files do not: its entities could change or cut values, so it is not read. "
+            "Remove the declaration (and any entity it defines) and import again")
+
+
+def doctype_line(path: Path) -> int | None:
+    """The line of a file's <!DOCTYPE, if its first megabyte has one."""
+    with open(path, "rb") as f:
+        head = f.read(1 << 20)
+    at = head.find(b"<!DOCTYPE")
+    return head.count(b"\n", 0, at) + 1 if at >= 0 else None
+
 class Importer:
     def __init__(self, package_dir: Path, manifest: Path | None = None):
         self.package_dir = package_dir
@@ -350,17 +408,18 @@ class Importer:
         self.indicators = {(r["domain"], r["code"]): (r["answer_type"], r["unit"])
                            for r in tables.read_rows(package_dir, "enforcement_indicators")}
         self.manifest = manifest
+        self.positions: dict = {}  # see `position`; emptied for each file
+
+    def locate(self, element) -> str:
+        return location(element, self.positions)
 
     def read(self, path: Path) -> SourceRows:
         path = Path(path)
         if not path.is_file():
             raise SourceError(f"{path}: no such file")
+        self.positions = {}
+        root = parse(path)
         digest = sha256(path)
-        try:
-            tree = etree.parse(str(path), etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True, remove_comments=True, remove_pis=True))
-        except etree.XMLSyntaxError as e:
-            raise SourceError(f"{path}:{e.lineno}: not well-formed XML: {e.msg}") from None
-        root = tree.getroot()
         if root.tag == "Countries":
             return self.read_countries(path, root, digest)
         if root.tag == "Goods":
@@ -459,7 +518,7 @@ class Importer:
         out.add("assessments", dict(base, advancement_level=level, qualifier=qualifier, heading_as_printed=heading or None,
                                     summary=text(description) or None, region=text(element.find("Region")) or None,
                                     webpage=text(element.find("Webpage")) or None,
-                                    source_location=location(heading_el), source_lines=lines_of(cited)))
+                                    source_location=self.locate(heading_el), source_lines=lines_of(cited)))
 
     def goods(self, out, base, element, path, errors) -> None:
         for good in element.iter("Good"):
@@ -475,7 +534,7 @@ class Importer:
                     forced_child_labor=yes_no(text(good.find("Forced_Child_Labor"))),
                     derived_labor_exploitation=yes_no(text(good.find("Derived_Labor_Exploitation"))),
                     derived_country_as_printed=derived or None, derived_from_country=derived_code,
-                    source_location=location(good), source_lines=lines_of(list(good)))
+                    source_location=self.locate(good), source_lines=lines_of(list(good)))
 
     def statistics(self, out, base, element, year) -> None:
         stats = element.find("Country_Statistics")
@@ -495,7 +554,7 @@ class Importer:
                 groups[-1][field.tag] = field
             for item, fields in enumerate(groups, 1):
                 age = text(fields.get("Age_Range"))
-                m = re.fullmatch(r"(\d+)-(\d+)", age or "")
+                m = re.fullmatch(r"(\d{1,3})-(\d{1,3})", age or "")  # an age, not a 5000-digit int()
                 data_year = text(fields.get("Year"))
                 common = dict(base, territory="national", item=item, age_range_as_printed=age or None,
                               age_min=int(m.group(1)) if m else None, age_max=int(m.group(2)) if m else None,
@@ -516,7 +575,7 @@ class Importer:
                     cited = [cell, fields.get("Age_Range"), fields.get("Year")]
                     row = dict(common, indicator=code, label_as_printed=tag, value_as_printed=reading.printed or None,
                                value=as_float(value), printed_unit=unit if value is not None else None, status=reading.status,
-                               population_as_printed=None, population=None, source_location=location(cell))
+                               population_as_printed=None, population=None, source_location=self.locate(cell))
                     if code == "working_children" and "Total_Working_Population" in fields:
                         pop_el = fields["Total_Working_Population"]
                         printed = text(pop_el) or None
@@ -539,7 +598,7 @@ class Importer:
                 printed = text(cell)
                 out.add("ratifications", dict(base, convention=CONVENTIONS[cell.tag], convention_as_printed=cell.tag,
                                               ratified=yes_no(printed), ratified_as_printed=printed or None, note=None,
-                                              source_location=location(cell), source_lines=str(cell.sourceline)))
+                                              source_location=self.locate(cell), source_lines=str(cell.sourceline)))
 
     def legal_standards(self, out, base, element) -> None:
         standards = element.find("Legal_Standards")
@@ -569,7 +628,7 @@ class Importer:
                     meets_international_standards=None, meets_as_printed=None,
                     age=age, age_as_printed=age_printed, age_calculated=None, legislation=None,
                     citations_as_printed=None, citations=None, note=why,
-                    source_location=location(cells[0]), source_lines=",".join(str(c.sourceline) for c in cells)))
+                    source_location=self.locate(cells[0]), source_lines=",".join(str(c.sourceline) for c in cells)))
 
     def legal_row(self, base, code, tag, node, territory) -> dict:
         age_printed = text(node.find("Age")) or None
@@ -585,7 +644,7 @@ class Importer:
                     meets_international_standards=yes_no(meets_printed), meets_as_printed=meets_printed,
                     age=age, age_as_printed=age_printed, age_calculated=calculated, legislation=None,
                     citations_as_printed=None, citations=None, note="; ".join(notes) or None,
-                    source_location=location(node), source_lines=lines_of([node, *node]))
+                    source_location=self.locate(node), source_lines=lines_of([node, *node]))
 
     def enforcement(self, out, base, element, year) -> None:
         enforcements = element.find("Enforcements")
@@ -612,7 +671,7 @@ class Importer:
                     value_as_printed=reading.printed or None, value=as_float(reading.value), status=reading.status,
                     answer=reading.answer, marks=reading.marks, citations_as_printed=reading.citations_as_printed,
                     citations=reading.citations, note="; ".join(reading.notes) or None,
-                    source_location=location(value_el), source_lines=str(value_el.sourceline)))
+                    source_location=self.locate(value_el), source_lines=str(value_el.sourceline)))
 
     def mechanisms(self, out, base, element) -> None:
         cells = []
@@ -625,7 +684,7 @@ class Importer:
         for cell, mechanism in cells:
             printed = text(cell)
             out.add("mechanisms", dict(base, mechanism=mechanism, exists=yes_no(printed), exists_as_printed=printed or None,
-                                       source_location=location(cell), source_lines=str(cell.sourceline)))
+                                       source_location=self.locate(cell), source_lines=str(cell.sourceline)))
 
     def suggested_actions(self, out, base, element) -> None:
         actions = element.find("Suggested_Actions")
@@ -654,7 +713,7 @@ class Importer:
                 out.add("suggested_actions", dict(
                     base, item=item, area=area, area_as_printed=area_printed, action=action_text or None,
                     years_as_printed=years or None, first_year=first, last_year=last, note=" ".join(notes) or None,
-                    source_location=location(action), source_lines=lines_of(cited)))
+                    source_location=self.locate(action), source_lines=lines_of(cited)))
 
     # -- the goods file ------------------------------------------------------------------------------
 
@@ -667,7 +726,7 @@ class Importer:
         for good in root:
             name = text(good.find("Good_Name"))
             out.add("good_sectors", dict(good=name, sector=text(good.find("Good_Sector")) or None,
-                                         source_location=location(good),
+                                         source_location=self.locate(good),
                                          source_lines=lines_of([good.find("Good_Name"), good.find("Good_Sector")])))
             for country in good.iter("Country"):
                 code = self.country_code(path, country, text(country.find("Country_Name")), errors)
@@ -683,19 +742,36 @@ class Importer:
         return out
 
 
-def location(element) -> str:
+def location(element, positions: dict) -> str:
     """Where a value is in the file, with the position of repeated elements: its path below the
     country in a countries file ("Enforcements/Labor_Inspections/Territory[2]/Enforcement"; the
-    row names the country), from the good in the goods file ("Good[3]/Countries/Country[2]")."""
+    row names the country), from the good in the goods file ("Good[3]/Countries/Country[2]").
+    `positions` caches each parent's children (see `position`)."""
     parts = []
     while element.getparent() is not None:
         parent = element.getparent()
         if parent.getparent() is None and element.tag == "Country":
             break
-        same = [e for e in parent if e.tag == element.tag]
-        parts.append(element.tag + (f"[{same.index(element) + 1}]" if len(same) > 1 else ""))
+        index, count = position(element, parent, positions)
+        parts.append(element.tag + (f"[{index}]" if count > 1 else ""))
         element = parent
     return "/".join(reversed(parts)) or element.tag
+
+
+def position(element, parent, positions: dict) -> tuple[int, int]:
+    """(position among the siblings of its tag, how many there are), from one pass over the
+    parent's children, cached: scanning the siblings for each element made a country with
+    thousands of goods quadratic. (The cache holds the element proxies, so lxml hands back the
+    same objects and they work as keys.)"""
+    table = positions.get(parent)
+    if table is None:
+        totals = Counter(child.tag for child in parent)
+        seen: Counter = Counter()
+        table = positions[parent] = {}
+        for child in parent:
+            seen[child.tag] += 1
+            table[child] = (seen[child.tag], totals[child.tag])
+    return table[element]
 
 
 def lines_of(elements) -> str:
@@ -712,11 +788,16 @@ def import_files(package_dir: Path, paths: list[Path], manifest: Path | None = N
     from rightsdata.importers import write
 
     importer = Importer(package_dir, manifest)
-    batch = [importer.read(Path(p)) for p in paths]
+    batch, files = [], {}
+    for path in paths:
+        item = importer.read(Path(path))
+        sid = item.source.get("source_id")
+        if sid in files:
+            raise SourceError(f"two files hold the same report year ({files[sid]} and {path}: {sid}); import one of them")
+        if sid:
+            files[sid] = path
+        batch.append(item)
     countries = [b for b in batch if b.source.get("source_id")]
-    ids = [b.source["source_id"] for b in countries]
-    if len(ids) != len(set(ids)):
-        raise SourceError(f"two files hold the same report year ({', '.join(sorted(i for i in ids if ids.count(i) > 1))}); import one of them")
     for goods_file in (b for b in batch if not b.source.get("source_id")):
         path, digest = goods_file.source["path"], goods_file.source["digest"]
         signature = goods_signature(goods_file.rows["goods"])

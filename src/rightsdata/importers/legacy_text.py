@@ -50,9 +50,6 @@ class Transform:
         """The transform a row of `text_transforms` describes."""
         return cls(**{f.name: row[f.name] for f in dataclasses.fields(cls)})
 
-    def key(self) -> tuple:
-        return dataclasses.astuple(self)
-
 
 def mangle(text: str) -> str:
     return text.encode(MANGLED_FROM).decode(MANGLED_AS)

@@ -26,7 +26,7 @@ from pathlib import Path
 
 from rightsdata import tables
 from rightsdata.countries import CountryNames, UnknownCountry
-from rightsdata.importers import SourceError, SourceRows, manifest_entry, sha256
+from rightsdata.importers import SourceError, SourceRows, control_character, manifest_entry, sha256
 from rightsdata.importers.legacy_text import Transform, UndecidableText, dominant_depth, repair
 
 RESOURCES = ["upr_reviews", "upr_recommendations", "upr_recommending_states"]
@@ -43,6 +43,9 @@ NUMBER = re.compile(r"\s*(?P<number>\d+(?:\.+\d+)*)(?P<dot>\.?)")
 SPACED = re.compile(r"\.?\s+(?P<sub>\d+)(?=[.\s])\.?")
 # A second number right after the first: "106.40..1 106.41. Consider", "135.31..11 13. Continue".
 SECOND = re.compile(r"\s+(?P<second>\d+(?:\.+\d+)+\.?|\d+\.)(?=\s|[A-Za-z])")
+# The parts of a number a report can print: a Working Group report has some 150 paragraphs, each
+# of a few hundred recommendations at most (the transcription's longest part has 3 digits).
+MAX_NUMBER_DIGITS = 4
 # The text's closing parentheses: "(Slovakia, Spain);", "(Kuwait). );", "(Iran (Islamic Republic of))."
 CLOSING = re.compile(r"\(((?:[^()]|\([^()]*\))*)\)[\s.;,:)]*$")
 
@@ -83,6 +86,31 @@ def parse_number(text: str) -> tuple[str, str, str | None] | None:
     if second:
         note = f"printed with a second number after it ({second['second']}); the first is taken"
     return text[:end].strip(), number, note
+
+
+def number_problem(number: str) -> str | None:
+    """Why a normalised number is none a report prints (a paragraph 0, a part of 5 digits or
+    more), or None. Such a row is rejected: its number would make no valid identifier."""
+    parts = number.split(".")
+    longest = max(parts, key=len)
+    if len(longest) > MAX_NUMBER_DIGITS:
+        return (f"the number {number[:20]}{'...' if len(number) > 20 else ''} has a part of {len(longest)} digits; "
+                f"a report's numbers have at most {MAX_NUMBER_DIGITS}")
+    if int(parts[0]) == 0:
+        return f"the number {number} has paragraph 0; a report's paragraphs start at 1"
+    return None
+
+
+def control_in_row(cells: dict[str, str]) -> str | None:
+    """Where the first control character of a row's cells is, as a reason to reject the row, or None."""
+    if not control_character("".join(cells.values())):  # the common case, in one search
+        return None
+    for name, cell in cells.items():
+        found = control_character(cell)
+        if found:
+            return (f"column {name} holds the control character {found}; a text never holds one "
+                    "(a damaged file?), so the row is not imported")
+    return None
 
 
 def states_in_text(text: str) -> str | None:
@@ -166,6 +194,12 @@ def read_records(path: Path, data: bytes) -> tuple[list[Record], list[tuple[int,
     depth = dominant_depth([cell for _, row in raw for cell in row if not cell.isascii()])
     records = []
     for lines, row in raw:
+        # Neither written (validate rejects them) nor silently dropped: the row is rejected and
+        # listed. (Repairs cannot make one: Mac Roman decodes bytes over 127 to no control.)
+        control = control_in_row(dict(zip(HEADER, row)))
+        if control:
+            rejected.append((lines[0], control))
+            continue
         cells, transforms = {}, {}
         for name, cell in zip(HEADER, row + [""] * (6 - len(row))):
             try:
@@ -175,7 +209,7 @@ def read_records(path: Path, data: bytes) -> tuple[list[Record], list[tuple[int,
             if cells[name] == "":
                 cells[name] = None
         records.append(Record(lines, cells, transforms))
-    return records, rejected, encoding
+    return records, sorted(rejected), encoding
 
 
 class Importer:
@@ -185,7 +219,7 @@ class Importer:
         self.names = CountryNames(package_dir)
         self.responses = {printed: r["code"] for r in tables.read_rows(package_dir, "upr_responses")
                           for printed in r["printed_as"]}
-        self.transforms = {Transform.from_row(r).key(): r["code"]
+        self.transforms = {Transform.from_row(r): r["code"]
                            for r in tables.read_rows(package_dir, "text_transforms")}
         self.cycles = tables.read_rows(package_dir, "upr_cycles")
         self.sessions, self.sessions_by_state = self.read_sessions(sessions) if sessions else (None, {})
@@ -206,7 +240,7 @@ class Importer:
         by_state: dict[str, list[tuple[int, int]]] = {}
         for row in reader:
             line = reader.line_num
-            if len(row) != 4 or not row[3].strip().isdigit():
+            if len(row) != 4 or not re.fullmatch(r"[0-9]{1,4}", row[3].strip()):
                 raise SourceError(f"{path}:{line}: expected a row number, a state, its COW code and a session number, found {row}")
             try:
                 code = self.names.code(row[1])
@@ -251,7 +285,7 @@ class Importer:
         years = Counter(r.cells["year"] for r in records)
         if not records:
             raise SourceError(f"{path}: no recommendation rows")
-        bad = [r for r in records if not (r.cells["year"] or "").isdigit()]
+        bad = [r for r in records if not re.fullmatch(r"[0-9]{4}", r.cells["year"] or "")]
         if bad:
             raise SourceError(f"{path}:{bad[0].lines[0]}: column year: {bad[0].cells['year']!r} is not a year")
         if len(years) > 1:
@@ -274,13 +308,13 @@ class Importer:
                 raise SourceError(f"{path}:{record.lines[0]}: the state under review {to!r} maps to no country: "
                                   "add the name to country_names (source rightsdata-codes)") from None
             parsed = parse_number(record.cells["text"] or "")
-            if parsed is None:
-                item.warnings.append(f"{path}:{record.lines[0]}: rejected: the text opens with no paragraph number")
+            problem = "the text opens with no paragraph number" if parsed is None else number_problem(parsed[1])
+            if problem:
+                item.warnings.append(f"{path}:{record.lines[0]}: rejected: {problem}")
                 counts["rejected"] += 1
                 continue
-            review = reviews.setdefault(country, {"names": [], "recommendations": {}, "lines": []})
-            if to not in review["names"]:
-                review["names"].append(to)
+            review = reviews.setdefault(country, {"names": {}, "recommendations": {}, "lines": []})
+            review["names"].setdefault(to)
             review["lines"].append(record.lines)
             key = (parsed[1], record.cells["text"])
             rec = review["recommendations"].setdefault(key, Recommendation(*parsed, text=record.cells["text"]))
@@ -291,8 +325,8 @@ class Importer:
             session, session_line = self.session_of(country, cycle)
             item.add("upr_reviews", dict(
                 review_id=review_id, source_id=source_id, country=country, cycle=cycle["cycle"] if cycle else None,
-                year=year, session=session, session_source_lines=session_line, names_as_printed=review["names"],
-                source_location=f"rows with to = {review['names'][0]}", source_lines=line_ranges(review["lines"])))
+                year=year, session=session, session_source_lines=session_line, names_as_printed=list(review["names"]),
+                source_location=f"rows with to = {next(iter(review['names']))}", source_lines=line_ranges(review["lines"])))
             occurrences: Counter = Counter()
             for rec in review["recommendations"].values():
                 occurrences[rec.number] += 1
@@ -304,17 +338,16 @@ class Importer:
     def add_recommendation(self, path: Path, item: SourceRows, counts: Counter, review_id: str, rec_id: str, occurrence: int,
                            rec: Recommendation) -> None:
         source_id = item.source["source_id"]
-        states: list[tuple[tuple, list[Record]]] = []  # exact duplicates merged
+        # Exact duplicates merged, in the order first printed (a dict: scanning the groups for
+        # each row made a recommendation printed thousands of times quadratic).
+        groups: dict[tuple, list[Record]] = {}
         for record in rec.records:
-            key = tuple(record.cells[k] for k in HEADER)
-            for seen_key, group in states:
-                if seen_key == key:
-                    group.append(record)
-                    counts["merged"] += 1
-                    break
-            else:
-                states.append((key, [record]))
-        printed = list(dict.fromkeys(group[0].cells["decision"] or "" for _, group in states))
+            group = groups.setdefault(tuple(record.cells[k] for k in HEADER), [])
+            if group:
+                counts["merged"] += 1
+            group.append(record)
+        states = list(groups.values())
+        printed = list(dict.fromkeys(group[0].cells["decision"] or "" for group in states))
         response = self.responses.get(printed[0]) if len(printed) == 1 else None
         printed_states = states_in_text(rec.text)
         codes, unmapped = text_states(printed_states, self.names)
@@ -325,7 +358,7 @@ class Importer:
             text_states=codes or None, text_states_unmapped=unmapped or None,
             response_as_printed=" | ".join(printed) or None, response=response, source_id=source_id,
             source_location="column text", source_lines=line_ranges([r.lines for r in rec.records])))
-        for position, (_, group) in enumerate(states, 1):
+        for position, group in enumerate(states, 1):
             first = group[0]
             name = first.cells["From"]
             try:
@@ -338,26 +371,26 @@ class Importer:
             item.add("upr_recommending_states", dict(
                 recommendation_id=rec_id, position=position, state_as_printed=name, country=country,
                 response_as_printed=first.cells["decision"], notes=first.cells["notes"],
-                text_transform=self.transform_code(first.transforms["text"], first),
-                cells_transform=self.transform_code(combined(first), first),
+                text_transform=self.transform_code(path, first.transforms["text"], first),
+                cells_transform=self.transform_code(path, combined(path, first), first),
                 source_id=source_id, source_location="columns From, decision, notes",
                 source_lines=line_ranges([r.lines for r in group])))
 
-    def transform_code(self, t: Transform, record: Record) -> str:
-        code = self.transforms.get(t.key())
+    def transform_code(self, path: Path, t: Transform, record: Record) -> str:
+        code = self.transforms.get(t)  # a frozen dataclass: hashed by its fields, no copy made
         if code is None:
-            raise SourceError(f"line {record.lines[0]}: the text needs a transform that text_transforms lacks "
+            raise SourceError(f"{path}:{record.lines[0]}: the text needs a transform that text_transforms lacks "
                               f"({t}); add it to data/text_transforms.csv")
         return code
 
 
-def combined(record: Record) -> Transform:
+def combined(path: Path, record: Record) -> Transform:
     """The one transform of a row's cells other than its text (they are short; one never needs a
     different repair from another, and an import that finds otherwise stops)."""
     others = {t for name, t in record.transforms.items()
               if name != "text" and (record.cells[name] or "") != "" and t != Transform(t.encoding)}
     if len(others) > 1:
-        raise SourceError(f"line {record.lines[0]}: the cells of the row need different repairs: {others}")
+        raise SourceError(f"{path}:{record.lines[0]}: the cells of the row need different repairs: {others}")
     if others:
         return others.pop()
     return Transform(next(iter(record.transforms.values())).encoding)
@@ -389,13 +422,15 @@ def import_files(package_dir: Path, paths: list[Path], manifest: Path | None = N
         beside = [Path(p).parent / "sessions.csv" for p in paths]
         sessions = next((p for p in beside if p.is_file()), None)
     importer = Importer(package_dir, manifest, sessions)
-    batch, counts = [], {}
+    batch, counts, files = [], {}, {}
     for path in paths:
         item, count = importer.read(Path(path))
         if item.source["source_id"] in counts:
-            raise SourceError(f"two files hold the reviews of {item.source['report_year']}; import one of them")
+            raise SourceError(f"two files hold the reviews of {item.source['report_year']} ({files[item.source['source_id']]} "
+                              f"and {path}); import one of them")
         batch.append(item)
         counts[item.source["source_id"]] = count
+        files[item.source["source_id"]] = path
     if importer.sessions:
         batch.append(importer.sessions)
     written = write(package_dir, batch, RESOURCES)
