@@ -337,3 +337,26 @@ def test_csv_module_errors_are_said_in_plain_words(lines, strict, words):
     with pytest.raises(csv.Error) as raised:
         list(csv.reader(lines, strict=strict))
     assert csv_problem(raised.value).startswith(words)
+
+
+# --- a rule's result: every row it returns is a row of the package, and not millions of them ------
+
+EACH = "id: r\nseverity: error\nfor_each: string_columns\ndescription: x\nquery: {query}\nmessage: m\n"
+
+
+@pytest.mark.parametrize("query,for_each,words", [
+    ("SELECT id FROM {resource}", False, "the query returns no _rowid column"),
+    ("SELECT _rowid FROM {cells}", True, "the query returns no _resource, _column columns"),
+    ("SELECT 99 AS _rowid", False, "_rowid '99', which is no row of the package"),
+    ("SELECT -1 AS _rowid", False, "_rowid '-1', which is no row"),
+    ("SELECT 'x' AS _rowid", False, "_rowid 'x', which is no row"),
+    ("SELECT NULL AS _rowid", False, "_rowid 'empty', which is no row"),
+    ("SELECT 99999999999999999999999 AS _rowid", False, "which is no row"),
+    ("SELECT 'zz' AS _resource, _rowid, _column FROM {cells}", True, "_resource 'zz', _rowid '0', which is no row"),
+    ("SELECT 0 AS _rowid FROM range(200000)", False, "more than 100000 rows"),
+])
+def test_a_rule_returning_no_row_of_the_package_is_refused(tmp_path, query, for_each, words):
+    rules = {"r.yaml": EACH.format(query=json.dumps(query))} if for_each else rule(query)
+    pkg = package(tmp_path / "p", [{"name": "id", "type": "integer"}, {"name": "s"}], b"id,s\n1,a\n2,b\n", rules=rules)
+    result = validate(pkg)
+    assert result.returncode == 2 and result.stdout.startswith("error: validators/r.yaml: ") and words in result.stdout, result.stdout
