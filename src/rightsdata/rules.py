@@ -31,9 +31,11 @@ import itertools
 import operator
 import re
 import string
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import duckdb
 import yaml
 
 from rightsdata.findings import ERROR, WARNING, Finding
@@ -169,7 +171,8 @@ def check_message(message: str, shown: str) -> None:
         if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name) or conversion not in (None, "r", "s") or spec:
             field = "{" + name + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "") + "}"
             field = field if len(field) <= 60 else field[:57] + "..."
-            raise RuleError(f"{shown}: the message field {field} is not a column's name; {hint}")
+            raise RuleError(f"{shown}: the message is not a template of the query's columns ({field} is not "
+                            f"a column's name); {hint}")
 
 
 def load_waivers(path: Path, root: Path, rule_ids: set[str]) -> list[Waiver]:
@@ -267,6 +270,7 @@ def matching_columns(for_each: str, loaded: dict[str, LoadedTable]) -> list[tupl
 
 # Only these are replaced in a query, so that SQL may use braces of its own (regular expressions).
 MAX_ROWS = 100_000  # rows a rule may return: more is a broken query, not a finding per row
+RULE_SECONDS = 60  # a rule's query runs at most this long (the slowest takes a tenth of a second)
 
 PLACEHOLDER = re.compile(r"\{(resource|cells|current_year)\}")
 
@@ -328,9 +332,16 @@ def run_rule(con, loaded: dict[str, LoadedTable], rule: Rule, resources: set[str
     # A transaction of the rule's own, rolled back whatever happens: nothing a query could change
     # is seen by the other checks (they run beside it) or kept.
     con.execute("BEGIN TRANSACTION")
+    # A query that runs on (a join of every row with every other) is stopped, not waited for.
+    timer = threading.Timer(RULE_SECONDS, con.interrupt)
+    timer.start()
     try:
         return rule_findings(con, loaded, rule, unreadable, sql, wrapped)
+    except duckdb.InterruptException:
+        raise RuleError(f"{rule.path}: the query ran for more than {RULE_SECONDS} s and was stopped; "
+                        "a rule should take well under a second (a join without its condition?)") from None
     finally:
+        timer.cancel()
         con.execute("ROLLBACK")
 
 
@@ -358,6 +369,8 @@ def rule_findings(con, loaded: dict[str, LoadedTable], rule: Rule, unreadable: s
     one_select(con, rule, sql, wrapped)
     try:
         cursor = con.execute(wrapped)
+    except duckdb.InterruptException:
+        raise
     except Exception as e:  # duckdb raises its own classes; any of them means the rule is broken
         missing = [n for n in re.findall(r"Table with name (\w+) does not exist", str(e)) if n in unreadable]
         if missing:

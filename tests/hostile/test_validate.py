@@ -360,3 +360,14 @@ def test_a_rule_returning_no_row_of_the_package_is_refused(tmp_path, query, for_
     pkg = package(tmp_path / "p", [{"name": "id", "type": "integer"}, {"name": "s"}], b"id,s\n1,a\n2,b\n", rules=rules)
     result = validate(pkg)
     assert result.returncode == 2 and result.stdout.startswith("error: validators/r.yaml: ") and words in result.stdout, result.stdout
+
+
+def test_a_rule_that_runs_on_is_stopped(tmp_path, monkeypatch):
+    from rightsdata import rules
+    from rightsdata.validate import validate as run
+
+    monkeypatch.setattr(rules, "RULE_SECONDS", 1)
+    pkg = package(tmp_path / "p", ID_V, b"id,v\n1,1\n2,2\n",
+                  rules=rule("SELECT 0 AS _rowid FROM range(1000000000000) a WHERE hash(a.range) = 0"))
+    result = run(pkg / "datapackage.json")
+    assert result.exit_code == 2 and result.fatal.startswith("validators/r.yaml: the query ran for more than 1 s")
