@@ -18,6 +18,9 @@ A rule file holds:
 
 The views are typed (integers, numbers, booleans, dates as such; lists as lists). File access is
 switched off in DuckDB before any rule runs: a rule reads the package's tables and nothing else.
+A query is one SELECT (DuckDB's parser decides), run in a transaction rolled back after it, for at
+most RULE_SECONDS, returning at most MAX_ROWS rows of the package; a rule file comes from a
+stranger's pull request, so nothing in it may change the tables or exhaust the machine.
 
 Waivers (validators/waivers.yaml) keep findings on purpose: each names a rule, the row's key and a
 reason. A waived finding is still reported, marked waived, and does not fail the run; a waiver
