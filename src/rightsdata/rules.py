@@ -18,6 +18,9 @@ A rule file holds:
 
 The views are typed (integers, numbers, booleans, dates as such; lists as lists). File access is
 switched off in DuckDB before any rule runs: a rule reads the package's tables and nothing else.
+A query is one SELECT (DuckDB's parser decides), run in a transaction rolled back after it, for at
+most RULE_SECONDS, returning at most MAX_ROWS rows of the package; a rule file comes from a
+stranger's pull request, so nothing in it may change the tables or exhaust the machine.
 
 Waivers (validators/waivers.yaml) keep findings on purpose: each names a rule, the row's key and a
 reason. A waived finding is still reported, marked waived, and does not fail the run; a waiver
@@ -32,9 +35,11 @@ import operator
 import os
 import re
 import string
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import duckdb
 import yaml
 
 from rightsdata import paths
@@ -181,7 +186,8 @@ def check_message(message: str, shown: str) -> None:
         if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name) or conversion not in (None, "r", "s") or spec:
             field = "{" + name + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "") + "}"
             field = field if len(field) <= 60 else field[:57] + "..."
-            raise RuleError(f"{shown}: the message field {field} is not a column's name; {hint}")
+            raise RuleError(f"{shown}: the message is not a template of the query's columns ({field} is not "
+                            f"a column's name); {hint}")
 
 
 def load_waivers(path: Path, root: Path, rule_ids: set[str], file: Path) -> list[Waiver]:
@@ -278,6 +284,9 @@ def matching_columns(for_each: str, loaded: dict[str, LoadedTable]) -> list[tupl
 
 
 # Only these are replaced in a query, so that SQL may use braces of its own (regular expressions).
+MAX_ROWS = 100_000  # rows a rule may return: more is a broken query, not a finding per row
+RULE_SECONDS = 60  # a rule's query runs at most this long (the slowest takes a tenth of a second)
+
 PLACEHOLDER = re.compile(r"\{(resource|cells|current_year)\}")
 
 
@@ -334,13 +343,20 @@ def run_rule(con, loaded: dict[str, LoadedTable], rule: Rule, resources: set[str
         select = f"SELECT {lit(rule.resource)} AS _resource, {lit(rule.field or '')} AS _column, r.*"
     sql = PLACEHOLDER.sub(lambda m: params[m.group(1)], rule.query)
     # (A line feed before the parenthesis: a query that ends in a -- comment still closes it.)
-    wrapped = f"{select} FROM ({sql}\n) r"
+    wrapped = f"{select} FROM ({sql}\n) r LIMIT {MAX_ROWS + 1}"
     # A transaction of the rule's own, rolled back whatever happens: nothing a query could change
     # is seen by the other checks (they run beside it) or kept.
     con.execute("BEGIN TRANSACTION")
+    # A query that runs on (a join of every row with every other) is stopped, not waited for.
+    timer = threading.Timer(RULE_SECONDS, con.interrupt)
+    timer.start()
     try:
         return rule_findings(con, loaded, rule, unreadable, sql, wrapped)
+    except duckdb.InterruptException:
+        raise RuleError(f"{rule.path}: the query ran for more than {RULE_SECONDS} s and was stopped; "
+                        "a rule should take well under a second (a join without its condition?)") from None
     finally:
+        timer.cancel()
         con.execute("ROLLBACK")
 
 
@@ -368,6 +384,8 @@ def rule_findings(con, loaded: dict[str, LoadedTable], rule: Rule, unreadable: s
     one_select(con, rule, sql, wrapped)
     try:
         cursor = con.execute(wrapped)
+    except duckdb.InterruptException:
+        raise
     except Exception as e:  # duckdb raises its own classes; any of them means the rule is broken
         missing = [n for n in re.findall(r"Table with name (\w+) does not exist", str(e)) if n in unreadable]
         if missing:
@@ -375,12 +393,28 @@ def rule_findings(con, loaded: dict[str, LoadedTable], rule: Rule, unreadable: s
                             message=f"not run: resource {missing[0]!r} could not be read")]
         raise RuleError(f"{rule.path}: the query failed: {str(e).splitlines()[0]}") from None
     names = [d[0] for d in cursor.description]
-    at_resource, at_rowid, at_column = (names.index(n) for n in ("_resource", "_rowid", "_column"))
+    needed = ("_resource", "_rowid", "_column")
+    if not set(needed) <= set(names):
+        missing = ", ".join(n for n in needed if n not in names)
+        raise RuleError(f"{rule.path}: the query returns no {missing} column{'s' * (', ' in missing)}; it returns the _rowid "
+                        f"{'(and _resource and _column) ' if rule.for_each else ''}of each offending row")
+    at_resource, at_rowid, at_column = (names.index(n) for n in needed)
     at_value = names.index("value") if "value" in names else None
     # Only the columns the message names are shown (a rule may return thousands of rows).
     used = placeholders(rule.message) - {"resource", "column", "_resource", "_column"}
     shown = [(n, i) for i, n in enumerate(names) if n in used]
-    rows = in_stable_order(cursor.fetchall(), at_resource, at_rowid)
+    rows = cursor.fetchall()
+    if len(rows) > MAX_ROWS:
+        raise RuleError(f"{rule.path}: the query returns more than {MAX_ROWS} rows; a rule returns the offending "
+                        "rows, and this many means the query is wrong (a join without its condition?)")
+    for row in rows:  # each a row of a loaded table, as the views and {cells} give them
+        t = loaded.get(row[at_resource]) if isinstance(row[at_resource], str) else None
+        rowid = row[at_rowid]
+        if t is None or not isinstance(rowid, int) or isinstance(rowid, bool) or not 0 <= rowid < t.rows:
+            raise RuleError(f"{rule.path}: the query returned _resource {show(row[at_resource])!r}, _rowid "
+                            f"{show(rowid)[:30]!r}, which is no row of the package; return _rowid (and _resource) "
+                            "as the views and {cells} give them")
+    rows = in_stable_order(rows, at_resource, at_rowid)
     keys = row_keys(con, loaded, {(row[at_resource], row[at_rowid]) for row in rows})
     findings = []
     for row in rows:

@@ -3,6 +3,7 @@ change the tables or read files, field names that collide with internal columns,
 null, control characters, inputs built to exhaust memory, and CR-only line ends. Each is refused
 clearly or handled right, in seconds and bounded memory, naming file and line, changing nothing."""
 
+import io
 import json
 import re
 import resource
@@ -36,10 +37,36 @@ def validate(package: Path, *args: str) -> subprocess.CompletedProcess:
     return result
 
 
-def findings(package: Path) -> tuple[int, list[dict], str | None]:
-    result = validate(package, "--format", "json")
-    doc = json.loads(result.stdout)
-    return result.returncode, doc["findings"], doc["error"]
+def validate_here(package: Path) -> subprocess.CompletedProcess:
+    """As `validate`, in this process (faster), for cases that need no bound on memory."""
+    from rightsdata import report
+    from rightsdata.validate import validate as run
+
+    before = tree_digest(package)
+    out = io.StringIO()
+    result = run(package / "datapackage.json")
+    report.write_text(result, out)
+    assert tree_digest(package) == before, "validate wrote into the package"
+    assert not re.search(r"\b[A-Z]\w*(Error|Exception): ", out.getvalue()), out.getvalue()
+    return subprocess.CompletedProcess([], result.exit_code, out.getvalue(), "")
+
+
+def findings(package: Path, bounded: bool = False) -> tuple[int, list[dict], str | None]:
+    """Exit code, findings (as `--format json` gives them) and fatal error of validating `package`:
+    in this process (fast), or with `bounded` in a subprocess of bounded memory."""
+    if bounded:
+        doc = json.loads(validate(package, "--format", "json").stdout)
+        return doc["exit_code"], doc["findings"], doc["error"]
+    from rightsdata import report
+    from rightsdata.validate import validate as run
+
+    before = tree_digest(package)
+    out = io.StringIO()
+    result = run(package / "datapackage.json")
+    report.write_json(result, out)
+    assert tree_digest(package) == before, "validate wrote into the package"
+    doc = json.loads(out.getvalue())
+    return result.exit_code, doc["findings"], doc["error"]
 
 
 def package(root: Path, fields: list[dict], csv_bytes: bytes, primary_key=("id",), rules: dict | None = None,
@@ -83,7 +110,7 @@ DUPLICATE = b"id,v\n1,1\n1,2\n"  # a repeated primary key: the package is invali
 ])
 def test_a_rule_cannot_change_the_tables_or_read_files(tmp_path, query, words):
     pkg = package(tmp_path / "p", ID_V, DUPLICATE, rules=rule(query))
-    result = validate(pkg)
+    result = validate_here(pkg)
     assert result.returncode == 2, result.stdout + result.stderr
     assert "validators/r.yaml" in result.stdout and words in result.stdout, result.stdout
 
@@ -136,7 +163,7 @@ def test_a_rule_file_with_aliases_is_refused(tmp_path):
 def test_a_waiver_key_with_a_list_value_is_refused(tmp_path):
     waivers = "- rule: schema/primary-key\n  reason: x\n  key: {id: [1, 2]}\n"
     pkg = package(tmp_path / "p", ID_V, DUPLICATE, waivers=waivers)
-    result = validate(pkg)
+    result = validate_here(pkg)
     assert result.returncode == 2 and "validators/waivers.yaml:1: each field of a waiver's key" in result.stdout, result.stdout
 
 
@@ -144,7 +171,7 @@ def test_a_waiver_key_with_a_list_value_is_refused(tmp_path):
                                      "{value!x}", "{0}", "{value"])
 def test_a_rule_message_is_a_plain_template(tmp_path, message):
     pkg = package(tmp_path / "p", ID_V, b"id,v\n1,1\n2,2\n", rules=rule("SELECT _rowid, v AS value FROM {resource}", message))
-    result = validate(pkg)
+    result = validate_here(pkg)
     assert result.returncode == 2, result.stdout
     assert result.stdout.startswith("error: validators/r.yaml: the message") and "{column}" in result.stdout, result.stdout
 
@@ -182,7 +209,7 @@ def provenance_package(root: Path, spec: str, lines: int = 5) -> Path:
     ("4-2", "the range 4-2 runs backwards"),
 ])
 def test_source_lines_beyond_the_source_are_a_finding_not_an_expansion(tmp_path, spec, words):
-    code, found, error = findings(provenance_package(tmp_path / "p", spec))
+    code, found, error = findings(provenance_package(tmp_path / "p", spec), bounded=True)
     assert code == 1 and error is None
     assert [(f["rule"], f["path"], f["line"], f["field"]) for f in found] == [("sources/lines", "data/t.csv", 2, "source_lines")]
     assert words in found[0]["message"], found[0]["message"]
@@ -337,3 +364,37 @@ def test_csv_module_errors_are_said_in_plain_words(lines, strict, words):
     with pytest.raises(csv.Error) as raised:
         list(csv.reader(lines, strict=strict))
     assert csv_problem(raised.value).startswith(words)
+
+
+# --- a rule's result: every row it returns is a row of the package, and not millions of them ------
+
+EACH = "id: r\nseverity: error\nfor_each: string_columns\ndescription: x\nquery: {query}\nmessage: m\n"
+
+
+@pytest.mark.parametrize("query,for_each,words", [
+    ("SELECT id FROM {resource}", False, "the query returns no _rowid column"),
+    ("SELECT _rowid FROM {cells}", True, "the query returns no _resource, _column columns"),
+    ("SELECT 99 AS _rowid", False, "_rowid '99', which is no row of the package"),
+    ("SELECT -1 AS _rowid", False, "_rowid '-1', which is no row"),
+    ("SELECT 'x' AS _rowid", False, "_rowid 'x', which is no row"),
+    ("SELECT NULL AS _rowid", False, "_rowid 'empty', which is no row"),
+    ("SELECT 99999999999999999999999 AS _rowid", False, "which is no row"),
+    ("SELECT 'zz' AS _resource, _rowid, _column FROM {cells}", True, "_resource 'zz', _rowid '0', which is no row"),
+    ("SELECT 0 AS _rowid FROM range(200000)", False, "more than 100000 rows"),
+])
+def test_a_rule_returning_no_row_of_the_package_is_refused(tmp_path, query, for_each, words):
+    rules = {"r.yaml": EACH.format(query=json.dumps(query))} if for_each else rule(query)
+    pkg = package(tmp_path / "p", [{"name": "id", "type": "integer"}, {"name": "s"}], b"id,s\n1,a\n2,b\n", rules=rules)
+    result = validate_here(pkg)
+    assert result.returncode == 2 and result.stdout.startswith("error: validators/r.yaml: ") and words in result.stdout, result.stdout
+
+
+def test_a_rule_that_runs_on_is_stopped(tmp_path, monkeypatch):
+    from rightsdata import rules
+    from rightsdata.validate import validate as run
+
+    monkeypatch.setattr(rules, "RULE_SECONDS", 1)
+    pkg = package(tmp_path / "p", ID_V, b"id,v\n1,1\n2,2\n",
+                  rules=rule("SELECT 0 AS _rowid FROM range(1000000000000) a WHERE hash(a.range) = 0"))
+    result = run(pkg / "datapackage.json")
+    assert result.exit_code == 2 and result.fatal.startswith("validators/r.yaml: the query ran for more than 1 s")
