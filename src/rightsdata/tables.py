@@ -55,8 +55,15 @@ def text_rows(package_dir: Path, name: str) -> list[tuple[int, dict[str, str]]]:
         except csv.Error as e:
             why = "a quoted cell is not closed before the end of the file" if "end of data" in str(e) else f"not readable as CSV ({e})"
             raise TableError(f"{res.path}:{start}: {why} (run `rightsdata validate` for every problem)") from None
-        except UnicodeDecodeError as e:
-            raise TableError(f"{res.path}: not UTF-8 text (byte {e.start + 1} of a block: {e.reason})") from None
+        except UnicodeDecodeError:
+            data = path.read_bytes()  # the error's position is within a block read: find the line
+            try:
+                data.decode("utf-8")
+            except UnicodeDecodeError as e:
+                line = data.count(b"\n", 0, e.start) + 1
+                raise TableError(f"{res.path}:{line}: not UTF-8 text (byte 0x{data[e.start]:02X}: {e.reason}); "
+                                 "save the file as UTF-8") from None
+            raise
     return rows
 
 

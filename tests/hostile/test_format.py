@@ -29,7 +29,7 @@ def enforcement_row(i: int, value: str = "", answer: str = "") -> list[str]:
 def package_of(root: Path, text: str) -> Path:
     """A directory with data/enforcement.csv only: format skips the files that are absent."""
     (root / "data").mkdir(parents=True, exist_ok=True)
-    (root / "data/enforcement.csv").write_bytes(text.encode("utf-8"))
+    (root / "data/enforcement.csv").write_bytes(text.encode("utf-8", errors="surrogateescape"))  # \udce9: byte E9
     return root
 
 
@@ -79,6 +79,7 @@ def layout_broken(rows: list[list[str]]) -> dict[str, tuple[str, str]]:
                                            "data/enforcement.csv:4: a quoted cell is not closed before the end of the file"),
         "text after a closing quote": (good.replace(",X,", ',"X"y,', 1), "data/enforcement.csv:2: not readable as CSV"),
         "a cell too few": (good.replace(",X,", ",", 1), "data/enforcement.csv:2: too few cells"),
+        "not UTF-8": (good.replace(",X,", ",X\udce9,", 2), "data/enforcement.csv:2: not UTF-8 text (byte 0xE9"),
         "mixed line ends": ("\n".join(lines[:2]) + "\r\n" + "\n".join(lines[2:]),
                             "data/enforcement.csv:2: the line ends with CR LF, line 1 with LF"),
     }

@@ -54,6 +54,8 @@ def manifest_entry(path: Path, digest: str, manifest: Path | None = None) -> dic
         entries = json.loads(manifest.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
         raise SourceError(f"{manifest}: not valid JSON ({e}); fix it or pass --manifest") from None
+    except RecursionError:  # json nests by recursion: "[[[[..." thousands deep
+        raise SourceError(f"{manifest}: JSON nested too deep to read; a manifest is a list of objects") from None
     for entry in entries if isinstance(entries, list) else []:
         if isinstance(entry, dict) and entry.get("sha256") == digest:
             return entry

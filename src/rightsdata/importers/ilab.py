@@ -224,8 +224,28 @@ def text(element) -> str | None:
     return (element.text or "").strip()
 
 
-CITATION_TAIL = re.compile(r"\s*(\([^()]*\))$")
-MARKS_TAIL = re.compile(r"\s*([*†‡]+)$")
+MARKS = "*†‡"
+
+
+# The two tails below are cut with str methods, not with a search for r"\s*(...)$": that
+# search tries every start in a run of spaces, and a value with 50,000 of them took minutes.
+def citation_tail(text: str) -> tuple[str, str | None]:
+    """(text before, group) of a citation group closing the text ("Yes (2425-26)"), spaces
+    before it dropped; (text, None) when there is none."""
+    start = text.rfind("(")
+    if not text.endswith(")") or start < 0 or ")" in text[start + 1:-1]:
+        return text, None
+    return text[:start].rstrip(), text[start:]
+
+
+def marks_tail(text: str) -> tuple[str, str | None]:
+    """(text before, marks) of the footnote marks closing the text ("16‡"), spaces before them dropped."""
+    rest = text.rstrip(MARKS)
+    if len(rest) == len(text):
+        return text, None
+    return rest.rstrip(), text[len(rest):]
+
+
 NUMBER = re.compile(r"^\$?\s*(\d{1,3}(?:,\s?\d{3})+|\d+)(\.\d+)?(?:\s*(million|billion))?$", re.IGNORECASE)
 SIGNIFICANT_DIGITS = 15  # what a float (the package's number type) holds exactly
 WORDS = {"unknown": "unknown", "unavailable": "unavailable", "n/a": "not_applicable", "na": "not_applicable",
@@ -243,17 +263,13 @@ class Reading:
         if not printed:
             return
         core = printed
-        m = CITATION_TAIL.search(core)
-        if m:
-            self.citations_as_printed = m.group(1)
-            self.citations = expand_citations(m.group(1))
+        core, group = citation_tail(core)
+        if group:
+            self.citations_as_printed = group
+            self.citations = expand_citations(group)
             if self.citations is None:
-                self.notes.append(f"citation group {m.group(1)} printed without separators; not expanded")
-            core = core[: m.start()]
-        m = MARKS_TAIL.search(core)
-        if m:
-            self.marks = m.group(1)
-            core = core[: m.start()]
+                self.notes.append(f"citation group {group} printed without separators; not expanded")
+        core, self.marks = marks_tail(core)
         word = core.strip().lower()
         if word in WORDS:
             self.status = WORDS[word]
@@ -302,7 +318,7 @@ def as_float(value: Decimal | None) -> float | None:
 
 
 def yes_no(printed: str | None) -> bool | None:
-    word = MARKS_TAIL.sub("", printed or "").strip().lower()
+    word = marks_tail(printed or "")[0].strip().lower()
     return {"yes": True, "no": False}.get(word)
 
 
