@@ -331,7 +331,12 @@ def run_rule(con, loaded: dict[str, LoadedTable], rule: Rule, resources: set[str
         select = f"SELECT {lit(rule.resource)} AS _resource, {lit(rule.field or '')} AS _column, r.*"
     sql = PLACEHOLDER.sub(lambda m: params[m.group(1)], rule.query)
     # (A line feed before the parenthesis: a query that ends in a -- comment still closes it.)
-    wrapped = f"{select} FROM ({sql}\n) r LIMIT {MAX_ROWS + 1}"
+    wrap = lambda sql: f"{select} FROM ({sql}\n) r LIMIT {MAX_ROWS + 1}"
+    wrapped = wrap(sql)
+    # The parser check reads {cells} as a name: the relation is the validator's own SQL (a
+    # parenthesised union, quoted names), and parsing its hundreds of branches for every rule
+    # cost a tenth of the validation.
+    parsed = PLACEHOLDER.sub(lambda m: "cells" if m.group(1) == "cells" else params[m.group(1)], rule.query)
     # A transaction of the rule's own, rolled back whatever happens: nothing a query could change
     # is seen by the other checks (they run beside it) or kept.
     con.execute("BEGIN TRANSACTION")
@@ -339,7 +344,7 @@ def run_rule(con, loaded: dict[str, LoadedTable], rule: Rule, resources: set[str
     timer = threading.Timer(RULE_SECONDS, con.interrupt)
     timer.start()
     try:
-        return rule_findings(con, loaded, rule, unreadable, sql, wrapped)
+        return rule_findings(con, loaded, rule, unreadable, (parsed, wrap(parsed)), wrapped)
     except duckdb.InterruptException:
         raise RuleError(f"{rule.path}: the query ran for more than {RULE_SECONDS} s and was stopped; "
                         "a rule should take well under a second (a join without its condition?)") from None
@@ -367,9 +372,9 @@ def one_select(con, rule: Rule, sql: str, wrapped: str) -> None:
         raise RuleError(f"{rule.path}: the query failed: {str(failed).splitlines()[0]}")
 
 
-def rule_findings(con, loaded: dict[str, LoadedTable], rule: Rule, unreadable: set[str], sql: str,
+def rule_findings(con, loaded: dict[str, LoadedTable], rule: Rule, unreadable: set[str], parsed: tuple[str, str],
                   wrapped: str) -> list[Finding]:
-    one_select(con, rule, sql, wrapped)
+    one_select(con, rule, *parsed)
     try:
         cursor = con.execute(wrapped)
     except duckdb.InterruptException:
