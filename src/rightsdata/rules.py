@@ -328,10 +328,19 @@ def run_rule(con, loaded: dict[str, LoadedTable], rule: Rule, resources: set[str
     """One rule, one query. A plain rule reads its tables (the views); a for_each rule reads
     {cells}. Keys are fetched afterwards for the rows the query returned."""
     params = dict(current_year=str(today.year))
+    cells = None
     if rule.for_each:
-        params["cells"] = cells_relation(rule.for_each, loaded)
-        if params["cells"] is None:
+        cells = cells_relation(rule.for_each, loaded)
+        if cells is None:
             return []
+        # {cells} is a view of the rule's own, by a name no resource has: the query is then run
+        # as DuckDB's parser checked it (field names inside the relation's SQL could otherwise
+        # turn into statements, placed in quotes by the query around them), at no cost in parsing.
+        taken = {name.lower() for name in loaded}
+        name = "_cells"
+        while name in taken:
+            name = "_" + name
+        params["cells"] = q(name)
         select = "SELECT *"
     else:
         if rule.resource not in loaded:
@@ -345,12 +354,14 @@ def run_rule(con, loaded: dict[str, LoadedTable], rule: Rule, resources: set[str
     # (A line feed before the parenthesis: a query that ends in a -- comment still closes it.)
     wrapped = f"{select} FROM ({sql}\n) r LIMIT {MAX_ROWS + 1}"
     # A transaction of the rule's own, rolled back whatever happens: nothing a query could change
-    # is seen by the other checks (they run beside it) or kept.
+    # is seen by the other checks (they run beside it) or kept, the {cells} view included.
     con.execute("BEGIN TRANSACTION")
     # A query that runs on (a join of every row with every other) is stopped, not waited for.
     timer = threading.Timer(RULE_SECONDS, con.interrupt)
     timer.start()
     try:
+        if cells is not None:
+            con.execute(f"CREATE TEMPORARY VIEW {params['cells']} AS {cells}")
         return rule_findings(con, loaded, rule, unreadable, sql, wrapped)
     except duckdb.InterruptException:
         raise RuleError(f"{rule.path}: the query ran for more than {RULE_SECONDS} s and was stopped; "

@@ -185,8 +185,10 @@ def scan(file: Path, size: int = 1 << 20) -> FileShape:
             empty = empty and not bytes(buffer[:n]).strip()
             cr = cr or buffer.find(b"\r", 0, n) >= 0
             if not control:  # (a C1 control is C2 80-9F in UTF-8, and may straddle two chunks)
-                chunk = last + bytes(buffer[:n])
-                control = bool(chunk.translate(None, NOT_CONTROL_BYTES)) or (b"\xc2" in chunk and C1_BYTES.search(chunk) is not None)
+                chunk = buffer if n == len(buffer) else buffer[:n]  # a copy only for the last, short one
+                control = (bool(chunk.translate(None, NOT_CONTROL_BYTES))
+                           or (b"\xc2" in chunk and C1_BYTES.search(chunk) is not None)
+                           or (last == b"\xc2" and 0x80 <= chunk[0] <= 0x9f))
             last = bytes(buffer[n - 1:n])
     return FileShape(first_line=first_line, lines=feeds + (0 if last == b"\n" else 1), empty=empty, carriage_return=cr,
                      control=control)
