@@ -119,6 +119,10 @@ def resources() -> dict[str, Resource]:
         for key in spec["primary_key"]:
             if key not in names:
                 raise MetadataError(f"resources.yaml: {name}: primary key field {key!r} is not a column")
+        # frictionless (to_pandas, SQL) gathers key values in column order but names them in key order.
+        if spec["primary_key"] != sorted(spec["primary_key"], key=names.index):
+            raise MetadataError(f"resources.yaml: {name}: primary key {spec['primary_key']} must list its "
+                                f"columns in column order: {sorted(spec['primary_key'], key=names.index)}")
         foreign_keys += spec.get("foreign_keys", [])
         out[name] = Resource(
             name=name,
