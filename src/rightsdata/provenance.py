@@ -13,10 +13,11 @@ from __future__ import annotations
 import re
 
 from rightsdata import package as pkg
+from rightsdata.cells import LIST_DELIMITER
 from rightsdata.findings import Finding
 from rightsdata.schema_check import LoadedTable, lit, q
 
-LINES = re.compile(r"^[1-9][0-9]*(-[1-9][0-9]*)?(,[1-9][0-9]*(-[1-9][0-9]*)?)*$")
+LINES = re.compile(rf"^[1-9][0-9]*(-[1-9][0-9]*)?({LIST_DELIMITER}[1-9][0-9]*(-[1-9][0-9]*)?)*$")
 
 
 def squash(text: str) -> str:
@@ -35,7 +36,7 @@ def pieces(kind, value: str) -> list[str]:
 
 def line_numbers(spec: str) -> list[int]:
     out = []
-    for part in spec.split(","):
+    for part in spec.split(LIST_DELIMITER):
         first, _, last = part.partition("-")
         out.extend(range(int(first), int(last or first) + 1))
     return out
