@@ -11,6 +11,7 @@ import csv
 import datetime as dt
 import json
 import math
+import re
 import shutil
 import subprocess
 import sys
@@ -19,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from rightsdata import metadata
-from rightsdata.cells import csv_text, read_cell
+from rightsdata.cells import LIST_DELIMITER, csv_text, read_cell
 
 SAMPLE = 60  # rows from each end of every resource
 
@@ -117,3 +118,158 @@ def test_frictionless_to_pandas_reads_every_resource_as_the_csv(sample):
         df = package.get_resource(name).to_pandas()
         df = df.reset_index()[res.column_names] if res.primary_key else df
         assert_frame_matches_csv(df, sample, name, "frictionless to_pandas")
+
+
+# --- 2. lists and codes that look like numbers -------------------------------------------------------
+
+def list_cells(package: Path) -> dict[tuple[str, str], list[tuple[int, str]]]:
+    """(resource, column) -> (row index, cell) of every cell of a list column holding two items or more."""
+    out: dict[tuple[str, str], list[tuple[int, str]]] = {}
+    for name, res in metadata.resources().items():
+        columns = [f["name"] for f in res.fields if f["type"] == "list" or f["name"] == "source_lines"]
+        for i, row in enumerate(csv_rows(package, name) if columns else []):
+            for c in columns:
+                if LIST_DELIMITER in row[c]:
+                    out.setdefault((name, c), []).append((i, row[c]))
+    return out
+
+
+def assert_lists_kept(package: Path, read, client: str) -> None:
+    """`read(name)` gives a resource's rows as a guessing client reads them: every list of two
+    items or more must come back as the cell's text, not as a number made of its digits."""
+    cells = list_cells(package)
+    assert {c for _, c in cells} >= {"source_lines", "citations", "printed_as"}, "the sample has no lists to check"
+    wrong = []
+    for name in sorted({n for n, _ in cells}):
+        rows = read(name)
+        for (n, column), found in cells.items():
+            if n == name:
+                wrong += [f"{name}.{column} row {i + 1}: {cell!r} read as {rows[i][column]!r}"
+                          for i, cell in found if str(rows[i][column]) != cell]
+    assert not wrong, f"{client} misreads lists:\n" + "\n".join(wrong[:10])
+
+
+def test_csvkit_reads_lists_as_text(sample):
+    """csvkit (agate) takes "," for a digit group separator: "35,41" was the number 3541."""
+    pytest.importorskip("csvkit")
+    import io
+
+    from csvkit.utilities.csvjson import CSVJSON
+
+    def read(name):
+        out = io.StringIO()
+        CSVJSON([str(sample / metadata.resources()[name].path)], output_file=out).run()
+        return json.loads(out.getvalue())
+
+    assert_lists_kept(sample, read, "csvkit csvjson")
+
+
+def test_duckdb_read_csv_auto_reads_lists_as_text(sample):
+    import duckdb
+
+    def read(name):
+        rel = duckdb.read_csv(str(sample / metadata.resources()[name].path))
+        assert rel.columns == metadata.resources()[name].column_names, f"duckdb sniffed another delimiter in {name}"
+        return [dict(zip(rel.columns, r)) for r in rel.fetchall()]
+
+    assert_lists_kept(sample, read, "duckdb read_csv_auto")
+
+
+def test_typed_loader_reads_every_resource_as_the_csv(sample):
+    pytest.importorskip("pandas")
+    from rightsdata.load import read_package
+
+    for name, df in read_package(sample).items():
+        assert_frame_matches_csv(df, sample, name, "rightsdata.load")
+    countries = read_package(sample)["countries"].set_index("code")
+    assert countries.loc["AFG", "numeric"] == "004"
+
+
+def test_typed_loader_names_file_line_and_field_of_a_bad_cell(sample, tmp_path):
+    pytest.importorskip("pandas")
+    from rightsdata.load import LoadError, read_csv
+
+    bad = tmp_path / "bad"
+    shutil.copytree(sample, bad)
+    path = bad / "data" / "assessments.csv"
+    lines = path.read_text(encoding="utf-8").split("\n")
+    lines[2] = re.sub(r"^([A-Z]{3}),[0-9]{4},", r"\1,twenty,", lines[2])
+    path.write_text("\n".join(lines), encoding="utf-8")
+    with pytest.raises(LoadError, match=r"^data/assessments.csv:3: field 'report_year': 'twenty' is not an integer"):
+        read_csv("assessments", bad)
+    with pytest.raises(LoadError, match="no resource 'nope'"):
+        read_csv("nope", bad)
+
+
+def test_readme_loading_python_example_prints_its_comments(repo, monkeypatch):
+    pytest.importorskip("pandas")
+    from test_readme import assert_prints_its_comments, blocks, section
+
+    (python,) = blocks(section((repo / "README.md").read_text(encoding="utf-8"), "Loading the data"), "python")
+    monkeypatch.chdir(repo)
+    assert_prints_its_comments(python)
+
+
+R_CHECK = r"""
+library(readr)
+args <- commandArgs(trailingOnly = TRUE)
+dir <- args[1]
+out <- list()
+for (name in args[-1]) {
+  path <- file.path(dir, "data", paste0(name, ".csv"))
+  guessed <- suppressWarnings(read_csv(path, show_col_types = FALSE, progress = FALSE, guess_max = 100000))
+  typed <- read_resource(name, dir)
+  stopifnot(nrow(problems(typed)) == 0)
+  typed[] <- lapply(typed, function(x) if (inherits(x, "Date")) format(x) else x)
+  out[[name]] <- list(guessed = lapply(guessed, as.character), typed = as.list(typed))
+}
+jsonlite::write_json(out, args[1 + length(args)], na = "null", digits = NA, auto_unbox = FALSE)
+"""
+
+
+@pytest.fixture(scope="module")
+def r_results(repo, sample, tmp_path_factory):
+    if not shutil.which("Rscript"):
+        pytest.skip("R is not installed (apt-get install r-base-core r-cran-readr r-cran-jsonlite): R tests skipped")
+    from test_readme import blocks, section
+
+    (example,) = blocks(section((repo / "README.md").read_text(encoding="utf-8"), "Loading the data"), "r")
+    function = example.split("\ncountries <-", 1)[0]  # the README's read_resource, as users copy it
+    work = tmp_path_factory.mktemp("r")
+    (work / "check.R").write_text(function + R_CHECK.replace("args[1 + length(args)]", "file.path(dir, 'out.json')"))
+    names = list(metadata.resources())
+    done = subprocess.run(["Rscript", str(work / "check.R"), str(sample), *names], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return json.loads((sample / "out.json").read_text())
+
+
+def test_readr_guessing_reads_lists_as_text(sample, r_results):
+    """readr guessed "12,13,14,15" to be 12131415, and "271-272,274" 271, without a warning."""
+    def read(name):
+        columns = r_results[name]["guessed"]
+        return [dict(zip(columns, values)) for values in zip(*columns.values())]
+
+    assert_lists_kept(sample, read, "readr read_csv (guessed types)")
+
+
+def test_readr_with_col_types_from_the_schema_reads_every_resource_as_the_csv(sample, r_results):
+    for name, res in metadata.resources().items():
+        columns = r_results[name]["typed"]
+        rows = csv_rows(sample, name)
+        for f in res.fields:
+            values = columns[f["name"]]
+            assert len(values) == len(rows), (name, f["name"])
+            for line, (got, row) in enumerate(zip(values, rows), start=2):
+                cell = row[f["name"]]
+                want = cell if f["type"] == "list" and cell else expected(f, cell)
+                ok = float(got) == float(want) if f["type"] == "number" and None not in (got, want) else got == want
+                assert ok, f"readr: {res.path}:{line}: {f['name']} reads as {got!r}, the CSV has {cell!r}"
+
+
+def test_readme_loading_r_example_prints_its_comments(repo, r_results):
+    from test_readme import blocks, section
+
+    (example,) = blocks(section((repo / "README.md").read_text(encoding="utf-8"), "Loading the data"), "r")
+    done = subprocess.run(["Rscript", "-"], input=example, cwd=repo, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert [line.rstrip() for line in done.stdout.splitlines()] == [l[2:] for l in example.splitlines() if l.startswith("# ")]
