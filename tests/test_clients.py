@@ -87,8 +87,8 @@ def same(field: dict, got, cell: str) -> bool:
     want, got = expected(field, cell), plain(got)
     if field["type"] == "number" and want is not None and got is not None:
         return float(got) == float(want)
-    if field["type"] == "date" and isinstance(want, str):
-        want = dt.date.fromisoformat(want)
+    if field["type"] == "date":  # read_cell gives ISO text; clients a date, or ISO text (SQLite)
+        want, got = [dt.date.fromisoformat(v) if isinstance(v, str) else v for v in (want, got)]
     return got == want and type(got) is type(want)
 
 
@@ -273,3 +273,74 @@ def test_readme_loading_r_example_prints_its_comments(repo, r_results):
     done = subprocess.run(["Rscript", "-"], input=example, cwd=repo, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
     assert [line.rstrip() for line in done.stdout.splitlines()] == [l[2:] for l in example.splitlines() if l.startswith("# ")]
+
+
+# --- 3. SQL export by stock frictionless and datapackage-to-datasette --------------------------------
+
+def assert_sqlite_matches_csv(db: Path, package: Path, client: str) -> None:
+    """Every table of `db` holds every row of its CSV, value for value (lists as the CSV's text)."""
+    import sqlite3
+
+    con = sqlite3.connect(db)
+    try:
+        tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        for name, res in metadata.resources().items():
+            assert name in tables, f"{client}: no table {name}"
+            got = con.execute(f'SELECT * FROM "{name}" ORDER BY rowid').fetchall()
+            rows = csv_rows(package, name)
+            assert len(got) == len(rows), f"{client}: {name} has {len(got)} rows, the CSV {len(rows)}"
+            for line, (values, row) in enumerate(zip(got, rows), start=2):
+                for f, value in zip(res.fields, values):
+                    cell = row[f["name"]]
+                    if f["type"] == "list":
+                        ok = (value or "") == cell
+                    elif f["type"] == "boolean" and value is not None:
+                        ok = bool(value) == expected(f, cell)
+                    else:
+                        ok = same(f, value, cell)
+                    assert ok, f"{client}: {res.path}:{line}: {f['name']} is {value!r} in SQLite, the CSV has {cell!r}"
+    finally:
+        con.close()
+
+
+def run(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(list(args), cwd=cwd, capture_output=True, text=True, timeout=300)
+
+
+def client(name: str) -> str:
+    path = Path(sys.executable).parent / name
+    if not path.exists():
+        pytest.skip(f"{name} is not installed (pip install '.[test]')")
+    return str(path)
+
+
+def test_frictionless_index_writes_every_row(sample):
+    """frictionless's SQLite REGEXP function raised on NULL, so every table with an empty cell in a
+    field with a pattern failed to load (and `frictionless index` still exited 0)."""
+    done = run(client("frictionless"), "index", "datapackage.json", "--database", "sqlite:///index.db", cwd=sample)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    assert "error" not in done.stdout.lower(), done.stdout[-3000:]
+    assert_sqlite_matches_csv(sample / "index.db", sample, "frictionless index")
+
+
+def test_datapackage_to_datasette_writes_every_row(sample):
+    done = run(client("datapackage-to-datasette"), "datasette.db", "datapackage.json", "datasette.json", cwd=sample)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert_sqlite_matches_csv(sample / "datasette.db", sample, "datapackage-to-datasette")
+
+
+def test_an_optional_fields_pattern_is_still_enforced(sample, tmp_path):
+    """The pattern of an optional field moved out of the Table Schema's constraints (where frictionless
+    SQL export chokes on it): `rightsdata validate` and the JSON Schemas still hold to it."""
+    from rightsdata.metadata import PATTERN_WHEN_PRESENT
+
+    countries = metadata.resources()["countries"]
+    numeric = next(f for f in countries.fields if f["name"] == "numeric")
+    assert PATTERN_WHEN_PRESENT in numeric and "pattern" not in numeric.get("constraints", {})
+    assert countries.json_schema()["properties"]["numeric"]["anyOf"][0]["pattern"] == "^(?:[0-9]{3})$"
+    bad = tmp_path / "bad"
+    shutil.copytree(sample, bad)
+    path = bad / "data" / "countries.csv"
+    path.write_text(path.read_text(encoding="utf-8").replace(",004,", ",4,", 1), encoding="utf-8")
+    done = run(sys.executable, "-m", "rightsdata", "validate", "datapackage.json", cwd=bad)
+    assert done.returncode == 1 and "'4' does not match the pattern [0-9]{3}" in done.stdout, done.stdout[-2000:]

@@ -97,7 +97,7 @@ def normalised(field, value):
 def cell_strategy(field: dict) -> st.SearchStrategy[str]:
     """CSV cells valid under a Table Schema field, drawn from the Table Schema's own vocabulary
     (frictionless decides below whether they are)."""
-    c = field.get("constraints", {})
+    c = metadata.field_constraints(field)
     kind = field["type"]
     if "enum" in c:
         values = st.sampled_from([str(v) for v in c["enum"]])

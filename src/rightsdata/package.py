@@ -181,11 +181,11 @@ def load_schema(root: Path, schema: object, where: str) -> dict:
         constraints = f.get("constraints", {})
         if not isinstance(constraints, dict):
             raise PackageError(f"{where}: field {f['name']!r}: 'constraints' must be an object")
-        if "pattern" in constraints:
+        for pattern in [p for p in (constraints.get("pattern"), f.get("patternWhenPresent")) if p is not None]:
             try:
-                re.compile(constraints["pattern"])
+                re.compile(pattern)
             except (re.error, TypeError) as e:
-                raise PackageError(f"{where}: field {f['name']!r}: pattern {constraints['pattern']!r} is not a regular expression: {e}") from None
+                raise PackageError(f"{where}: field {f['name']!r}: pattern {pattern!r} is not a regular expression: {e}") from None
         names.append(f["name"])
     if len(set(names)) != len(names):
         raise PackageError(f"{where}: the schema names a field twice")

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import duckdb
 
+from rightsdata import metadata
 from rightsdata.findings import Finding
 from rightsdata.package import Package, Resource
 
@@ -411,7 +412,7 @@ def check_fields(con, t: LoadedTable, findings: list[Finding]) -> None:
     key_cols = ", ".join(q(k) for k in pk) if pk else "NULL"
     specs: dict[str, FieldSpec] = {}
     for f in res.fields:
-        constraints = dict(f.get("constraints", {}))
+        constraints = metadata.field_constraints(f)
         if f["name"] in pk:
             constraints["required"] = True
         cases = field_checks(f, constraints)
