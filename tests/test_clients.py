@@ -344,3 +344,37 @@ def test_an_optional_fields_pattern_is_still_enforced(sample, tmp_path):
     path.write_text(path.read_text(encoding="utf-8").replace(",004,", ",4,", 1), encoding="utf-8")
     done = run(sys.executable, "-m", "rightsdata", "validate", "datapackage.json", cwd=bad)
     assert done.returncode == 1 and "'4' does not match the pattern [0-9]{3}" in done.stdout, done.stdout[-2000:]
+
+
+# --- 4. Data Package v1 readers -----------------------------------------------------------------------
+
+def test_descriptor_declares_data_package_v2(repo):
+    from frictionless import Package
+
+    from rightsdata.metadata import DATA_PACKAGE_PROFILE
+
+    descriptor = json.loads((repo / "datapackage.json").read_text(encoding="utf-8"))
+    assert descriptor["$schema"] == DATA_PACKAGE_PROFILE == "https://datapackage.org/profiles/2.0/datapackage.json"
+    report = Package.validate_descriptor(str(repo / "datapackage.json"))
+    assert report.valid, [e.message for e in report.errors]
+
+
+def test_datapackage_v1_library_reads_every_resource_of_the_release_descriptor(sample):
+    """The Python `datapackage` 1.x library fails on v2 list fields; the release ships
+    datapackage-v1.json (lists as strings) beside datapackage.json for it."""
+    datapackage = pytest.importorskip("datapackage")
+    from rightsdata import package as pkg
+    from rightsdata.release import V1_DESCRIPTOR, v1_descriptor
+
+    (sample / V1_DESCRIPTOR).write_text(json.dumps(v1_descriptor(pkg.load(sample, check_profile=False))), encoding="utf-8")
+    package = datapackage.Package(str(sample / V1_DESCRIPTOR))
+    assert package.valid, package.errors
+    for name, res in metadata.resources().items():
+        rows = package.get_resource(name).read(keyed=True)
+        csv_text_rows = csv_rows(sample, name)
+        assert len(rows) == len(csv_text_rows), name
+        for line, (got, row) in enumerate(zip(rows, csv_text_rows), start=2):
+            for f in res.fields:
+                cell, value = row[f["name"]], got[f["name"]]
+                ok = value == (cell or None) if f["type"] == "list" else same(f, value, cell)
+                assert ok, f"datapackage v1: {res.path}:{line}: {f['name']} reads as {value!r}, the CSV has {cell!r}"

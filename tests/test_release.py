@@ -16,7 +16,7 @@ import pytest
 from conftest import copy_package, read_csv, run_cli
 from test_readme import assert_prints_its_comments, blocks, section
 from rightsdata import metadata
-from rightsdata.release import PackageDiff, ResourceDiff, check_version, least_version
+from rightsdata.release import V1_DESCRIPTOR, PackageDiff, ResourceDiff, check_version, least_version
 
 
 # --- a built release ----------------------------------------------------------------------------------
@@ -55,7 +55,11 @@ def test_the_zip_is_the_package(built, repo):
         assert names == sorted(names) and {"datapackage.json", "README.md", "LICENSE", "CHANGELOG.md"} <= set(names)
         assert all(i.date_time == (1980, 1, 1, 0, 0, 0) for i in z.infolist())
         for name in names:
+            if name == V1_DESCRIPTOR:  # the descriptor for Data Package v1 readers (tests/test_clients.py)
+                assert json.loads(z.read(name))["profile"] == "tabular-data-package"
+                continue
             assert z.read(name) == (repo / name).read_bytes(), name
+        assert V1_DESCRIPTOR in names
     # diff reads a zip as a package: the release and the checkout hold the same data
     result = run_cli("diff", str(built / "rightsdata.zip"), str(repo), "--format", "json")
     assert result.returncode == 0, result.stderr

@@ -24,6 +24,7 @@ from typing import Iterator
 
 from rightsdata import package as pkg
 from rightsdata import schema_check
+from rightsdata.generate import json_text
 from rightsdata.schema_check import q  # quoting is the same in DuckDB and SQLite
 
 SEMVER = re.compile(r"^(\d+)\.(\d+)\.(\d+)$")
@@ -355,7 +356,7 @@ def build(package_dir: Path, out: Path) -> list[Path]:
         if not (package_dir / name).is_file():
             raise ReleaseError(f"{package_dir / name}: missing; a release ships it")
     out.mkdir(parents=True, exist_ok=True)
-    files = [write_zip(package_dir, out / "rightsdata.zip")]
+    files = [write_zip(package_dir, out / "rightsdata.zip", {V1_DESCRIPTOR: json_text(v1_descriptor(package))})]
     files += write_tables(package, out)
     files.append(write_json(out / "metadata.json", datasette_metadata(package)))
     sums = out / "SHA256SUMS"
@@ -364,22 +365,49 @@ def build(package_dir: Path, out: Path) -> list[Path]:
 
 
 def write_json(path: Path, doc: dict) -> Path:
-    path.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    path.write_text(json_text(doc), encoding="utf-8")
     return path
 
 
-def write_zip(package_dir: Path, target: Path) -> Path:
-    names = list(ZIP_TOP)
+def write_zip(package_dir: Path, target: Path, extra: dict[str, str] | None = None) -> Path:
+    """The package's files, and `extra` files (name -> text) written beside them."""
+    contents = {name: (package_dir / name).read_bytes() for name in ZIP_TOP}
     for d in ZIP_DIRS:
-        names += sorted(p.relative_to(package_dir).as_posix() for p in (package_dir / d).rglob("*") if p.is_file())
+        contents |= {p.relative_to(package_dir).as_posix(): p.read_bytes() for p in (package_dir / d).rglob("*") if p.is_file()}
+    contents |= {name: text.encode("utf-8") for name, text in (extra or {}).items()}
     with zipfile.ZipFile(target, "w") as z:
-        for name in sorted(names):
+        for name in sorted(contents):
             info = zipfile.ZipInfo(name, date_time=FIXED_TIME)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
             info.create_system = 3  # unix, whatever the machine
-            z.writestr(info, (package_dir / name).read_bytes(), compresslevel=9)
+            z.writestr(info, contents[name], compresslevel=9)
     return target
+
+
+# Data Package v1 readers (the Python `datapackage`/`tableschema` and npm `datapackage` libraries)
+# reject v2's list fields. The release's zip holds this descriptor beside datapackage.json for them.
+V1_DESCRIPTOR = "datapackage-v1.json"
+
+
+def v1_descriptor(package: pkg.Package) -> dict:
+    """The package's descriptor as Data Package v1 (tabular-data-package): schemas inline, each list
+    field a string field whose description names its delimiter, v2 and project properties dropped."""
+    d = {k: v for k, v in package.descriptor.items() if k != "$schema"} | {"profile": "tabular-data-package"}
+    resources = []
+    for item in package.descriptor["resources"]:
+        res = package.resources[item["name"]]
+        fields = []
+        for f in res.fields:
+            v1 = {k: v for k, v in f.items() if k in ("name", "type", "format", "title", "description", "constraints")}
+            if f["type"] == "list":
+                v1["type"] = "string"
+                v1["description"] = f"{f.get('description', '')} A list: items separated by {f.get('delimiter', ',')!r}.".strip()
+            fields.append(v1)
+        schema = {k: v for k, v in res.schema.items() if k not in ("$schema", "fields")} | {"fields": fields}
+        resources.append(dict(item, profile="tabular-data-resource", schema=schema))
+    d["resources"] = resources
+    return d
 
 
 SQLITE_TYPES = {"integer": "INTEGER", "number": "REAL", "boolean": "INTEGER", "date": "TEXT", "list": "TEXT", "string": "TEXT"}

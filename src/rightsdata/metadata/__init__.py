@@ -17,6 +17,8 @@ HERE = Path(__file__).parent
 FIELD_OVERRIDES = {"description", "constraints", "required"}
 # Keys of fields.yaml that are ours, not Table Schema's.
 PROJECT_KEYS = {"references", "verbatim"}
+DATA_PACKAGE_PROFILE = "https://datapackage.org/profiles/2.0/datapackage.json"
+TABLE_SCHEMA_PROFILE = "https://datapackage.org/profiles/2.0/tableschema.json"
 # Where an optional field's pattern goes in the Table Schema (see `optional_pattern`).
 PATTERN_WHEN_PRESENT = "patternWhenPresent"
 
@@ -54,7 +56,8 @@ class Resource:
         return [f["name"] for f in self.fields]
 
     def table_schema(self) -> dict:
-        schema: dict = {"fields": self.fields, "missingValues": [""], "primaryKey": self.primary_key}
+        schema: dict = {"$schema": TABLE_SCHEMA_PROFILE, "fields": self.fields, "missingValues": [""],
+                        "primaryKey": self.primary_key}
         if self.foreign_keys:
             schema["foreignKeys"] = self.foreign_keys
         return schema
@@ -173,6 +176,8 @@ def descriptor() -> dict:
     """The Data Package descriptor (datapackage.json)."""
     meta = package_metadata()
     return {
+        # Data Package v2: list fields and `delimiter` are v2's (see release.py for a v1 reader's copy).
+        "$schema": DATA_PACKAGE_PROFILE,
         "name": meta["name"],
         "title": meta["title"],
         "description": " ".join(meta["description"].split()),
