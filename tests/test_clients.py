@@ -378,3 +378,42 @@ def test_datapackage_v1_library_reads_every_resource_of_the_release_descriptor(s
                 cell, value = row[f["name"]], got[f["name"]]
                 ok = value == (cell or None) if f["type"] == "list" else same(f, value, cell)
                 assert ok, f"datapackage v1: {res.path}:{line}: {f['name']} reads as {value!r}, the CSV has {cell!r}"
+
+
+# --- 6. descriptions as clients show them ---------------------------------------------------------------
+
+def test_descriptions_name_only_rules_that_exist(repo):
+    import re
+
+    rules = {p.stem for p in (repo / "validators").glob("*.yaml")} - {"waivers"}
+    named = []
+    for res in metadata.resources().values():
+        for where, text in [(res.name, res.description)] + [(f"{res.name}.{f['name']}", f["description"]) for f in res.fields]:
+            named += [(where, rule) for rule in re.findall(r"\b[Rr]ules? `([a-z0-9-]+)`", text)]
+    assert named, "no description names a rule: the pattern above is stale"
+    assert [(w, r) for w, r in named if r not in rules] == []
+
+
+def test_datasette_shows_descriptions_without_markdown_backticks(repo, tmp_path):
+    """Datasette printed `code` with its backticks: descriptions go to it as HTML (tables) or text (columns)."""
+    import asyncio
+    import sqlite3
+
+    datasette = pytest.importorskip("datasette.app")
+    from rightsdata import package as pkg
+    from rightsdata.release import create_table, datasette_metadata
+
+    package = pkg.load(repo, check_profile=False)
+    db = sqlite3.connect(tmp_path / "rightsdata.sqlite")
+    db.execute(create_table(package.resources["text_transforms"]))
+    db.commit()
+    db.close()
+    ds = datasette.Datasette(files=[str(tmp_path / "rightsdata.sqlite")], metadata=datasette_metadata(package))
+
+    async def page():
+        return await ds.client.get("/rightsdata/text_transforms")
+
+    response = asyncio.run(page())
+    assert response.status_code == 200
+    assert "`repairs`" in metadata.resources()["text_transforms"].description
+    assert "<code>repairs</code>" in response.text and "`" not in response.text

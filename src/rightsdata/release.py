@@ -9,6 +9,7 @@ hold them (the files are canonical, see `rightsdata format`, so equal values are
 from __future__ import annotations
 
 import contextlib
+import html
 import csv
 import io
 import json
@@ -505,6 +506,19 @@ def sqlite_value(value, kind: str):
 DATASETTE_UNITS = {"years": ("years_of_age", "years_of_age = [age] = years")}
 
 
+# Descriptions use Markdown's `code` only. Datasette shows a description as text (so the backticks
+# showed) unless given as description_html; column descriptions are text only.
+CODE = re.compile(r"`([^`]+)`")
+
+
+def markdown_html(text: str) -> str:
+    return CODE.sub(r"<code>\1</code>", html.escape(text, quote=False))
+
+
+def markdown_text(text: str) -> str:
+    return CODE.sub(r"\1", text)
+
+
 def datasette_metadata(package: pkg.Package) -> dict:
     """Datasette's metadata.json: the package's title, licence and sources, and each table's
     title, description, column descriptions and units, from the one definition of each field."""
@@ -516,8 +530,8 @@ def datasette_metadata(package: pkg.Package) -> dict:
     tables = {}
     for name, res in package.resources.items():
         spec = next((r for r in d["resources"] if r.get("name") == name), {})
-        table = {"title": spec.get("title", name), "description": spec.get("description", ""),
-                 "columns": {f["name"]: f.get("description", "") for f in res.fields}}
+        table = {"title": spec.get("title", name), "description_html": markdown_html(spec.get("description", "")),
+                 "columns": {f["name"]: markdown_text(f.get("description", "")) for f in res.fields}}
         units = defined[name].units if name in defined else {}
         if units:
             table["units"] = {column: DATASETTE_UNITS[unit][0] for column, unit in units.items()}
@@ -526,7 +540,7 @@ def datasette_metadata(package: pkg.Package) -> dict:
         tables[name] = table
     return {
         "title": d.get("title", d.get("name")),
-        "description": d.get("description", ""),
+        "description_html": markdown_html(d.get("description", "")),
         "license": licence.get("name"),
         "license_url": licence.get("path"),
         "source": f"rightsdata {d.get('version')}: every row names its source document (see the sources table)",
