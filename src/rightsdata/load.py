@@ -14,6 +14,7 @@ an empty cell is the missing value. pandas is an optional dependency (`pip insta
 from __future__ import annotations
 
 import csv
+import io
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -32,44 +33,68 @@ class LoadError(ValueError):
 
 def read_package(package_dir: str | Path = ".") -> dict[str, "pandas.DataFrame"]:
     """Every resource of the package, typed, by resource name."""
-    package = pkg.load(Path(package_dir), check_profile=False)
+    package = _package(package_dir)
     return {name: _frame(res) for name, res in package.resources.items()}
 
 
 def read_csv(resource: str, package_dir: str | Path = ".") -> "pandas.DataFrame":
     """One resource of the package, typed from its Table Schema."""
-    package = pkg.load(Path(package_dir), check_profile=False)
+    package = _package(package_dir)
     res = package.resource(resource)
     if res is None:
         raise LoadError(f"{package.descriptor_path}: no resource {resource!r} (it has {', '.join(package.resources)})")
     return _frame(res)
 
 
-def _frame(res: pkg.Resource) -> "pandas.DataFrame":
-    import pandas as pd
+def _package(package_dir: str | Path) -> pkg.Package:
+    # pkg.load reads the descriptor without trusting it: no path outside the package is opened.
+    try:
+        return pkg.load(Path(package_dir), check_profile=False)
+    except pkg.PackageError as e:
+        raise LoadError(str(e)) from None
 
+
+def _frame(res: pkg.Resource) -> "pandas.DataFrame":
     if res.file is None:
         raise LoadError("; ".join(p.message for p in res.problems) or f"resource {res.name!r} has no readable file")
+    data = res.file.read_bytes()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = data[:e.start].count(b"\n") + 1
+        raise LoadError(f"{res.path}:{line}: not UTF-8 text (byte {e.start}); the package's files are UTF-8") from None
+    try:
+        return _read(res, text)
+    except csv.Error as e:
+        raise LoadError(f"{res.path}: not readable as CSV: {e}") from None
+
+
+def _read(res: pkg.Resource, text: str) -> "pandas.DataFrame":
+    import pandas as pd
+
     fields = res.fields
     columns: dict[str, list] = {f["name"]: [] for f in fields}
-    with open(res.file, encoding="utf-8", newline="") as f:
-        reader = csv.reader(f)
-        header = next(reader, [])
-        if header != list(columns):
-            raise LoadError(f"{res.path}:1: the header {header} is not the schema's columns {list(columns)}")
-        for row in reader:
-            if len(row) != len(fields):
-                raise LoadError(f"{res.path}:{reader.line_num}: {len(row)} cells, the header has {len(fields)}")
-            for field, cell in zip(fields, row):
-                try:
-                    columns[field["name"]].append(read_cell(field, cell))
-                except CellError as e:
-                    raise LoadError(f"{res.path}:{reader.line_num}: field {field['name']!r}: {e}") from None
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header = next(reader, [])
+    if header != list(columns):
+        raise LoadError(f"{res.path}:1: the header {header} is not the schema's columns {list(columns)}")
+    for row in reader:
+        if len(row) != len(fields):
+            raise LoadError(f"{res.path}:{reader.line_num}: {len(row)} cells, the header has {len(fields)}")
+        for field, cell in zip(fields, row):
+            try:
+                columns[field["name"]].append(read_cell(field, cell))
+            except CellError as e:
+                raise LoadError(f"{res.path}:{reader.line_num}: field {field['name']!r}: {e}") from None
     frame = {}
     for field in fields:
         values = columns[field["name"]]
-        if field["type"] == "date":
-            frame[field["name"]] = pd.to_datetime(pd.Series(values, dtype="object"), format="%Y-%m-%d")
-        else:
-            frame[field["name"]] = pd.Series(values, dtype=DTYPES[field["type"]])
+        try:
+            if field["type"] == "date":
+                frame[field["name"]] = pd.to_datetime(pd.Series(values, dtype="object"), format="%Y-%m-%d")
+            else:
+                frame[field["name"]] = pd.Series(values, dtype=DTYPES[field["type"]])
+        except (ValueError, OverflowError, TypeError) as e:  # an integer beyond Int64, a date beyond pandas' range
+            raise LoadError(f"{res.path}: field {field['name']!r}: a value pandas cannot hold as "
+                            f"{field['type']}: {str(e).splitlines()[0]}") from None
     return pd.DataFrame(frame)
