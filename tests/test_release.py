@@ -180,8 +180,8 @@ def test_diff_reports_added_removed_and_changed_rows(before_after):
     assert doc["bump"] == "minor"  # rows added and removed
     markdown = run_cli("diff", str(before), str(after)).stdout
     assert "| `enforcement` | 52 | 52 | 0 | 0 | 1 |  |" in markdown
-    assert 'changed: source_id=ukr-findings-2016, country=UKR, report_year=2016, territory=national, data_year=2015, ' \
-           'domain=labor, indicator=inspectors, occurrence=1: `value_as_printed` "320" -> "321", `value` "320" -> "321"' in markdown
+    assert 'changed: country=UKR, report_year=2016, territory=national, data_year=2015, domain=labor, indicator=inspectors, ' \
+           'occurrence=1, source_id=ukr-findings-2016: `value_as_printed` "320" -> "321", `value` "320" -> "321"' in markdown
 
 
 def test_diff_reports_schema_changes(before_after):
