@@ -18,7 +18,7 @@ import pytest
 from conftest import copy_package, read_csv, run_cli
 from test_readme import assert_prints_its_comments, blocks, section
 from rightsdata import metadata
-from rightsdata.release import PackageDiff, ResourceDiff, check_version, least_version
+from rightsdata.release import V1_DESCRIPTOR, PackageDiff, ResourceDiff, check_version, least_version
 
 
 # --- a built release ----------------------------------------------------------------------------------
@@ -57,7 +57,11 @@ def test_the_zip_is_the_package(built, repo):
         assert names == sorted(names) and {"datapackage.json", "README.md", "LICENSE", "CHANGELOG.md"} <= set(names)
         assert all(i.date_time == (1980, 1, 1, 0, 0, 0) for i in z.infolist())
         for name in names:
+            if name == V1_DESCRIPTOR:  # the descriptor for Data Package v1 readers (tests/test_clients.py)
+                assert json.loads(z.read(name))["profile"] == "tabular-data-package"
+                continue
             assert z.read(name) == (repo / name).read_bytes(), name
+        assert V1_DESCRIPTOR in names
     # diff reads a zip as a package: the release and the checkout hold the same data
     result = run_cli("diff", str(built / "rightsdata.zip"), str(repo), "--format", "json")
     assert result.returncode == 0, result.stderr
@@ -178,8 +182,8 @@ def test_diff_reports_added_removed_and_changed_rows(before_after):
     assert doc["bump"] == "minor"  # rows added and removed
     markdown = run_cli("diff", str(before), str(after)).stdout
     assert "| `enforcement` | 52 | 52 | 0 | 0 | 1 |  |" in markdown
-    assert 'changed: source_id=ukr-findings-2016, country=UKR, report_year=2016, territory=national, data_year=2015, ' \
-           'domain=labor, indicator=inspectors, occurrence=1: `value_as_printed` "320" -> "321", `value` "320" -> "321"' in markdown
+    assert 'changed: country=UKR, report_year=2016, territory=national, data_year=2015, domain=labor, indicator=inspectors, ' \
+           'occurrence=1, source_id=ukr-findings-2016: `value_as_printed` "320" -> "321", `value` "320" -> "321"' in markdown
 
 
 def test_diff_reports_schema_changes(before_after):

@@ -97,7 +97,7 @@ def normalised(field, value):
 def cell_strategy(field: dict) -> st.SearchStrategy[str]:
     """CSV cells valid under a Table Schema field, drawn from the Table Schema's own vocabulary
     (frictionless decides below whether they are)."""
-    c = field.get("constraints", {})
+    c = metadata.field_constraints(field)
     kind = field["type"]
     if "enum" in c:
         values = st.sampled_from([str(v) for v in c["enum"]])
@@ -112,7 +112,7 @@ def cell_strategy(field: dict) -> st.SearchStrategy[str]:
     elif kind == "date":
         values = st.dates().map(lambda d: d.strftime("%Y-%m-%d"))
     elif kind == "list":
-        values = st.lists(st.integers(0, 999), min_size=1, max_size=6).map(lambda xs: ",".join(map(str, xs)))
+        values = st.lists(st.integers(0, 999), min_size=1, max_size=6).map(lambda xs: field["delimiter"].join(map(str, xs)))
     else:
         raise AssertionError(kind)
     return values if c.get("required") else st.one_of(st.just(""), values)

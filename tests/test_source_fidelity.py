@@ -11,6 +11,7 @@ import re
 import pytest
 
 from rightsdata import metadata
+from rightsdata.cells import LIST_DELIMITER
 from rightsdata.provenance import line_numbers
 
 MONTHS = {m: i for i, m in enumerate(
@@ -130,7 +131,7 @@ def test_citations_expand_the_printed_groups(tables):
         for row in rows:
             if "citations_as_printed" in row and row["source_id"] in (UKRAINE, TAJIKISTAN):
                 printed, listed = row["citations_as_printed"], row["citations"]
-                assert (expand(printed) if printed else []) == ([int(n) for n in listed.split(",")] if listed else []), (name, row)
+                assert (expand(printed) if printed else []) == ([int(n) for n in listed.split(LIST_DELIMITER)] if listed else []), (name, row)
                 checked += bool(printed)
     assert checked > 80
 

@@ -19,6 +19,11 @@ INTEGER = re.compile(r"[+-]?[0-9]+")
 DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
+# The delimiter of every list cell (list fields and `source_lines`). Not ",": csvkit, readr and
+# spreadsheets take "35,41" for the number 3541 (a digit group separator), silently.
+LIST_DELIMITER = ";"
+
+
 class CellError(ValueError):
     """A cell that cannot be read as its field's type."""
 

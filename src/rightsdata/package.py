@@ -221,10 +221,11 @@ def load_schema(root: Path, schema: object, where: str) -> dict:
         constraints = f.get("constraints", {})
         if not isinstance(constraints, dict):
             raise PackageError(f"{where}: field {f['name']!r}: 'constraints' must be an object")
-        if "pattern" in constraints:
-            problem = pattern_problem(constraints["pattern"])
+        for key in ("pattern", "patternWhenPresent"):
+            pattern = constraints.get("pattern") if key == "pattern" else f.get(key)
+            problem = pattern_problem(pattern) if pattern is not None else None
             if problem:
-                raise PackageError(f"{where}: field {f['name']!r}: pattern {constraints['pattern']!r} {problem}")
+                raise PackageError(f"{where}: field {f['name']!r}: {key} {pattern!r} {problem}")
         for key in ("minLength", "maxLength"):
             value = constraints.get(key)
             if key in constraints and (not isinstance(value, int) or isinstance(value, bool) or value < 0):

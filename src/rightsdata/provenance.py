@@ -14,10 +14,11 @@ import re
 
 from rightsdata import package as pkg
 from rightsdata import paths
+from rightsdata.cells import LIST_DELIMITER
 from rightsdata.findings import Finding
 from rightsdata.schema_check import LoadedTable, lit, q
 
-LINES = re.compile(r"^[1-9][0-9]*(-[1-9][0-9]*)?(,[1-9][0-9]*(-[1-9][0-9]*)?)*$")
+LINES = re.compile(rf"^[1-9][0-9]*(-[1-9][0-9]*)?({LIST_DELIMITER}[1-9][0-9]*(-[1-9][0-9]*)?)*$")
 
 
 def squash(text: str) -> str:
@@ -39,7 +40,7 @@ def lines_problem(spec: str, count: int) -> str | None:
     worked out from the bounds of its ranges without listing their lines: a contribution citing
     `189-999999999` is a finding at its row, not a list of a billion numbers."""
     total = 0
-    for part in spec.split(","):
+    for part in spec.split(LIST_DELIMITER):
         first, _, last = part.partition("-")
         last = last or first
         for n in (first, last):
@@ -57,7 +58,7 @@ def lines_problem(spec: str, count: int) -> str | None:
 
 def line_numbers(spec: str) -> list[int]:
     out = []
-    for part in spec.split(","):
+    for part in spec.split(LIST_DELIMITER):
         first, _, last = part.partition("-")
         out.extend(range(int(first), int(last or first) + 1))
     return out

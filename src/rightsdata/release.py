@@ -9,6 +9,7 @@ hold them (the files are canonical, see `rightsdata format`, so equal values are
 from __future__ import annotations
 
 import contextlib
+import html
 import csv
 import json
 import re
@@ -25,6 +26,7 @@ from rightsdata import archive
 from rightsdata import package as pkg
 from rightsdata import paths
 from rightsdata import schema_check
+from rightsdata.generate import json_text
 from rightsdata.schema_check import q  # quoting is the same in DuckDB and SQLite
 
 BUMPS = ["none", "patch", "minor", "major"]
@@ -348,7 +350,7 @@ def build(package_dir: Path, out: Path) -> list[Path]:
     parse_version(package.descriptor.get("version"), str(package.descriptor_path))  # the release's tag
     try:
         with archive.staged(out) as tmp:
-            files = [write_zip(package_dir, names, tmp / "rightsdata.zip")]
+            files = [write_zip(package_dir, names, tmp / "rightsdata.zip", {V1_DESCRIPTOR: json_text(v1_descriptor(package))})]
             files += write_tables(package, tmp)
             files.append(write_json(tmp / "metadata.json", datasette_metadata(package)))
             files.append(write_json(tmp / BUILDINFO, buildinfo()))
@@ -382,7 +384,7 @@ def buildinfo() -> dict:
 
 
 def write_json(path: Path, doc: dict) -> Path:
-    path.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    path.write_text(json_text(doc), encoding="utf-8")
     return path
 
 
@@ -397,19 +399,46 @@ def zip_names(package_dir: Path) -> list[str]:
         raise ReleaseError(f"{package_dir}: {e}; a release ships only the package's own files") from None
 
 
-def write_zip(package_dir: Path, names: list[str], target: Path) -> Path:
+def write_zip(package_dir: Path, names: list[str], target: Path, extra: dict[str, str] | None = None) -> Path:
+    """The package's files `names` (checked by zip_names), and `extra` files (name -> text) beside them."""
+    extra = extra or {}
     with zipfile.ZipFile(target, "w") as z:
-        for name in names:
+        for name in sorted(set(names) | set(extra)):
             info = zipfile.ZipInfo(name, date_time=FIXED_TIME)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
             info.create_system = 3  # unix, whatever the machine
             try:
-                data = paths.inside(package_dir, name).read_bytes()
+                data = extra[name].encode("utf-8") if name in extra else paths.inside(package_dir, name).read_bytes()
             except paths.PathError as e:  # changed since zip_names looked
                 raise ReleaseError(f"{package_dir}: {e}") from None
             z.writestr(info, data, compresslevel=9)
     return target
+
+
+# Data Package v1 readers (the Python `datapackage`/`tableschema` and npm `datapackage` libraries)
+# reject v2's list fields. The release's zip holds this descriptor beside datapackage.json for them.
+V1_DESCRIPTOR = "datapackage-v1.json"
+
+
+def v1_descriptor(package: pkg.Package) -> dict:
+    """The package's descriptor as Data Package v1 (tabular-data-package): schemas inline, each list
+    field a string field whose description names its delimiter, v2 and project properties dropped."""
+    d = {k: v for k, v in package.descriptor.items() if k != "$schema"} | {"profile": "tabular-data-package"}
+    resources = []
+    for item in package.descriptor["resources"]:
+        res = package.resources[item["name"]]
+        fields = []
+        for f in res.fields:
+            v1 = {k: v for k, v in f.items() if k in ("name", "type", "format", "title", "description", "constraints")}
+            if f["type"] == "list":
+                v1["type"] = "string"
+                v1["description"] = f"{f.get('description', '')} A list: items separated by {f.get('delimiter', ',')!r}.".strip()
+            fields.append(v1)
+        schema = {k: v for k, v in res.schema.items() if k not in ("$schema", "fields")} | {"fields": fields}
+        resources.append(dict(item, profile="tabular-data-resource", schema=schema))
+    d["resources"] = resources
+    return d
 
 
 SQLITE_TYPES = {"integer": "INTEGER", "number": "REAL", "boolean": "INTEGER", "date": "TEXT", "list": "TEXT", "string": "TEXT"}
@@ -507,6 +536,19 @@ def sqlite_value(value, kind: str):
 DATASETTE_UNITS = {"years": ("years_of_age", "years_of_age = [age] = years")}
 
 
+# Descriptions use Markdown's `code` only. Datasette shows a description as text (so the backticks
+# showed) unless given as description_html; column descriptions are text only.
+CODE = re.compile(r"`([^`]+)`")
+
+
+def markdown_html(text: str) -> str:
+    return CODE.sub(r"<code>\1</code>", html.escape(text, quote=False))
+
+
+def markdown_text(text: str) -> str:
+    return CODE.sub(r"\1", text)
+
+
 def datasette_metadata(package: pkg.Package) -> dict:
     """Datasette's metadata.json: the package's title, licence and sources, and each table's
     title, description, column descriptions and units, from the one definition of each field."""
@@ -518,8 +560,8 @@ def datasette_metadata(package: pkg.Package) -> dict:
     tables = {}
     for name, res in package.resources.items():
         spec = next((r for r in d["resources"] if r.get("name") == name), {})
-        table = {"title": spec.get("title", name), "description": spec.get("description", ""),
-                 "columns": {f["name"]: f.get("description", "") for f in res.fields}}
+        table = {"title": spec.get("title", name), "description_html": markdown_html(spec.get("description", "")),
+                 "columns": {f["name"]: markdown_text(f.get("description", "")) for f in res.fields}}
         units = defined[name].units if name in defined else {}
         if units:
             table["units"] = {column: DATASETTE_UNITS[unit][0] for column, unit in units.items()}
@@ -528,7 +570,7 @@ def datasette_metadata(package: pkg.Package) -> dict:
         tables[name] = table
     return {
         "title": d.get("title", d.get("name")),
-        "description": d.get("description", ""),
+        "description_html": markdown_html(d.get("description", "")),
         "license": licence.get("name"),
         "license_url": licence.get("path"),
         "source": f"rightsdata {d.get('version')}: every row names its source document (see the sources table)",

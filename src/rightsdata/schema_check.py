@@ -25,6 +25,7 @@ from pathlib import Path
 
 import duckdb
 
+from rightsdata import metadata
 from rightsdata.findings import Finding
 from rightsdata.package import Package, Resource
 
@@ -466,7 +467,7 @@ def check_fields(con, t: LoadedTable, findings: list[Finding]) -> None:
     key_cols = key_columns(pk)
     specs: dict[str, FieldSpec] = {}
     for f in res.fields:
-        constraints = dict(f.get("constraints", {}))
+        constraints = metadata.field_constraints(f)
         if f["name"] in pk:
             constraints["required"] = True
         cases = field_checks(f, constraints)

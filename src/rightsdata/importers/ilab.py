@@ -28,6 +28,7 @@ from pathlib import Path
 from lxml import etree
 
 from rightsdata import tables
+from rightsdata.cells import LIST_DELIMITER
 from rightsdata.countries import CountryNames, UnknownCountry
 from rightsdata.importers import SourceError, SourceRows, control_character, manifest_entry, sha256
 
@@ -644,7 +645,7 @@ class Importer:
                     meets_international_standards=None, meets_as_printed=None,
                     age=age, age_as_printed=age_printed, age_calculated=None, legislation=None,
                     citations_as_printed=None, citations=None, note=why,
-                    source_location=self.locate(cells[0]), source_lines=",".join(str(c.sourceline) for c in cells)))
+                    source_location=self.locate(cells[0]), source_lines=LIST_DELIMITER.join(str(c.sourceline) for c in cells)))
 
     def legal_row(self, base, code, tag, node, territory) -> dict:
         age_printed = text(node.find("Age")) or None
@@ -792,7 +793,7 @@ def position(element, parent, positions: dict) -> tuple[int, int]:
 
 def lines_of(elements) -> str:
     """The source_lines of the elements a row was read from."""
-    return ",".join(str(n) for n in sorted({e.sourceline for e in elements if e is not None}))
+    return LIST_DELIMITER.join(str(n) for n in sorted({e.sourceline for e in elements if e is not None}))
 
 
 def goods_signature(rows: list[dict]) -> set:

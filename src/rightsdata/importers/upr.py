@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rightsdata import tables
+from rightsdata.cells import LIST_DELIMITER
 from rightsdata.countries import CountryNames, UnknownCountry
 from rightsdata.importers import SourceError, SourceRows, control_character, manifest_entry, sha256
 from rightsdata.importers.legacy_text import Transform, UndecidableText, dominant_depth, repair
@@ -410,7 +411,7 @@ def line_ranges(spans: list[tuple[int, int]]) -> str:
             start = prev = n
     if start is not None:
         out.append(f"{start}-{prev}" if prev != start else str(start))
-    return ",".join(out)
+    return LIST_DELIMITER.join(out)
 
 
 def import_files(package_dir: Path, paths: list[Path], manifest: Path | None = None,

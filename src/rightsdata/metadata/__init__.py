@@ -17,6 +17,10 @@ HERE = Path(__file__).parent
 FIELD_OVERRIDES = {"description", "constraints", "required"}
 # Keys of fields.yaml that are ours, not Table Schema's.
 PROJECT_KEYS = {"references", "verbatim"}
+DATA_PACKAGE_PROFILE = "https://datapackage.org/profiles/2.0/datapackage.json"
+TABLE_SCHEMA_PROFILE = "https://datapackage.org/profiles/2.0/tableschema.json"
+# Where an optional field's pattern goes in the Table Schema (see `optional_pattern`).
+PATTERN_WHEN_PRESENT = "patternWhenPresent"
 
 
 class MetadataError(Exception):
@@ -52,7 +56,8 @@ class Resource:
         return [f["name"] for f in self.fields]
 
     def table_schema(self) -> dict:
-        schema: dict = {"fields": self.fields, "missingValues": [""], "primaryKey": self.primary_key}
+        schema: dict = {"$schema": TABLE_SCHEMA_PROFILE, "fields": self.fields, "missingValues": [""],
+                        "primaryKey": self.primary_key}
         if self.foreign_keys:
             schema["foreignKeys"] = self.foreign_keys
         return schema
@@ -99,6 +104,7 @@ def resources() -> dict[str, Resource]:
             constraints.update(entry.get("constraints", {}))
             if entry.get("required") or column in spec["primary_key"]:
                 constraints["required"] = True
+            optional_pattern(descriptor, constraints)
             if constraints:
                 descriptor["constraints"] = dict(sorted(constraints.items()))
             as_printed = base.pop("verbatim", False)
@@ -119,6 +125,10 @@ def resources() -> dict[str, Resource]:
         for key in spec["primary_key"]:
             if key not in names:
                 raise MetadataError(f"resources.yaml: {name}: primary key field {key!r} is not a column")
+        # frictionless (to_pandas, SQL) gathers key values in column order but names them in key order.
+        if spec["primary_key"] != sorted(spec["primary_key"], key=names.index):
+            raise MetadataError(f"resources.yaml: {name}: primary key {spec['primary_key']} must list its "
+                                f"columns in column order: {sorted(spec['primary_key'], key=names.index)}")
         foreign_keys += spec.get("foreign_keys", [])
         out[name] = Resource(
             name=name,
@@ -142,10 +152,32 @@ def resources() -> dict[str, Resource]:
     return out
 
 
+def optional_pattern(descriptor: dict, constraints: dict) -> None:
+    """Move the pattern of an optional field out of `constraints` into the field's own
+    PATTERN_WHEN_PRESENT property, which `rightsdata validate` and the JSON Schemas enforce.
+
+    Stock frictionless's SQL export (`frictionless index`, `datapackage-to-datasette`) turns a pattern
+    into a CHECK calling a Python REGEXP function that raises on NULL (frictionless-py 5.x,
+    formats/sql/adapter.py `regexp`), so an empty cell in a field with a pattern fails the whole
+    table. A required field has no empty cell and keeps its pattern where every reader sees it."""
+    if "pattern" in constraints and not constraints.get("required"):
+        descriptor[PATTERN_WHEN_PRESENT] = constraints.pop("pattern")
+
+
+def field_constraints(f: dict) -> dict:
+    """A Table Schema field's constraints, with the pattern of an optional field (optional_pattern) back in."""
+    constraints = dict(f.get("constraints", {}))
+    if PATTERN_WHEN_PRESENT in f:
+        constraints.setdefault("pattern", f[PATTERN_WHEN_PRESENT])
+    return constraints
+
+
 def descriptor() -> dict:
     """The Data Package descriptor (datapackage.json)."""
     meta = package_metadata()
     return {
+        # Data Package v2: list fields and `delimiter` are v2's (see release.py for a v1 reader's copy).
+        "$schema": DATA_PACKAGE_PROFILE,
         "name": meta["name"],
         "title": meta["title"],
         "description": " ".join(meta["description"].split()),
@@ -175,7 +207,7 @@ def json_schema_for(table_schema: dict, title: str = "", description: str = "") 
     """The JSON Schema of one row of a table, as an object keyed by field name."""
     properties, required = {}, []
     for f in table_schema["fields"]:
-        constraints = f.get("constraints", {})
+        constraints = field_constraints(f)
         prop = json_value_schema(f["type"], constraints, f.get("itemType"), f.get("delimiter", ","))
         if constraints.get("required"):
             required.append(f["name"])
