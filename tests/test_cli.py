@@ -257,3 +257,21 @@ def test_a_cell_longer_than_the_csv_modules_default_limit(tmp_path, end, blank):
     z = 5 + blank  # the first z row: the cell spanning two lines and the blank line move it down
     expected = {("schema/type", z), ("schema/type", z + 1), ("schema/primary-key", z), ("schema/primary-key", z + 1)}
     assert {(f["rule"], f["line"]) for f in found} == expected | ({("file/blank-row", 5)} if blank else set())
+
+
+def test_an_unforeseen_failure_is_one_line_without_a_python_class_name(monkeypatch):
+    # A failure no check foresaw still reaches the user as one plain line and exit 2: never a
+    # traceback, never "TypeError: ..." (issue 13.15).
+    from click.testing import CliRunner
+
+    import rightsdata.validate
+    from rightsdata.cli import main
+
+    def broken(*args, **kwargs):
+        raise TypeError("can only concatenate str (not \"int\") to str")
+
+    monkeypatch.setattr(rightsdata.validate, "validate", broken)
+    result = CliRunner().invoke(main, ["validate"])
+    assert result.exit_code == 2
+    assert "TypeError" not in result.output and "Traceback" not in result.output
+    assert "can only concatenate str" in result.output and "please report it" in result.output

@@ -35,7 +35,10 @@ class Command(click.Group):
             click.echo("interrupted", err=True)
             sys.exit(130)
         except Exception as e:  # the promise: one clear line, never a traceback
-            click.echo(f"rightsdata: error: {type(e).__name__}: {e}", err=True)
+            # A failure no check foresaw: say what happened in its own words, not as a Python class
+            # name a contributor cannot act on, and ask for a report so that it gets a check.
+            what = str(e).strip().splitlines()[0] if str(e).strip() else "an unexpected failure"
+            click.echo(f"rightsdata: error: {what} (unexpected: please report it, with the command that gave it)", err=True)
             sys.exit(2)
 
 

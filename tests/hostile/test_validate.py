@@ -15,6 +15,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from rightsdata.cells import LIST_DELIMITER
+
 from conftest import tree_digest
 from test_parity import ours, theirs
 
@@ -205,7 +207,7 @@ def provenance_package(root: Path, spec: str, lines: int = 5) -> Path:
     ("189-999999999", "cites line 189, but s has 5 lines"),
     ("1-50000000", "cites line 50000000, but s has 5 lines"),
     ("1-" + "9" * 5000, "cites line 99999999999999999..., but s has 5 lines"),
-    (",".join(["1-5"] * 20000), "cites more lines than s has (5)"),
+    (LIST_DELIMITER.join(["1-5"] * 20000), "cites more lines than s has (5)"),
     ("4-2", "the range 4-2 runs backwards"),
 ])
 def test_source_lines_beyond_the_source_are_a_finding_not_an_expansion(tmp_path, spec, words):
@@ -216,7 +218,7 @@ def test_source_lines_beyond_the_source_are_a_finding_not_an_expansion(tmp_path,
 
 
 def test_source_lines_within_the_source_are_checked(tmp_path):
-    code, found, _ = findings(provenance_package(tmp_path / "p", "1-2,4"))
+    code, found, _ = findings(provenance_package(tmp_path / "p", LIST_DELIMITER.join(["1-2", "4"])))
     assert code == 0, found
 
 
