@@ -28,6 +28,18 @@ class CellError(ValueError):
     """A cell that cannot be read as its field's type."""
 
 
+# Characters no text of the package holds: the C0 controls but TAB, LF and CR (text cells may span
+# lines), DEL and the C1 controls. Invisible, they come from legacy encodings or terminals (ESC,
+# NUL) and break whatever reads the text next: validate reports them, importers never write them.
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def control_character(text: str | None) -> str | None:
+    """The first control character of `text` as U+001B, and where ("U+001B at character 5"), or None."""
+    m = CONTROL.search(text or "")
+    return f"U+{ord(m.group()):04X} at character {m.start() + 1}" if m else None
+
+
 def read_cell(field: dict, cell: str) -> Any:
     """The value a CSV cell stands for: None for the missing value, else a Python value of the
     field's type. Raises CellError when the cell is not of the type."""

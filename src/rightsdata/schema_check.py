@@ -26,6 +26,7 @@ from pathlib import Path
 import duckdb
 
 from rightsdata import metadata
+from rightsdata.cells import CONTROL, control_character
 from rightsdata.findings import Finding
 from rightsdata.package import Package, Resource
 
@@ -40,9 +41,6 @@ PLAIN = {"integer": ("[0-9]{1,18}", "BIGINT"), "number": ("-?[0-9]{1,15}(\\.[0-9
 DATE_RE = r"[0-9]{4}-(?:1[0-2]|0[1-9]|[1-9])-(?:3[01]|[12][0-9]|0[1-9]|[1-9])"
 TRUE_VALUES = ["true", "True", "TRUE", "1"]
 FALSE_VALUES = ["false", "False", "FALSE", "0"]
-# C0 controls but TAB, LF and CR (text cells may span lines), DEL, and the C1 controls: invisible,
-# they come from legacy encodings or terminals (ESC, NUL) and break whatever reads the text next.
-CONTROL = "[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f]"
 NOT_CONTROL_BYTES = bytes(b for b in range(256) if not re.fullmatch(CONTROL, chr(b)) or b >= 0x80)  # C0 and DEL are single bytes
 C1_BYTES = re.compile(rb"\xc2[\x80-\x9f]")
 
@@ -523,24 +521,22 @@ def check_control_characters(con, t: LoadedTable, findings: list[Finding]) -> No
     if not texts or not t.control:  # the scan of the file's bytes found none
         return
     pk = res.primary_key
-    pattern = re.compile(CONTROL)
     cursor = con.execute(f"SELECT {t.row}, {', '.join(q(n) for n in texts)}, {key_columns(pk)} FROM {q(t.table)} "
-                         f"WHERE regexp_matches(concat({', '.join(q(n) for n in texts)}), {lit(CONTROL)}) ORDER BY {t.row}")
+                         f"WHERE regexp_matches(concat({', '.join(q(n) for n in texts)}), {lit(CONTROL.pattern)}) ORDER BY {t.row}")
     counts: dict[str, int] = {}
     while batch := cursor.fetchmany(1000):
         for rowid, *cells in batch:
             values, keys = cells[:len(texts)], cells[len(texts):]
             for name, value in zip(texts, values):
-                found = pattern.search(value) if value is not None else None
+                found = control_character(value)
                 if found is None:
                     continue
                 counts[name] = counts.get(name, 0) + 1
                 if counts[name] > MAX_PER_CHECK:
                     continue
-                char = f"U+{ord(found.group()):04X}"
                 findings.append(Finding(rule="file/control-character", resource=res.name, path=res.path, line=t.line(rowid),
                                         field=name, value=value, key=dict(zip(pk, keys)) if pk else None,
-                                        message=f"{name}: holds the control character {char} at character {found.start() + 1}; "
+                                        message=f"{name}: holds the control character {found}; "
                                                 "remove it (it shows as nothing, or garbles the text, in most programs)"))
     for name, n in counts.items():
         if n > MAX_PER_CHECK:

@@ -9,24 +9,13 @@ twice leaves every CSV file byte-identical.
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from rightsdata import metadata, tables
+from rightsdata.cells import control_character  # noqa: F401 (validate reports them: an importer never writes one)
 from rightsdata.package import sha256  # noqa: F401 (the importers cite their files by it)
-
-
-# Characters no source text holds: the C0 and C1 controls (NUL, ESC, ...) but tab and line
-# breaks. Validate reports them, so an importer never writes one (and never drops one silently).
-CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-
-
-def control_character(text: str | None) -> str | None:
-    """The first control character of `text` as U+001B, and where ("U+001B at character 5"), or None."""
-    m = CONTROL.search(text or "")
-    return f"U+{ord(m.group()):04X} at character {m.start() + 1}" if m else None
 
 
 class SourceError(Exception):
