@@ -26,7 +26,7 @@ from pathlib import Path
 import duckdb
 
 from rightsdata import metadata
-from rightsdata.cells import CONTROL, control_character
+from rightsdata.cells import CONTROL, CellError, control_character, read_cell
 from rightsdata.findings import Finding
 from rightsdata.package import Package, Resource
 
@@ -118,6 +118,12 @@ def typed_literal(f: dict, value) -> str:
         return lit(value)
     if kind == "string" and not isinstance(value, str):
         return "NULL"  # as in frictionless, a number is not a string: it equals no cell
+    if kind != "string" and isinstance(value, str):
+        # Read by the package's one cell reader: a DuckDB cast would take '1.5' for the integer 2.
+        try:
+            read_cell({**f, "constraints": {}}, value)
+        except CellError:
+            return "NULL"  # as in frictionless, a member that is not of the field's type equals no cell
     return typed(f, lit(str(value)))
 
 

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from rightsdata.cells import LIST_DELIMITER
@@ -283,6 +283,7 @@ def test_an_enum_with_null_does_not_let_other_values_pass(tmp_path):
 @given(kind=st.sampled_from(["integer", "string", "number"]),
        enum=st.lists(st.one_of(st.none(), st.integers(-3, 3), st.sampled_from(["a", "2", "1.5"])), min_size=1, max_size=4),
        cells=st.lists(st.sampled_from(["", "1", "2", "3", "-1", "a", "1.5"]), min_size=1, max_size=6))
+@example(kind="integer", enum=["1.5"], cells=["2"])  # a DuckDB cast rounded the member '1.5' to 2
 def test_enum_checks_agree_with_frictionless(tmp_path_factory, kind, enum, cells):
     """Typed comparison as frictionless makes it: null and unreadable members match nothing, an
     empty cell is not checked."""
