@@ -18,7 +18,9 @@ import pytest
 from conftest import copy_package, read_csv, run_cli
 from test_readme import assert_prints_its_comments, blocks, section
 from rightsdata import metadata
-from rightsdata.release import V1_DESCRIPTOR, PackageDiff, ResourceDiff, check_version, least_version
+from rightsdata.release.assets import V1_DESCRIPTOR
+from rightsdata.release.diff import PackageDiff, ResourceDiff
+from rightsdata.release.versioning import check_version, least_version
 
 
 # --- a built release ----------------------------------------------------------------------------------

@@ -299,9 +299,13 @@ class Defaults(dict):
 
 
 def prepare(con, loaded: dict[str, LoadedTable]) -> None:
-    """Make the views the rules read, then shut SQL off from everything else: no file, no
-    network, no changing that back."""
+    """Make the views the rules read, then shut SQL off from everything else."""
     create_views(con, loaded)
+    shut_off(con)
+
+
+def shut_off(con) -> None:
+    """No file, no network, no changing that back: for the rules, which come from strangers."""
     con.execute("SET enable_external_access = false")
     con.execute("SET lock_configuration = true")
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Callable
 
 from rightsdata import package as pkg
 from rightsdata import provenance, rules, schema_check
@@ -32,10 +33,14 @@ class Result:
         return EXIT_VALID
 
 
-def validate(descriptor_path: Path, rules_dir: Path | None = None, close: bool = True) -> Result:
+def validate(descriptor_path: Path, rules_dir: Path | None = None, close: bool = True,
+             use_tables: Callable[[pkg.Package, dict[str, schema_check.LoadedTable], Any], None] | None = None) -> Result:
     """Validate the package at `descriptor_path` with the rules of `rules_dir` (default: the
     package's validators/ directory). With close=False the DuckDB connection is left to the end
-    of the process (a command that exits right after: freeing the tables one by one takes time)."""
+    of the process (a command that exits right after: freeing the tables one by one takes time).
+    `use_tables(package, loaded, connection)` is called once the tables are loaded and their typed
+    views made (rules.create_views), before the rules run and SQL is shut off from files: a release
+    writes its tables from them."""
     result = Result(descriptor=str(descriptor_path))
     try:
         package = pkg.load(Path(descriptor_path), check_profile=False)
@@ -51,7 +56,10 @@ def validate(descriptor_path: Path, rules_dir: Path | None = None, close: bool =
     findings, loaded, con = schema_check.load_all(package)
     findings = package.problems + findings
     try:
-        rules.prepare(con, loaded)
+        rules.create_views(con, loaded)
+        if use_tables is not None:
+            use_tables(package, loaded, con)
+        rules.shut_off(con)
         # Everything that reads the loaded tables, in one pool, costliest first: no core waits for
         # the last foreign-key check before the rules start.
         jobs = schema_check.foreign_key_jobs(loaded)
