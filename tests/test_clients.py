@@ -364,7 +364,7 @@ def test_datapackage_v1_library_reads_every_resource_of_the_release_descriptor(s
     datapackage-v1.json (lists as strings) beside datapackage.json for it."""
     datapackage = pytest.importorskip("datapackage")
     from rightsdata import package as pkg
-    from rightsdata.release import V1_DESCRIPTOR, v1_descriptor
+    from rightsdata.release.assets import V1_DESCRIPTOR, v1_descriptor
 
     (sample / V1_DESCRIPTOR).write_text(json.dumps(v1_descriptor(pkg.load(sample, check_profile=False))), encoding="utf-8")
     package = datapackage.Package(str(sample / V1_DESCRIPTOR))
@@ -401,7 +401,7 @@ def test_datasette_shows_descriptions_without_markdown_backticks(repo, tmp_path)
 
     datasette = pytest.importorskip("datasette.app")
     from rightsdata import package as pkg
-    from rightsdata.release import create_table, datasette_metadata
+    from rightsdata.release.assets import create_table, datasette_metadata
 
     package = pkg.load(repo, check_profile=False)
     db = sqlite3.connect(tmp_path / "rightsdata.sqlite")

@@ -18,7 +18,9 @@ import pytest
 from conftest import copy_package, read_csv, run_cli
 from test_readme import assert_prints_its_comments, blocks, section
 from rightsdata import metadata
-from rightsdata.release import V1_DESCRIPTOR, PackageDiff, ResourceDiff, check_version, least_version
+from rightsdata.release.assets import V1_DESCRIPTOR
+from rightsdata.release.diff import PackageDiff, ResourceDiff
+from rightsdata.release.versioning import check_version, least_version
 
 
 # --- a built release ----------------------------------------------------------------------------------
@@ -125,6 +127,37 @@ def test_release_refuses_an_invalid_package(data_copy, tmp_path):
         (data_copy / name).write_text("x")
     result = run_cli("release", "--out", str(tmp_path / "dist"), "--package-dir", str(data_copy))
     assert result.returncode == 2 and "does not validate" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_release_reads_each_csv_file_once(data_copy, tmp_path, monkeypatch):
+    """The database and Parquet files are written from the tables the validation loaded."""
+    from rightsdata import schema_check
+    from rightsdata.release import assets
+
+    for name in ("README.md", "LICENSE", "CHANGELOG.md"):
+        (data_copy / name).write_text("x")
+    loaded, load_table = [], schema_check.load_table
+    monkeypatch.setattr(schema_check, "load_table", lambda con, res, *rest: loaded.append(res.name) or load_table(con, res, *rest))
+    assets.build(data_copy, tmp_path / "dist")
+    resources = [r["name"] for r in json.loads((data_copy / "datapackage.json").read_text(encoding="utf-8"))["resources"]]
+    assert sorted(loaded) == sorted(resources)
+    assert sorted(p.stem for p in (tmp_path / "dist").glob("*.parquet")) == sorted(resources)
+
+
+def test_release_of_an_invalid_package_says_so_when_writing_its_tables_failed_too(data_copy, tmp_path, monkeypatch):
+    from rightsdata.release import ReleaseError, assets
+
+    path = data_copy / "data/conventions.csv"
+    path.write_text(path.read_text().replace("c138", "c138 ", 1))
+    for name in ("README.md", "LICENSE", "CHANGELOG.md"):
+        (data_copy / name).write_text("x")
+
+    def broken(package, loaded, con, out):
+        raise duckdb.ConversionException("Conversion Error: out of range")
+    monkeypatch.setattr(assets, "write_tables", broken)
+    with pytest.raises(ReleaseError, match="does not validate"):
+        assets.build(data_copy, tmp_path / "dist")
+    assert [p.name for p in tmp_path.iterdir()] == [data_copy.name]  # no dist, no staging directory
 
 
 # --- diff on hand-made before and after packages --------------------------------------------------------

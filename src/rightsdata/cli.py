@@ -342,18 +342,18 @@ def diff_command(before: str, after: str, fmt: str, limit: int, repo: Path):
       rightsdata diff main HEAD --format json       two refs, every change as JSON
       rightsdata diff old/rightsdata.zip new/rightsdata.zip
     """
-    from rightsdata import release
+    from rightsdata.release import ReleaseError, diff, opening
 
     try:
-        with release.opened(before, repo) as old, release.opened(after, repo) as new:
-            d = release.diff(old, new)
-    except release.ReleaseError as e:
+        with opening.opened(before, repo) as old, opening.opened(after, repo) as new:
+            d = diff.diff(old, new)
+    except ReleaseError as e:
         click.echo(f"error: {e}", err=True)
         sys.exit(2)
     if fmt == "json":
         click.echo(json.dumps(d.as_dict(), indent=2, ensure_ascii=False))
     else:
-        click.echo(release.markdown(d, limit), nl=False)
+        click.echo(diff.markdown(d, limit), nl=False)
 
 
 @main.command("check-version")
@@ -372,14 +372,15 @@ def check_version(base: str, package_dir: Path):
     Example (CI, on a pull request):
       rightsdata check-version --base origin/main
     """
-    from rightsdata import paths, release
+    from rightsdata import paths
+    from rightsdata.release import ReleaseError, diff, opening, versioning
 
     try:
-        with release.opened(base, package_dir) as old:
-            d = release.diff(old, package_dir)
+        with opening.opened(base, package_dir) as old:
+            d = diff.diff(old, package_dir)
         changelog = paths.inside(package_dir, "CHANGELOG.md", missing_ok=True)
-        problems = release.check_version(d, changelog.read_text(encoding="utf-8") if changelog.exists() else "")
-    except (release.ReleaseError, paths.PathError) as e:
+        problems = versioning.check_version(d, changelog.read_text(encoding="utf-8") if changelog.exists() else "")
+    except (ReleaseError, paths.PathError) as e:
         click.echo(f"error: {e}", err=True)
         sys.exit(2)
     click.echo(f"{base}: version {d.version_before}; now: {d.version_after}; the changes ask for: {d.bump}")
@@ -416,11 +417,11 @@ def release_command(out: Path, package_dir: Path):
       rightsdata release --out dist && cd dist && sha256sum -c SHA256SUMS
       datasette dist/rightsdata.sqlite --metadata dist/metadata.json
     """
-    from rightsdata import release
+    from rightsdata.release import ReleaseError, assets
 
     try:
-        files = release.build(package_dir, out)
-    except release.ReleaseError as e:
+        files = assets.build(package_dir, out)
+    except ReleaseError as e:
         click.echo(f"error: {e}", err=True)
         sys.exit(2)
     for f in files:

@@ -19,11 +19,21 @@ from pathlib import Path
 import duckdb
 
 from rightsdata import paths
-from rightsdata.findings import Finding
+from rightsdata.findings import Finding, declare
 from rightsdata.paths import unsafe_reason
 
 NAME = re.compile(r"^[a-z0-9._-]+$")
 SUPPORTED_TYPES = {"string", "integer", "number", "boolean", "date", "list"}
+
+# The checks of the descriptor itself. Their findings carry no row's key: no waiver can keep them.
+VERSION = declare("package/version", "the package's version, when given, is a semantic version MAJOR.MINOR.PATCH",
+                  "A release is tagged vX.Y.Z and check-version compares versions: another shape cannot be released.",
+                  waivable=False)
+UNSAFE_PATH = declare("package/unsafe-path", "each resource's path is a relative path inside the package (no URL, "
+                      "absolute path, `..` or link out of it)", "A descriptor from a pull request could otherwise make "
+                      "validate or a release read, and publish, any file of the machine.", waivable=False)
+MISSING_FILE = declare("package/missing-file", "each resource's file exists",
+                       "A resource without its file has no rows to check, load or release.", waivable=False)
 
 
 class PackageError(Exception):
@@ -49,7 +59,18 @@ class Resource:
 
     @property
     def foreign_keys(self) -> list[dict]:
-        return (self.schema or {}).get("foreignKeys") or []
+        """Each foreign key with `fields` and `reference.fields` as lists (a descriptor may give a string)."""
+        return [normalise_foreign_key(fk) for fk in (self.schema or {}).get("foreignKeys") or []]
+
+
+def normalise_foreign_key(fk: dict) -> dict:
+    """A copy of `fk` with `fields` and `reference.fields` as lists; a malformed key keeps its
+    shape otherwise, for check_references to report."""
+    as_list = lambda value: [value] if isinstance(value, str) else value
+    out = dict(fk, fields=as_list(fk.get("fields")))
+    if isinstance(fk.get("reference"), dict):
+        out["reference"] = dict(fk["reference"], fields=as_list(fk["reference"].get("fields")))
+    return out
 
 
 @dataclass
@@ -159,9 +180,9 @@ def load(descriptor_path: Path, check_profile: bool = True) -> Package:
     problems = []
     # The Data Package standard makes `version` optional; given, it must be what a release tags.
     if "version" in descriptor and parse_version(descriptor["version"]) is None:
-        problems.append(Finding(rule="package/version", path=descriptor_path.name, field="version", value=descriptor.get("version"),
-                                message=f"version {descriptor.get('version')!r} is not a semantic version MAJOR.MINOR.PATCH "
-                                        "(such as 0.2.0), which a release's tag vX.Y.Z and check-version need"))
+        problems.append(VERSION.finding(f"version {descriptor.get('version')!r} is not a semantic version MAJOR.MINOR.PATCH "
+                                        "(such as 0.2.0), which a release's tag vX.Y.Z and check-version need",
+                                        path=descriptor_path.name, field="version", value=descriptor.get("version")))
     resources: dict[str, Resource] = {}
     for i, item in enumerate(items):
         where = f"{shown}: resources[{i}]"
@@ -183,13 +204,13 @@ def load(descriptor_path: Path, check_profile: bool = True) -> Package:
         try:
             res.file = paths.inside(root, path, missing_ok=True)
         except paths.PathError as e:
-            res.problems.append(Finding(rule="package/unsafe-path", resource=name, path="datapackage.json", field="path",
-                                        value=path, fatal=True,
-                                        message=f"resource {name!r}: path {path!r} {e.reason}; it was not read"))
+            res.problems.append(UNSAFE_PATH.finding(f"resource {name!r}: path {path!r} {e.reason}; it was not read",
+                                                    resource=name, path="datapackage.json", field="path", value=path,
+                                                    fatal=True))
         else:
             if not res.file.exists():
-                res.problems.append(Finding(rule="package/missing-file", resource=name, path=path, fatal=True,
-                                            message=f"resource {name!r}: file {path!r} does not exist"))
+                res.problems.append(MISSING_FILE.finding(f"resource {name!r}: file {path!r} does not exist",
+                                                         resource=name, path=path, fatal=True))
                 res.file = None
         resources[name] = res
     check_references(shown, resources)

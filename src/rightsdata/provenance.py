@@ -1,4 +1,5 @@
-"""Values copied from an archived source must be in the lines their row cites.
+"""The archived sources: each matches its recorded checksum, and values copied from one are in
+the lines their row cites.
 
 A field marked `asPrinted` in its Table Schema holds text copied exactly from the source. For every
 row whose source is archived in the package (`sources.archived_path`) and that cites
@@ -15,8 +16,15 @@ import re
 from rightsdata import package as pkg
 from rightsdata import paths
 from rightsdata.cells import LIST_DELIMITER
-from rightsdata.findings import Finding
+from rightsdata.findings import Finding, declare
 from rightsdata.schema_check import LoadedTable, lit, q
+
+SHA256 = declare("sources/sha256", "archived sources match the SHA-256 in `sources`", "Provenance is only as good as the "
+                 "archived copy: a changed source invalidates the line references.")
+CITED_LINES = declare("sources/lines", "cited source_lines exist in the archived source",
+                      "A row that cites a line its source does not have cannot be checked against it.")
+AS_PRINTED = declare("sources/as-printed", "values marked asPrinted are in the lines their row cites",
+                     "A retyped number or name is caught where it was introduced, against the document itself.")
 
 LINES = re.compile(rf"^[1-9][0-9]*(-[1-9][0-9]*)?({LIST_DELIMITER}[1-9][0-9]*(-[1-9][0-9]*)?)*$")
 
@@ -116,8 +124,8 @@ def check(package: pkg.Package, loaded: dict[str, LoadedTable], con) -> list[Fin
             problem = lines_problem(spec, len(lines)) if LINES.match(spec) else None
             if problem:
                 shown = spec if len(spec) <= 80 else spec[:77] + "..."
-                findings.append(Finding(rule="sources/lines", field="source_lines", value=spec, **where.fields(),
-                                        message=f"source_lines {shown} {problem.replace('the source', source_id)}"))
+                findings.append(CITED_LINES.finding(f"source_lines {shown} {problem.replace('the source', source_id)}",
+                                                    field="source_lines", value=spec, **where.fields()))
                 continue
             numbers = line_numbers(spec) if LINES.match(spec) else []
             cited = squash("".join(lines[n - 1] for n in numbers))
@@ -127,8 +135,34 @@ def check(package: pkg.Package, loaded: dict[str, LoadedTable], con) -> list[Fin
                 for piece in pieces(f["asPrinted"], value):
                     if squash(piece) not in cited:
                         shown = piece if len(piece) <= 80 else piece[:77] + "..."
-                        findings.append(Finding(rule="sources/as-printed", field=f["name"], value=value, **where.fields(),
-                                                message=f"{f['name']}: {shown!r} is not in lines {spec} of {source_id}"))
+                        findings.append(AS_PRINTED.finding(f"{f['name']}: {shown!r} is not in lines {spec} of {source_id}",
+                                                           field=f["name"], value=value, **where.fields()))
                         break
     return findings
 
+
+def check_checksums(package: pkg.Package, loaded: dict, con) -> list[Finding]:
+    """Every source with an archived copy in the package must match its recorded SHA-256."""
+    t = loaded.get("sources")
+    if t is None or not {"archived_path", "sha256", "source_id"} <= {f["name"] for f in t.resource.fields}:
+        return []
+    out = []
+    rows = con.execute(f'SELECT {t.row}, source_id, archived_path, sha256 FROM "{t.table}" '
+                       f"WHERE archived_path IS NOT NULL ORDER BY {t.row}").fetchall()
+    for rowid, source_id, archived, expected in rows:
+        where = dict(resource="sources", path=t.resource.path, line=t.line(rowid),
+                     key={"source_id": source_id}, field="archived_path", value=archived)
+        try:
+            file = paths.inside(package.root, archived, missing_ok=True)
+        except paths.PathError as e:
+            out.append(SHA256.finding(f"archived_path {archived!r} {e.reason}; it was not read", **where))
+            continue
+        if not file.exists():
+            out.append(SHA256.finding(f"archived_path {archived!r}: no such file in the package", **where))
+            continue
+        actual = pkg.sha256(file)
+        if actual != expected:
+            out.append(SHA256.finding(f"sha256 of {archived} is {actual}, not the recorded {expected}: "
+                                      "the archived source changed (or the checksum is wrong)",
+                                      **dict(where, field="sha256", value=expected)))
+    return out

@@ -22,8 +22,8 @@ A query is one SELECT (DuckDB's parser decides), run in a transaction rolled bac
 most RULE_SECONDS, returning at most MAX_ROWS rows of the package; a rule file comes from a
 stranger's pull request, so nothing in it may change the tables or exhaust the machine.
 
-Waivers (validators/waivers.yaml) keep findings on purpose: each names a rule, the row's key and a
-reason. A waived finding is still reported, marked waived, and does not fail the run; a waiver
+Waivers (validators/waivers.yaml) keep findings on purpose: each names a rule (of validators/, or a
+waivable built-in check: `rightsdata rules` lists both), the row's key and a reason. A waived finding is still reported, marked waived, and does not fail the run; a waiver
 that matches no finding is itself an error.
 """
 
@@ -43,12 +43,14 @@ import duckdb
 import yaml
 
 from rightsdata import paths
-from rightsdata.findings import ERROR, WARNING, Finding
+from rightsdata.findings import CHECKS, ERROR, WARNING, Check, Finding, declare
 from rightsdata.schema_check import LoadedTable, lit, q, typed
 
 RULE_KEYS = {"id", "severity", "resource", "field", "description", "query", "message", "for_each"}
 FOR_EACH = ("string_columns", "code_columns", "year_columns")
 WAIVERS = "waivers.yaml"
+UNMATCHED = declare("waivers/unmatched", "every waiver matches a finding",
+                    "A stale waiver would hide the next real problem with the same key.", waivable=False)
 
 
 class RuleError(Exception):
@@ -201,6 +203,7 @@ def load_waivers(path: Path, root: Path, rule_ids: set[str], file: Path) -> list
     if not isinstance(items, list):
         raise RuleError(f"{shown}: must be a list of waivers (rule, key, reason)")
     lines = [n.start_mark.line + 1 for n in node.value] if node is not None else []
+    waivable = {c.id for c in built_in() if c.waivable}
     out = []
     for item, line in zip(items, lines):
         where = f"{shown}:{line}"
@@ -217,7 +220,7 @@ def load_waivers(path: Path, root: Path, rule_ids: set[str], file: Path) -> list
             raise RuleError(f"{where}: each field of a waiver's key has one value (text or a number), "
                             "not a list or a mapping")
         rule = item.get("rule")
-        if not isinstance(rule, str) or not (rule in rule_ids or rule.startswith(("schema/", "file/", "sources/"))):
+        if not isinstance(rule, str) or not (rule in rule_ids or rule in waivable):
             raise RuleError(f"{where}: no rule {rule!r}")
         for key in keys:
             out.append(Waiver(rule=rule, key={k: text(v) for k, v in key.items()}, reason=" ".join(item["reason"].split()),
@@ -296,9 +299,13 @@ class Defaults(dict):
 
 
 def prepare(con, loaded: dict[str, LoadedTable]) -> None:
-    """Make the views the rules read, then shut SQL off from everything else: no file, no
-    network, no changing that back."""
+    """Make the views the rules read, then shut SQL off from everything else."""
     create_views(con, loaded)
+    shut_off(con)
+
+
+def shut_off(con) -> None:
+    """No file, no network, no changing that back: for the rules, which come from strangers."""
     con.execute("SET enable_external_access = false")
     con.execute("SET lock_configuration = true")
 
@@ -504,40 +511,31 @@ def apply_waivers(findings: list[Finding], ruleset: RuleSet) -> list[Finding]:
                 f.waived, f.waiver_reason = True, w.reason
                 w.used += 1
                 break
-    unmatched = [Finding(rule="waivers/unmatched", path=ruleset.waivers_path, line=w.line,
-                         message=f"waiver of {w.rule} for {w.key} matches no finding; remove it (or fix its key)")
+    unmatched = [UNMATCHED.finding(f"waiver of {w.rule} for {w.key} matches no finding; remove it (or fix its key)",
+                                   path=ruleset.waivers_path, line=w.line)
                  for w in ruleset.waivers if not w.used]
     return unmatched
 
 
 # --- documentation --------------------------------------------------------------------------------
 
-BUILT_IN = [
-    ("file/encoding", "every file is UTF-8 without a byte-order mark", "Other encodings turn names into mojibake."),
-    ("file/header", "the header row names the schema's fields, in order", "A renamed or moved column shifts every value into the wrong field."),
-    ("file/structure", "every row has as many cells as the header; quotes are balanced; lines end one way (LF, or CR LF)", "A ragged row cannot be read reliably."),
-    ("file/blank-row", "no blank lines", "Blank lines are dropped silently by some readers and counted by others."),
-    ("file/control-character", "text cells hold no control characters (NUL, ESC, DEL, C1; TAB, LF and CR are allowed)",
-     "Invisible characters from legacy encodings or terminals garble the text and break the programs that read it."),
-    ("schema/type", "each cell reads as its field's type", "A number written as text (\"4,400\") sorts and sums wrongly."),
-    ("schema/required", "required cells are not empty", "A row without its country or year cannot be used."),
-    ("schema/pattern", "cells match their field's pattern", "Codes and dates in an unexpected shape do not join."),
-    ("schema/enum", "codes are in their code list", "An unknown code matches no documentation and no filter."),
-    ("schema/range", "numbers and years lie within their bounds", "A year 1016 is a typo."),
-    ("schema/length", "texts respect their length bounds", ""),
-    ("schema/unique", "unique fields do not repeat", "Identifiers must identify one row."),
-    ("schema/primary-key", "no two rows share a primary key", "A repeated key is a duplicated (or conflicting) observation."),
-    ("schema/foreign-key", "foreign keys point at existing rows", "A country code, indicator or recommendation that exists nowhere breaks every join."),
-    ("sources/sha256", "archived sources match the SHA-256 in `sources`", "Provenance is only as good as the archived copy: a changed source invalidates the line references."),
-    ("sources/lines", "cited source_lines exist in the archived source", "A row that cites a line its source does not have cannot be checked against it."),
-    ("sources/as-printed", "values marked asPrinted are in the lines their row cites", "A retyped number or name is caught where it was introduced, against the document itself."),
-    ("waivers/unmatched", "every waiver matches a finding", "A stale waiver would hide the next real problem with the same key."),
-]
+# The order `rightsdata rules` lists the built-in checks in: as validate reads a package.
+GROUPS = ("package", "file", "schema", "sources", "waivers")
+
+
+def built_in() -> list[Check]:
+    """Every built-in check, each declared by the module that emits it, by GROUPS (a group new to
+    GROUPS last), in their modules' order within a group."""
+    from rightsdata import provenance  # noqa: F401 (declares the sources/ checks; the others are imported above)
+
+    group = lambda c: GROUPS.index(c.id.split("/")[0]) if c.id.split("/")[0] in GROUPS else len(GROUPS)
+    return sorted(CHECKS.values(), key=group)
 
 
 def catalogue(directory: Path, root: Path) -> list[dict]:
     """Every check of `rightsdata validate`: the built-in ones, then the rules of `directory`."""
-    out = [dict(id=i, severity=ERROR, applies_to=what, description=why or what, built_in=True) for i, what, why in BUILT_IN]
+    out = [dict(id=c.id, severity=c.severity, applies_to=c.applies_to, description=c.why or c.applies_to, built_in=True)
+           for c in built_in()]
     for rule in load(directory, root).rules:
         if rule.for_each and rule.for_each.startswith("column:"):
             applies = f"every table with a {rule.for_each.split(':', 1)[1]} column"

@@ -27,8 +27,31 @@ import duckdb
 
 from rightsdata import metadata
 from rightsdata.cells import CONTROL, CellError, control_character, read_cell
-from rightsdata.findings import Finding
+from rightsdata.findings import Finding, declare, declared
 from rightsdata.package import Package, Resource
+
+# The checks of this module (`rightsdata rules` lists them in this order).
+ENCODING = declare("file/encoding", "every file is UTF-8 without a byte-order mark", "Other encodings turn names into mojibake.")
+HEADER = declare("file/header", "the header row names the schema's fields, in order",
+                 "A renamed or moved column shifts every value into the wrong field.")
+STRUCTURE = declare("file/structure", "every row has as many cells as the header; quotes are balanced; lines end one way "
+                    "(LF, or CR LF)", "A ragged row cannot be read reliably.")
+BLANK_ROW = declare("file/blank-row", "no blank lines", "Blank lines are dropped silently by some readers and counted by others.")
+CONTROL_CHARACTER = declare("file/control-character", "text cells hold no control characters (NUL, ESC, DEL, C1; TAB, LF "
+                            "and CR are allowed)", "Invisible characters from legacy encodings or terminals garble the text "
+                            "and break the programs that read it.")
+TYPE = declare("schema/type", "each cell reads as its field's type", "A number written as text (\"4,400\") sorts and sums wrongly.")
+REQUIRED = declare("schema/required", "required cells are not empty", "A row without its country or year cannot be used.")
+PATTERN = declare("schema/pattern", "cells match their field's pattern", "Codes and dates in an unexpected shape do not join.")
+ENUM = declare("schema/enum", "codes are in their code list", "An unknown code matches no documentation and no filter.")
+RANGE = declare("schema/range", "numbers and years lie within their bounds", "A year 1016 is a typo.")
+LENGTH = declare("schema/length", "texts respect their length bounds",
+                 "A code of the wrong length (a four-letter country code) is a typo that joins nothing.")
+UNIQUE = declare("schema/unique", "unique fields do not repeat", "Identifiers must identify one row.")
+PRIMARY_KEY = declare("schema/primary-key", "no two rows share a primary key",
+                      "A repeated key is a duplicated (or conflicting) observation.")
+FOREIGN_KEY = declare("schema/foreign-key", "foreign keys point at existing rows",
+                      "A country code, indicator or recommendation that exists nowhere breaks every join.")
 
 MAX_PER_CHECK = 100  # rows listed per field and kind of error; the rest are counted
 BY_VALUE_FROM_ROWS = 10_000  # tables this long check costly cells once per distinct value (`by_value`)
@@ -207,37 +230,37 @@ def load_table(con, res: Resource, table: str, findings: list[Finding]) -> Loade
     # The whole text, only for a file that needs a closer look, and read once.
     text = functools.cache(lambda: res.file.read_bytes().decode("utf-8", errors="replace"))
 
-    def fail(rule, message, line=None, field=None):
-        findings.append(Finding(rule=rule, resource=res.name, path=path, line=line, field=field, message=message))
+    def fail(what, message, line=None, field=None):
+        findings.append(what.finding(message, resource=res.name, path=path, line=line, field=field))
 
     if shape.first_line.startswith(b"\xef\xbb\xbf"):
-        fail("file/encoding", "the file starts with a byte-order mark; save it as UTF-8 without one", line=1)
+        fail(ENCODING, "the file starts with a byte-order mark; save it as UTF-8 without one", line=1)
         return None
     if shape.empty:
-        fail("file/header", "the file is empty; it needs at least the header row", line=1)
+        fail(HEADER, "the file is empty; it needs at least the header row", line=1)
         return None
     first = shape.first_line
     if b"\r" in first.rstrip(b"\r"):  # the header line (up to the first LF) holds a CR of its own
-        fail("file/structure", "the lines end with a carriage return (CR) alone, as Excel for Mac and old Mac programs "
+        fail(STRUCTURE, "the lines end with a carriage return (CR) alone, as Excel for Mac and old Mac programs "
                                "save CSV; save the file with LF (or CR LF) line ends", line=1)
         return None
     try:
         header = next(csv.reader([first.decode("utf-8").rstrip("\r")]))
     except UnicodeDecodeError as e:
-        fail("file/encoding", f"not UTF-8: byte 0x{first[e.start]:02x} cannot be decoded (save the file as UTF-8)", line=1)
+        fail(ENCODING, f"not UTF-8: byte 0x{first[e.start]:02x} cannot be decoded (save the file as UTF-8)", line=1)
         return None
     except csv.Error as e:
-        fail("file/structure", f"the header row cannot be read as CSV: {csv_problem(e)}", line=1)
+        fail(STRUCTURE, f"the header row cannot be read as CSV: {csv_problem(e)}", line=1)
         return None
     names = [f["name"] for f in res.fields]
     if header != names:
         for problem in header_problems(header, names):
-            fail("file/header", problem, line=1)
+            fail(HEADER, problem, line=1)
         return None
     folded = {}
     for name in names:  # SQL names ignore case
         if name.lower() in folded:
-            fail("file/header", f"the fields {folded[name.lower()]!r} and {name!r} differ only in case; "
+            fail(HEADER, f"the fields {folded[name.lower()]!r} and {name!r} differ only in case; "
                                 "SQL (and many spreadsheets) cannot tell them apart: rename one", line=1)
             return None
         folded[name.lower()] = name
@@ -252,7 +275,7 @@ def load_table(con, res: Resource, table: str, findings: list[Finding]) -> Loade
     # Python's csv module does (when it reads it at all): such a file is reported, not loaded.
     problem = line_end_problem(text()) if shape.carriage_return else None
     if problem:
-        fail("file/structure", problem[1], line=problem[0])
+        fail(STRUCTURE, problem[1], line=problem[0])
         return None
     columns = "{" + ", ".join(f"{lit(n)}: 'VARCHAR'" for n in names) + "}"
     rejects = f"{table}_rejects"
@@ -265,7 +288,7 @@ def load_table(con, res: Resource, table: str, findings: list[Finding]) -> Loade
             f"max_line_size = 100000000)"
         ).fetchone()[0]
     except duckdb.InvalidInputException as e:  # DuckDB stops at the first line it cannot place
-        fail("file/structure", f"cannot be read as CSV: {str(e).splitlines()[0]}")
+        fail(STRUCTURE, f"cannot be read as CSV: {str(e).splitlines()[0]}")
         return None
     rejected = con.execute(f"SELECT DISTINCT line, error_type, csv_line FROM {q(rejects)} ORDER BY line").fetchall()
     lines = None
@@ -280,10 +303,10 @@ def load_table(con, res: Resource, table: str, findings: list[Finding]) -> Loade
         try:
             lines, blank = record_lines(text())
         except csv.Error as e:  # whatever the csv module cannot read is a finding, not a traceback
-            fail("file/structure", f"cannot be read as CSV: {csv_problem(e)}")
+            fail(STRUCTURE, f"cannot be read as CSV: {csv_problem(e)}")
             return None
         for line in blank:
-            fail("file/blank-row", "a blank line; remove it", line=line)
+            fail(BLANK_ROW, "a blank line; remove it", line=line)
         bad_records = set()
         for duck_line, error_type, csv_line in rejected:
             index = duck_line - 2  # DuckDB counts records (header = 1), not lines
@@ -291,12 +314,12 @@ def load_table(con, res: Resource, table: str, findings: list[Finding]) -> Loade
             at = lines[index] if 0 <= index < len(lines) else None
             shown = str(csv_line) if len(str(csv_line)) <= 120 else str(csv_line)[:117] + "..."
             if error_type in ("INVALID UNICODE", "INVALID ENCODING"):
-                fail("file/encoding", "not UTF-8: the line holds bytes that cannot be decoded (save the file as UTF-8)", line=at)
+                fail(ENCODING, "not UTF-8: the line holds bytes that cannot be decoded (save the file as UTF-8)", line=at)
             else:
-                fail("file/structure", f"{error_message(error_type, len(names))}: {shown!r}", line=at)
+                fail(STRUCTURE, f"{error_message(error_type, len(names))}: {shown!r}", line=at)
         lines = [line for i, line in enumerate(lines) if i not in bad_records]
         if len(lines) != rows:  # the two parsers disagree: report what DuckDB read, without lines
-            fail("file/structure", "the file's rows could not be matched to lines; line numbers below are approximate")
+            fail(STRUCTURE, "the file's rows could not be matched to lines; line numbers below are approximate")
             lines = (lines + [None] * rows)[:rows]
     return LoadedTable(resource=res, table=table, rows=rows, lines=lines, row=row, control=shape.control)
 
@@ -384,19 +407,19 @@ def constraint_checks(f: dict, constraints: dict, col: str, value: str) -> list[
     """(SQL true when the cell breaks a constraint, rule id), given SQL for its typed value."""
     cases = []
     if "pattern" in constraints and f.get("type", "string") == "string":
-        cases.append((f"NOT regexp_full_match({col}, {lit(constraints['pattern'])})", "schema/pattern"))
+        cases.append((f"NOT regexp_full_match({col}, {lit(constraints['pattern'])})", PATTERN.id))
     if "enum" in constraints:
         # As in frictionless, a member that is null or does not read as the field's type matches
         # nothing: NOT IN over a list holding NULL is never true, hence the coalesce.
         members = ", ".join(typed_literal(f, v) for v in constraints["enum"] if v is not None)
-        cases.append((f"coalesce({value} NOT IN ({members}), true)" if members else "true", "schema/enum"))
+        cases.append((f"coalesce({value} NOT IN ({members}), true)" if members else "true", ENUM.id))
     for key, op in (("minimum", "<"), ("maximum", ">"), ("exclusiveMinimum", "<="), ("exclusiveMaximum", ">=")):
         if key in constraints and f.get("type") in ("integer", "number", "date"):
-            cases.append((f"{value} {op} {typed_literal(f, constraints[key])}", "schema/range"))
+            cases.append((f"{value} {op} {typed_literal(f, constraints[key])}", RANGE.id))
     for key, op in (("minLength", "<"), ("maxLength", ">")):
         if key in constraints:
             length = f"len(string_split({col}, {lit(f.get('delimiter', ','))}))" if f.get("type") == "list" else f"length({col})"
-            cases.append((f"{length} {op} {int(constraints[key])}", "schema/length"))
+            cases.append((f"{length} {op} {int(constraints[key])}", LENGTH.id))
     return cases
 
 
@@ -406,9 +429,9 @@ def field_checks(f: dict, constraints: dict) -> list[tuple[str, str]]:
     ok = type_ok(f, col)
     cases = []
     if constraints.get("required"):
-        cases.append((f"{col} IS NULL", "schema/required"))
+        cases.append((f"{col} IS NULL", REQUIRED.id))
     if ok:
-        cases.append((f"{col} IS NOT NULL AND NOT coalesce({ok}, false)", "schema/type"))
+        cases.append((f"{col} IS NOT NULL AND NOT coalesce({ok}, false)", TYPE.id))
     valid = f"{col} IS NOT NULL" + (f" AND coalesce({ok}, false)" if ok else "")
     cases += [(f"{valid} AND {cond}", rule) for cond, rule in constraint_checks(f, constraints, col, typed(f, col))]
     return cases
@@ -438,7 +461,7 @@ def by_value(spec: FieldSpec) -> bool:
     it for the costly checks (a pattern, a cast), on columns that repeat a few codes, years or
     identifiers down hundreds of thousands of rows. An enum or a length is cheaper row by row."""
     return (spec.field.get("type", "string") != "string" or "pattern" in spec.constraints) and any(
-        rule != "schema/required" for _, rule in spec.cases)
+        rule != REQUIRED.id for _, rule in spec.cases)
 
 
 def offending_values(con, t: LoadedTable, specs: dict[str, FieldSpec]) -> dict[str, list[str]]:
@@ -446,7 +469,7 @@ def offending_values(con, t: LoadedTable, specs: dict[str, FieldSpec]) -> dict[s
     `required`; one query for the table, whose answer is almost always empty."""
     branches = []
     for name, spec in specs.items():
-        where = " OR ".join(f"({cond})" for cond, rule in spec.cases if rule != "schema/required")
+        where = " OR ".join(f"({cond})" for cond, rule in spec.cases if rule != REQUIRED.id)
         good = plainly_good(spec.field, spec.constraints)
         if good:
             where = f"CASE WHEN coalesce({good}, false) THEN false ELSE {where} END"
@@ -503,19 +526,19 @@ def check_fields(con, t: LoadedTable, findings: list[Finding]) -> None:
             rowid, name, value, rule, *keys, total = row
             spec = specs[name]
             totals[(name, rule)] = total
-            findings.append(Finding(rule=rule, resource=res.name, path=res.path, line=t.line(rowid), field=name, value=value,
-                                    key=dict(zip(pk, keys)) if pk else None,
-                                    message=f"{name}: {field_message(spec.field, spec.constraints, rule, value)}"))
+            findings.append(declared(rule).finding(f"{name}: {field_message(spec.field, spec.constraints, rule, value)}",
+                                                   resource=res.name, path=res.path, line=t.line(rowid), field=name,
+                                                   value=value, key=dict(zip(pk, keys)) if pk else None))
         for (name, rule), total in totals.items():
             if total > MAX_PER_CHECK:
-                findings.append(Finding(rule=rule, resource=res.name, path=res.path, field=name,
-                                        message=f"{name}: {total - MAX_PER_CHECK} more rows like the {MAX_PER_CHECK} above",
-                                        extra={"more": total - MAX_PER_CHECK}))
+                findings.append(declared(rule).finding(f"{name}: {total - MAX_PER_CHECK} more rows like the {MAX_PER_CHECK} above",
+                                                       resource=res.name, path=res.path, field=name,
+                                                       extra={"more": total - MAX_PER_CHECK}))
     for name, spec in specs.items():
         if spec.constraints.get("unique") and name not in pk:
-            check_unique(con, t, [spec.field], findings, "schema/unique")
+            check_unique(con, t, [spec.field], findings, UNIQUE.id)
     if pk:
-        check_unique(con, t, [next(f for f in res.fields if f["name"] == k) for k in pk], findings, "schema/primary-key")
+        check_unique(con, t, [next(f for f in res.fields if f["name"] == k) for k in pk], findings, PRIMARY_KEY.id)
 
 
 def check_control_characters(con, t: LoadedTable, findings: list[Finding]) -> None:
@@ -540,35 +563,35 @@ def check_control_characters(con, t: LoadedTable, findings: list[Finding]) -> No
                 counts[name] = counts.get(name, 0) + 1
                 if counts[name] > MAX_PER_CHECK:
                     continue
-                findings.append(Finding(rule="file/control-character", resource=res.name, path=res.path, line=t.line(rowid),
-                                        field=name, value=value, key=dict(zip(pk, keys)) if pk else None,
-                                        message=f"{name}: holds the control character {found}; "
-                                                "remove it (it shows as nothing, or garbles the text, in most programs)"))
+                findings.append(CONTROL_CHARACTER.finding(f"{name}: holds the control character {found}; "
+                                                          "remove it (it shows as nothing, or garbles the text, in most programs)",
+                                                          resource=res.name, path=res.path, line=t.line(rowid), field=name,
+                                                          value=value, key=dict(zip(pk, keys)) if pk else None))
     for name, n in counts.items():
         if n > MAX_PER_CHECK:
-            findings.append(Finding(rule="file/control-character", resource=res.name, path=res.path, field=name,
-                                    message=f"{name}: {n - MAX_PER_CHECK} more rows like the {MAX_PER_CHECK} above",
-                                    extra={"more": n - MAX_PER_CHECK}))
+            findings.append(CONTROL_CHARACTER.finding(f"{name}: {n - MAX_PER_CHECK} more rows like the {MAX_PER_CHECK} above",
+                                                      resource=res.name, path=res.path, field=name,
+                                                      extra={"more": n - MAX_PER_CHECK}))
 
 
 def field_message(f: dict, constraints: dict, rule: str, value) -> str:
     kind = f.get("type", "string")
-    if rule == "schema/required":
+    if rule == REQUIRED.id:
         return "is empty; the field is required"
-    if rule == "schema/type":
+    if rule == TYPE.id:
         what = {"integer": "an integer", "number": "a number", "boolean": "true or false",
                 "date": "a date (YYYY-MM-DD)"}.get(kind, f"a {kind}")
         if kind == "list":
             what = f"a list of {f.get('itemType', 'string')}s separated by {f.get('delimiter', ',')!r}"
         return f"{value!r} is not {what}"
-    if rule == "schema/pattern":
+    if rule == PATTERN.id:
         return f"{value!r} does not match the pattern {constraints['pattern']}"
-    if rule == "schema/enum":
+    if rule == ENUM.id:
         return f"{value!r} is not one of: {', '.join(str(v) for v in constraints['enum'] if v is not None) or '(no value)'}"
-    if rule == "schema/range":
+    if rule == RANGE.id:
         bounds = ", ".join(f"{k} {constraints[k]}" for k in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum") if k in constraints)
         return f"{value!r} is out of range ({bounds})"
-    if rule == "schema/length":
+    if rule == LENGTH.id:
         bounds = ", ".join(f"{k} {constraints[k]}" for k in ("minLength", "maxLength") if k in constraints)
         return f"{value!r} has the wrong length ({bounds})"
     return rule
@@ -589,13 +612,13 @@ def report_rows(con, t: LoadedTable, sql: str, findings: list[Finding], field: s
                 continue
             key = dict(zip(pk, row[4:4 + len(pk)])) if pk else None
             text = message(row)
-            findings.append(Finding(rule=rule, resource=res.name, path=res.path, line=t.line(row[0]), field=field,
-                                    value=row[1], key=key, message=f"{field}: {text}" if field else text))
+            findings.append(declared(rule).finding(f"{field}: {text}" if field else text, resource=res.name, path=res.path,
+                                                   line=t.line(row[0]), field=field, value=row[1], key=key))
     for rule, n in counts.items():
         if n > MAX_PER_CHECK:
-            findings.append(Finding(rule=rule, resource=res.name, path=res.path, field=field,
-                                    message=f"{field or res.name}: {n - MAX_PER_CHECK} more rows like the {MAX_PER_CHECK} above",
-                                    extra={"more": n - MAX_PER_CHECK}))
+            findings.append(declared(rule).finding(f"{field or res.name}: {n - MAX_PER_CHECK} more rows like the {MAX_PER_CHECK} above",
+                                                   resource=res.name, path=res.path, field=field,
+                                                   extra={"more": n - MAX_PER_CHECK}))
 
 
 def key_columns(pk: list[str], prefix: str = "") -> str:
@@ -618,7 +641,7 @@ def check_unique(con, t: LoadedTable, fields: list[dict], findings: list[Finding
     still must not repeat."""
     names = [f["name"] for f in fields]
     values = [typed(f, "t." + q(f["name"])) for f in fields]
-    primary = rule == "schema/primary-key"
+    primary = rule == PRIMARY_KEY.id
     all_empty = " AND ".join(f"{v} IS NULL" for v in values)
     counted = f"NOT ({all_empty})" if primary else " AND ".join(f"{v} IS NOT NULL" for v in values)
     pk = t.resource.primary_key
@@ -666,8 +689,8 @@ def check_foreign_keys(con, tables: dict[str, LoadedTable], findings: list[Findi
             target = loaded.get(target_name)
             label = fields[0] if len(fields) == 1 else "(" + ", ".join(fields) + ")"
             if target is None:
-                findings.append(Finding(rule="schema/foreign-key", resource=res.name, path=res.path,
-                                        message=f"{label}: not checked, because {target_name!r} could not be read"))
+                findings.append(FOREIGN_KEY.finding(f"{label}: not checked, because {target_name!r} could not be read",
+                                                    resource=res.name, path=res.path))
                 continue
             target_fields = {f["name"]: f for f in target.resource.fields}
             keys = ", ".join(f"{typed(target_fields[n], q(n))} AS k{i}" for i, n in enumerate(ref_fields))
@@ -682,7 +705,7 @@ def check_foreign_keys(con, tables: dict[str, LoadedTable], findings: list[Findi
             if not dangling:
                 continue
             key_cols = key_columns(res.primary_key, "t.")
-            sql = (f"SELECT t.{t.row}, {display(['t.' + q(n) for n in fields])}, 'schema/foreign-key', NULL, {key_cols} "
+            sql = (f"SELECT t.{t.row}, {display(['t.' + q(n) for n in fields])}, {lit(FOREIGN_KEY.id)}, NULL, {key_cols} "
                    f"FROM {q(t.table)} t LEFT JOIN (SELECT DISTINCT {keys} FROM {q(target.table)}) r ON {join} "
                    f"WHERE r.k0 IS NULL AND {present} ORDER BY t.{t.row}")
             target_label = f"{target_name}.{ref_fields[0]}" if len(fields) == 1 else f"{target_name} ({', '.join(ref_fields)})"

@@ -6,9 +6,10 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Callable
 
 from rightsdata import package as pkg
-from rightsdata import paths, provenance, rules, schema_check
+from rightsdata import provenance, rules, schema_check
 from rightsdata.findings import ERROR, Finding
 
 EXIT_VALID, EXIT_INVALID, EXIT_UNUSABLE = 0, 1, 2
@@ -32,10 +33,14 @@ class Result:
         return EXIT_VALID
 
 
-def validate(descriptor_path: Path, rules_dir: Path | None = None, close: bool = True) -> Result:
+def validate(descriptor_path: Path, rules_dir: Path | None = None, close: bool = True,
+             use_tables: Callable[[pkg.Package, dict[str, schema_check.LoadedTable], Any], None] | None = None) -> Result:
     """Validate the package at `descriptor_path` with the rules of `rules_dir` (default: the
     package's validators/ directory). With close=False the DuckDB connection is left to the end
-    of the process (a command that exits right after: freeing the tables one by one takes time)."""
+    of the process (a command that exits right after: freeing the tables one by one takes time).
+    `use_tables(package, loaded, connection)` is called once the tables are loaded and their typed
+    views made (rules.create_views), before the rules run and SQL is shut off from files: a release
+    writes its tables from them."""
     result = Result(descriptor=str(descriptor_path))
     try:
         package = pkg.load(Path(descriptor_path), check_profile=False)
@@ -51,11 +56,14 @@ def validate(descriptor_path: Path, rules_dir: Path | None = None, close: bool =
     findings, loaded, con = schema_check.load_all(package)
     findings = package.problems + findings
     try:
-        rules.prepare(con, loaded)
+        rules.create_views(con, loaded)
+        if use_tables is not None:
+            use_tables(package, loaded, con)
+        rules.shut_off(con)
         # Everything that reads the loaded tables, in one pool, costliest first: no core waits for
         # the last foreign-key check before the rules start.
         jobs = schema_check.foreign_key_jobs(loaded)
-        jobs += [(lambda cursor: check_source_checksums(package, loaded, cursor), 0),
+        jobs += [(lambda cursor: provenance.check_checksums(package, loaded, cursor), 0),
                  (lambda cursor: provenance.check(package, loaded, cursor), 0)]
         jobs += rules.jobs(loaded, ruleset, resources=set(package.resources))
         for found in schema_check.run_jobs(con, jobs):
@@ -72,30 +80,3 @@ def validate(descriptor_path: Path, rules_dir: Path | None = None, close: bool =
     result.findings = findings
     result.rows = {name: t.rows for name, t in loaded.items()}
     return result
-
-
-def check_source_checksums(package: pkg.Package, loaded: dict, con) -> list[Finding]:
-    """Every source with an archived copy in the package must match its recorded SHA-256."""
-    t = loaded.get("sources")
-    if t is None or not {"archived_path", "sha256", "source_id"} <= {f["name"] for f in t.resource.fields}:
-        return []
-    out = []
-    rows = con.execute(f'SELECT {t.row}, source_id, archived_path, sha256 FROM "{t.table}" '
-                       f"WHERE archived_path IS NOT NULL ORDER BY {t.row}").fetchall()
-    for rowid, source_id, archived, expected in rows:
-        where = dict(rule="sources/sha256", resource="sources", path=t.resource.path, line=t.line(rowid),
-                     key={"source_id": source_id}, field="archived_path", value=archived)
-        try:
-            file = paths.inside(package.root, archived, missing_ok=True)
-        except paths.PathError as e:
-            out.append(Finding(**where, message=f"archived_path {archived!r} {e.reason}; it was not read"))
-            continue
-        if not file.exists():
-            out.append(Finding(**where, message=f"archived_path {archived!r}: no such file in the package"))
-            continue
-        actual = pkg.sha256(file)
-        if actual != expected:
-            out.append(Finding(**dict(where, field="sha256", value=expected),
-                               message=f"sha256 of {archived} is {actual}, not the recorded {expected}: "
-                                       "the archived source changed (or the checksum is wrong)"))
-    return out

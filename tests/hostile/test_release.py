@@ -12,6 +12,7 @@ import pytest
 
 from conftest import copy_package, run_cli
 from rightsdata import archive, release
+from rightsdata.release import assets
 
 
 @pytest.fixture(scope="module")
@@ -37,16 +38,16 @@ def test_release_into_a_path_with_quotes(small, tmp_path, name):
 
 
 def test_a_failed_release_leaves_nothing_and_can_be_retried(small, tmp_path, monkeypatch):
-    def broken(package, out):
+    def broken(package, loaded, con, out):
         (out / "half.parquet").write_bytes(b"PAR1")
         raise release.ReleaseError("the disk is full")
-    monkeypatch.setattr(release, "write_tables", broken)
+    monkeypatch.setattr(assets, "write_tables", broken)
     out = tmp_path / "dist"
     with pytest.raises(release.ReleaseError, match="disk is full"):
-        release.build(small, out)
+        assets.build(small, out)
     assert list(tmp_path.iterdir()) == []  # no dist, no half-written staging directory
     monkeypatch.undo()
-    files = release.build(small, out)
+    files = assets.build(small, out)
     assert (out / "SHA256SUMS") in files and (out / "rightsdata.zip").is_file()
 
 
@@ -155,11 +156,11 @@ def test_a_zip_whose_directory_lies_about_a_size_is_refused(tmp_path):
 def test_a_failure_of_duckdb_is_reported_in_words(small, tmp_path, monkeypatch):
     import duckdb
 
-    def broken(package, out):
+    def broken(package, loaded, con, out):
         raise duckdb.IOException("IO Error: No space left on device")
-    monkeypatch.setattr(release, "write_tables", broken)
+    monkeypatch.setattr(assets, "write_tables", broken)
     with pytest.raises(release.ReleaseError, match=r"dist: the release could not be written \(IO Error: No space"):
-        release.build(small, tmp_path / "dist")
+        assets.build(small, tmp_path / "dist")
     assert list(tmp_path.iterdir()) == []
 
 

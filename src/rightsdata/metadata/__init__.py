@@ -176,7 +176,7 @@ def descriptor() -> dict:
     """The Data Package descriptor (datapackage.json)."""
     meta = package_metadata()
     return {
-        # Data Package v2: list fields and `delimiter` are v2's (see release.py for a v1 reader's copy).
+        # Data Package v2: list fields and `delimiter` are v2's (see release/assets.py for a v1 reader's copy).
         "$schema": DATA_PACKAGE_PROFILE,
         "name": meta["name"],
         "title": meta["title"],

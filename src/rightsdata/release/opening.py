@@ -1,0 +1,87 @@
+"""A package to compare: a directory holding datapackage.json, a zip of one (a release), or a git
+ref of the repository; and its rows, keyed by primary key as the CSV files hold them (the files
+are canonical, see `rightsdata format`, so equal values are equal text)."""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+from rightsdata import archive
+from rightsdata import package as pkg
+from rightsdata.release import ReleaseError
+
+
+@contextlib.contextmanager
+def opened(spec: str, repo: Path = Path(".")) -> Iterator[Path]:
+    """The directory of the package `spec` names: a directory, a zip, or a git ref of `repo`
+    (`vX.Y.Z` also without the tag: see archive.resolve_ref)."""
+    path = Path(spec)
+    if path.is_dir():
+        if not (path / "datapackage.json").is_file():
+            raise ReleaseError(f"{spec}: a directory without datapackage.json")
+        yield path
+        return
+    with tempfile.TemporaryDirectory(prefix="rightsdata-") as tmp:
+        target = Path(tmp)
+        if path.is_file():
+            if not zipfile.is_zipfile(path):
+                raise ReleaseError(f"{spec}: neither a package directory nor a zip")
+            archive.extract_zip(path, target)
+        else:
+            commit = archive.resolve_ref(spec, repo)
+            if commit is None:
+                raise ReleaseError(f"{spec}: not a package directory, a zip or a git ref of {repo.resolve()}"
+                                   + (" (nor a version datapackage.json ever had)" if archive.VERSION_TAG.match(spec) else ""))
+            archive.extract_commit(repo, commit, target, spec)
+        if not (target / "datapackage.json").is_file():
+            raise ReleaseError(f"{spec}: holds no datapackage.json at its top")
+        yield target
+
+
+@dataclass
+class Table:
+    name: str
+    schema: dict
+    path: str
+    header: list[str]
+    rows: dict[tuple, dict[str, str]]  # primary key -> row
+    key: list[str]
+
+
+def read_package(root: Path) -> tuple[dict, dict[str, Table]]:
+    """The descriptor and every resource's rows, keyed by primary key."""
+    try:
+        package = pkg.load(root / "datapackage.json", check_profile=False)
+    except pkg.PackageError as e:
+        raise ReleaseError(str(e)) from None
+    tables = {}
+    for name, res in package.resources.items():
+        if res.file is None or res.schema is None:
+            problem = res.problems[0].message if res.problems else "unreadable"
+            raise ReleaseError(f"{name}: {problem}")
+        key = res.primary_key or [f["name"] for f in res.fields]
+        try:
+            with open(res.file, encoding="utf-8", newline="") as f:
+                reader = csv.reader(f)
+                header = next(reader, [])
+                missing = set(key) - set(header)
+                if missing:
+                    raise ReleaseError(f"{res.path}:1: the primary key columns {sorted(missing)} are not in the header")
+                rows: dict[tuple, dict[str, str]] = {}
+                for record in reader:
+                    row = dict(zip(header, record))
+                    k = tuple(row.get(c, "") for c in key)
+                    if k in rows:
+                        raise ReleaseError(f"{res.path}:{reader.line_num}: the primary key {dict(zip(key, k))} "
+                                           "repeats; run rightsdata validate")
+                    rows[k] = row
+        except (UnicodeDecodeError, csv.Error) as e:
+            raise ReleaseError(f"{res.path}: not readable as UTF-8 CSV ({e})") from None
+        tables[name] = Table(name, res.schema, res.path, header, rows, key)
+    return package.descriptor, tables
