@@ -263,9 +263,11 @@ def check_unique_keys(package_dir: Path, new: dict[str, list[dict]], source_ids:
         for old in tables.read_rows(package_dir, name):
             key = tuple(old.get(k) for k in pk)
             if old.get("source_id") not in source_ids and key in seen:
-                raise SourceError(f"{seen[key]['source_id']}: the {name} row {dict(zip(pk, key))} "
-                                  f"({seen[key].get('source_location')}) has the key of a row of the source "
-                                  f"{old.get('source_id')} already in the package; keys are unique across sources")
+                row = seen[key]
+                where = f" ({row['source_location']})" if row.get("source_location") else ""
+                raise SourceError(f"{row['source_id']}: the {name} row {dict(zip(pk, key))}{where} has the key of a "
+                                  f"row of the source {old.get('source_id')} already in the package; keys are unique "
+                                  "across sources")
 
 
 def write(package_dir: Path, batch: list[SourceRows], resources: list[str]) -> dict[str, int]:
