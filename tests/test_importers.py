@@ -149,3 +149,22 @@ def test_every_importer_maps_its_columns_to_columns_the_package_has(tiny):
     broken = type("Broken", (tiny.Importer,), {"columns": {"code": "upr_responses.kode", "x": "dropped: no"}})
     assert importers.column_map_problems(broken) == ["tiny: code: upr_responses has no column kode",
                                                      "tiny: x: dropped without a reason"]
+
+
+def test_a_source_id_of_another_publisher_is_not_taken_over(tiny, package_copy, tmp_path, monkeypatch):
+    """Importing replaces every row of the source's id: reusing the transcription's id would wipe it."""
+    monkeypatch.setattr(tiny.Importer, "read", lambda self, path, read=tiny.Importer.read: rename(read(self, path)))
+    path = codings(tmp_path / "tiny.csv", ["partial,Partly supported,partly"])
+    before = tree_digest(package_copy / "data")
+    result = run("import-tiny", str(path), "--package-dir", str(package_copy))
+    assert result.exit_code == 2
+    assert (f"error: {path}: its source id upr-recommendations-2011 names a source of another publisher in the package "
+            "(Rochelle Terman and contributors") in result.output
+    assert tree_digest(package_copy / "data") == before
+
+
+def rename(item):
+    item.source["source_id"] = "upr-recommendations-2011"
+    for row in item.rows["upr_responses"]:
+        row["source_id"] = "upr-recommendations-2011"
+    return item

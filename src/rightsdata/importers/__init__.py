@@ -270,6 +270,17 @@ def check_unique_keys(package_dir: Path, new: dict[str, list[dict]], source_ids:
                                   "across sources")
 
 
+def check_own_sources(package_dir: Path, batch: list[SourceRows]) -> None:
+    """An import replaces every row of its sources: a source id that already names a source of
+    another publisher (another database of the same reviews) would wipe that source's rows."""
+    publishers = {r["source_id"]: r["publisher"] for r in tables.read_rows(package_dir, "sources")}
+    for item in batch:
+        sid = item.source["source_id"]
+        if publishers.get(sid, item.source["publisher"]) != item.source["publisher"]:
+            raise SourceError(f"{item.path}: its source id {sid} names a source of another publisher in the package "
+                              f"({publishers[sid]}), whose rows the import would replace: give the source an id of its own")
+
+
 def write(package_dir: Path, batch: list[SourceRows], resources: list[str]) -> dict[str, int]:
     """Replace the rows of every source of `batch` in `resources` and in `sources`: all or nothing."""
     number_occurrences(batch)
@@ -277,5 +288,6 @@ def write(package_dir: Path, batch: list[SourceRows], resources: list[str]) -> d
     for name in resources:
         new[name] = [row for item in batch for row in item.rows.get(name, [])]
     source_ids = {item.source["source_id"] for item in batch}
+    check_own_sources(package_dir, batch)
     check_unique_keys(package_dir, new, source_ids)
     return tables.replace_sources(package_dir, source_ids, new)
