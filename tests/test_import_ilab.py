@@ -2,7 +2,6 @@
 ../shared/ilab (skipped with a reason when they are absent)."""
 
 import hashlib
-import json
 from collections import Counter
 from pathlib import Path
 
@@ -10,8 +9,7 @@ import pytest
 from lxml import etree
 
 from conftest import REPO, read_csv, run_cli, tree_digest
-from rightsdata.importers import SourceError
-from rightsdata.importers import import_files as import_any
+from rightsdata.importers import SourceError, import_files as import_any
 from rightsdata.importers.ilab import PATHS, Importer, normalised_path, unmapped_paths
 from rightsdata.validate import validate
 

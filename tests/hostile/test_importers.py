@@ -12,9 +12,8 @@ from pathlib import Path
 import pytest
 
 from conftest import copy_package, read_csv, run_cli, tree_digest
-from rightsdata.importers import SourceError
-from rightsdata.importers.ilab import Importer as IlabImporter
 from rightsdata.importers import import_files
+from rightsdata.importers.ilab import Importer as IlabImporter
 from rightsdata.importers.upr import Importer as UprImporter
 
 EXCEPTION_NAME = re.compile(r"\b[A-Z][A-Za-z]*(Error|Exception)\b|Traceback")
