@@ -397,7 +397,7 @@ def test_download_url_and_repository(repo):
     from rightsdata import download
 
     assert download.base_url("v1.2.3") == f"https://github.com/{download.REPOSITORY}/releases/download/v1.2.3/"
-    assert f"https://github.com/{download.REPOSITORY}/releases" in section((repo / "README.md").read_text(), "Releases")
+    assert f"https://github.com/{download.REPOSITORY}/releases" in (repo / "docs/releases.md").read_text()
     result = run_cli("download", "latest", "--out", "x")
     assert result.returncode == 2 and "not a release version" in result.stderr
     result = run_cli("download", "1.2.3", "--repo", "a/b/../../evil?x=", "--out", "x")
@@ -473,12 +473,12 @@ def test_diff_resolves_a_version_without_tags(tmp_path, repo):
 
 
 def test_the_readme_by_hand_download_checks_the_assets(built, repo, tmp_path):
-    """The README's curl and sha256sum commands, against a local server laid out as GitHub's."""
+    """docs/releases.md's curl and sha256sum commands, against a local server laid out as GitHub's."""
     import shutil
 
     if not shutil.which("curl"):
-        pytest.skip("curl is not installed: the README's by-hand download was not run")
-    text = section((repo / "README.md").read_text(encoding="utf-8"), "Releases")
+        pytest.skip("curl is not installed: docs/releases.md's by-hand download was not run")
+    text = (repo / "docs/releases.md").read_text(encoding="utf-8")
     (by_hand,) = [b for b in blocks(text, "sh") if "curl" in b]
     uploaded_assets(repo, built, tmp_path / "v0.1.0")
     with serving(tmp_path) as url:

@@ -159,8 +159,8 @@ def list_rules(package_dir: Path, fmt: str):
     rules of validators/ (one YAML file per rule), with severity and why each matters.
 
     \b
-    Add a rule by adding a file validators/<id>.yaml (see any of them, and the README's
-    Contributing section); waive a finding in validators/waivers.yaml.
+    Add a rule by adding a file validators/<id>.yaml (see any of them, and docs/contributing.md);
+    waive a finding in validators/waivers.yaml.
     """
     import json
 
@@ -187,7 +187,9 @@ def list_rules(package_dir: Path, fmt: str):
 @click.option("--package-dir", type=click.Path(file_okay=False, path_type=Path), default=".", show_default=True)
 def generate(check: bool, package_dir: Path):
     """Write the files generated from the metadata (src/rightsdata/metadata/*.yaml): the Table
-    Schemas and JSON Schemas in schemas/, datapackage.json, and the generated tables of README.md.
+    Schemas and JSON Schemas in schemas/, datapackage.json, and the generated parts of the pages
+    in docs/ (the resource and field reference, the rules table, the CLI reference, the sources'
+    coverage).
 
     Edit the YAML files, never the generated ones; then run `rightsdata generate`.
     """
@@ -196,7 +198,7 @@ def generate(check: bool, package_dir: Path):
 
     try:
         stale = gen.run(package_dir, check=check)
-    except (paths.PathError, rules.RuleError) as e:
+    except (paths.PathError, rules.RuleError, gen.PageError) as e:
         click.echo(f"error: {e}; nothing was written", err=True)
         sys.exit(2)
     for path in stale:

@@ -13,7 +13,7 @@ from pathlib import Path
 from rightsdata import archive
 from rightsdata.archive import ArchiveError
 
-# The project's repository on GitHub (also named in the README's "Releases").
+# The project's repository on GitHub (also named in docs/releases.md).
 REPOSITORY = "rightsdata/rightsdata"
 URL = "https://github.com/{repo}/releases/download/v{version}/"
 TIMEOUT = 60  # seconds without a byte before a request fails

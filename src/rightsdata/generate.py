@@ -1,11 +1,13 @@
-"""Write the files derived from the metadata: schemas/, datapackage.json and the README's
-generated tables. `check=True` writes nothing and reports which files are stale."""
+"""Write the files derived from the metadata: schemas/, datapackage.json and the generated parts
+of the pages in docs/ (the resource and field reference, the rules table, the CLI reference, each
+source's coverage). `check=True` writes nothing and reports which files are stale."""
 
 from __future__ import annotations
 
 import csv
 import json
 import os
+import re
 from pathlib import Path
 from typing import Callable
 
@@ -19,18 +21,28 @@ def json_text(obj) -> str:
     return json.dumps(obj, indent=2, ensure_ascii=False) + "\n"
 
 
+class PageError(ValueError):
+    """A docs page lacks a marker of a section generate fills: a hand edit lost it."""
+
+
 def expected_files(package_dir: Path) -> dict[Path, str]:
     files: dict[Path, str] = {}
     for res in metadata.resources().values():
         files[package_dir / res.table_schema_path] = json_text(res.table_schema())
         files[package_dir / res.json_schema_path] = json_text(res.json_schema())
     files[package_dir / "datapackage.json"] = json_text(metadata.descriptor())
-    readme = paths.inside(package_dir, "README.md", missing_ok=True)
-    if readme.exists():
-        text = readme.read_text(encoding="utf-8")
-        for name, render in README_SECTIONS.items():
-            text = replace_section(text, name, render(package_dir))
-        files[package_dir / "README.md"] = text
+    for page, sections in PAGES.items():
+        path = paths.inside(package_dir, page, missing_ok=True)
+        if not path.exists():  # a package without its docs (a release, a test's copy): nothing to fill
+            continue
+        text = path.read_text(encoding="utf-8")
+        lost = [name for name in sections if BEGIN.format(name=name) not in text or END.format(name=name) not in text]
+        if lost:
+            raise PageError(f"{page}: the markers of the generated section {lost[0]!r} are missing "
+                            f"({BEGIN.format(name=lost[0])} ... {END.format(name=lost[0])})")
+        for name, render in sections.items():
+            text = replace_section(text, name, rebase_links(render(package_dir), page))
+        files[package_dir / page] = text
     return files
 
 
@@ -69,7 +81,17 @@ def replace_section(text: str, name: str, body: str) -> str:
     return f"{head}{begin}\n{body}{end}{tail}"
 
 
-# --- README sections ------------------------------------------------------------------------------
+# A renderer links to the package's files from its root (`data/goods.csv`); a page in docs/ links
+# from its own directory, so its links are rebased. URLs and anchors are left as they are.
+LINK = re.compile(r"\]\((?![a-z][a-z0-9+.-]*:|#|/)([^)\s]+)\)")
+
+
+def rebase_links(markdown: str, page: str) -> str:
+    up = "../" * page.count("/")
+    return LINK.sub(lambda m: f"]({up}{m.group(1)})", markdown) if up else markdown
+
+
+# --- generated sections of the docs pages ---------------------------------------------------------
 
 def count_rows(package_dir: Path, rel: str) -> int | None:
     path = paths.inside(package_dir, rel, missing_ok=True)
@@ -182,10 +204,27 @@ def upr_coverage(package_dir: Path) -> str:
     return "\n".join(lines) + "\n"
 
 
-README_SECTIONS: dict[str, Callable[[Path], str]] = {
-    "ilab_coverage": ilab_coverage,
-    "upr_coverage": upr_coverage,
-    "resources": resources_table,
-    "rules": rules_table,
-    "fields": fields_reference,
+def cli_reference(package_dir: Path) -> str:
+    """Every command's --help, as `rightsdata COMMAND --help` prints it at a fixed width (so that
+    the page does not depend on the terminal that generated it)."""
+    from rightsdata import cli
+
+    width = 100
+    # make_context, not Context: it applies the group's context_settings (-h, the width) as --help does
+    root = cli.main.make_context("rightsdata", [], resilient_parsing=True, terminal_width=width)
+    out = ["## `rightsdata`\n", "```text", cli.main.get_help(root).rstrip(), "```\n"]
+    for name in cli.main.list_commands(root):  # with the import commands, made from the importers' registrations
+        command = cli.main.get_command(root, name)
+        ctx = command.make_context(name, [], parent=root, resilient_parsing=True, terminal_width=width)
+        out += [f"## `rightsdata {name}`\n", "```text", command.get_help(ctx).rstrip(), "```\n"]
+    return "\n".join(out)
+
+
+# Each page of docs/ that has generated parts, and what fills each part.
+PAGES: dict[str, dict[str, Callable[[Path], str]]] = {
+    "docs/reference/resources.md": {"resources": resources_table, "fields": fields_reference},
+    "docs/rules.md": {"rules": rules_table},
+    "docs/cli.md": {"cli": cli_reference},
+    "docs/sources/ilab.md": {"ilab_coverage": ilab_coverage},
+    "docs/sources/upr.md": {"upr_coverage": upr_coverage},
 }
