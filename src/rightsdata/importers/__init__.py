@@ -14,6 +14,7 @@ A source is one module of this package holding a subclass of `Importer` decorate
 
 from __future__ import annotations
 
+import abc
 import hashlib
 import importlib
 import json
@@ -92,7 +93,7 @@ def origin_of(entry: dict | None) -> str | None:
     return f"{repository}, {entry.get('origin_path')}, commit {entry.get('origin_commit')}"
 
 
-class Importer:
+class Importer(abc.ABC):
     """What a source declares (class attributes) and how it reads one file (`read`)."""
 
     name: ClassVar[str]  # the command is `import-NAME`
@@ -118,8 +119,9 @@ class Importer:
     def start(self, paths: list[Path]) -> None:
         """Called once before the files are read (to read what the files share)."""
 
+    @abc.abstractmethod
     def read(self, path: Path) -> SourceRows:
-        raise NotImplementedError
+        """One file's sources row and rows (a SourceError naming file:line if it cannot be read)."""
 
     def finish(self, batch: list[SourceRows]) -> list[SourceRows]:
         """Called once all files are read: complete their rows; return more sources to write."""
