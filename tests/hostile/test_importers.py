@@ -252,3 +252,14 @@ def test_a_manifest_nested_too_deep_is_named(package, tmp_path):
     (path.parent / "MANIFEST.json").write_text("[" * 100_000 + "]" * 100_000)
     stderr = refused(package, path)
     assert f"{path.parent / 'MANIFEST.json'}: JSON nested too deep to read" in stderr
+
+
+def test_an_indicator_the_import_does_not_know_is_named_not_skipped(package, tmp_path):
+    """PATHS maps Enforcements/* as a whole; an indicator missing from ENFORCEMENT made no row, unsaid."""
+    path = tmp_path / "countries.xml"
+    path.write_text(countries_xml("<Enforcements>\n<Labor_Inspectors>12</Labor_Inspectors>\n"
+                                  "<Labor_Drones>3</Labor_Drones>\n</Enforcements>\n"))
+    result = run_cli("import-ilab", str(path), "--package-dir", str(package))
+    assert result.returncode == 0, result.stderr
+    assert f"warning: {path}:9: element Enforcements/Labor_Drones is none the import reads; it was not imported" in result.stderr
+    assert "Labor_Inspectors" not in result.stderr

@@ -101,6 +101,7 @@ STATISTICS = {
     "Children_Working_and_Studying_7-14_yrs_old": ("combining_work_and_school", "Total"),
     "UNESCO_Primary_Completion_Rate": ("primary_completion_rate", "Rate"),
 }
+MECHANISMS = ("Coordination", "Policy", "Program")
 SECTORS = {"Agriculture": "working_children_agriculture", "Industry": "working_children_industry",
            "Services": "working_children_services"}
 
@@ -214,6 +215,24 @@ def unmapped_paths(root) -> Counter:
     """Element paths of a file that PATHS does not list (and so were not imported)."""
     return Counter(normalised_path(e) for e in root.iter() if isinstance(e.tag, str) and e is not root
                    and normalised_path(e) not in PATHS)
+
+
+def known_tags() -> dict[str, set[str]]:
+    """The elements of each table of a country that the import reads (PATHS maps the others of
+    these tables as * too: without this list, a new indicator would be skipped unsaid)."""
+    master = {t for pair in MASTER_LEGAL.values() for tags in pair if tags
+              for t in ((tags,) if isinstance(tags, str) else tags)}
+    return {"Legal_Standards": set(LEGAL), "Enforcements": set(ENFORCEMENT), "Conventions": set(CONVENTIONS),
+            "Country_Statistics": set(STATISTICS), "Mechanisms": set(MECHANISMS),
+            "Master_Data": set(CONVENTIONS) | set(MASTER_MECHANISMS) | master}
+
+
+def unread_elements(path: Path, country) -> list[str]:
+    """Warnings for the elements of a country's tables that no row is made of."""
+    known = known_tags()
+    return [f"{path}:{child.sourceline}: element {table.tag}/{child.tag} is none the import reads; it was not imported"
+            for table in country if table.tag in known
+            for child in table if isinstance(child.tag, str) and child.tag not in known[table.tag]]
 
 
 # --- reading values -------------------------------------------------------------------------------
@@ -530,6 +549,7 @@ class Importer(importers.Importer):
             self.enforcement(out, base, element, year)
             self.mechanisms(out, base, element)
             self.suggested_actions(out, base, element)
+            out.warnings += unread_elements(path, element)
         if errors:
             raise SourceError("\n".join(errors))
         out.warnings += self.unmapped(path, unmapped_paths(root))
@@ -711,7 +731,7 @@ class Importer(importers.Importer):
         cells = []
         mech = element.find("Mechanisms")
         if mech is not None:
-            cells += [(c, c.tag.lower()) for c in mech if c.tag in ("Coordination", "Policy", "Program")]
+            cells += [(c, c.tag.lower()) for c in mech if c.tag in MECHANISMS]
         master = element.find("Master_Data")
         if master is not None:
             cells += [(c, MASTER_MECHANISMS[c.tag]) for c in master if c.tag in MASTER_MECHANISMS]
