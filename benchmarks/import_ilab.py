@@ -4,7 +4,8 @@ scratch copy of the package (the repository is not touched). A script, not a tes
     python benchmarks/import_ilab.py [--shared ../shared] [--runs 3]
 """
 
-from rightsdata.importers.ilab import import_files
+from rightsdata.importers import import_files
+from rightsdata.importers.ilab import Importer
 from scratch import arguments, summary, time_into_scratch
 
 
@@ -14,7 +15,7 @@ def main() -> None:
     if not files:
         raise SystemExit(f"no XML files in {args.shared / 'ilab'}")
     size = sum(f.stat().st_size for f in files)
-    times, (batch, counts) = time_into_scratch(lambda package: import_files(package, files), args.runs)
+    times, (batch, counts) = time_into_scratch(lambda package: import_files(Importer, package, files), args.runs)
     print(f"files: {len(files)} ({size / 1e6:.1f} MB), report years: "
           f"{sorted(b.source['report_year'] for b in batch if b.source['source_id'].startswith('ilab-countries'))}")
     print(f"rows written: {sum(counts.values())} ({', '.join(f'{k} {v}' for k, v in counts.items())})")

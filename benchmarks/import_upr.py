@@ -5,7 +5,8 @@ test: it prints.
     python benchmarks/import_upr.py [--shared ../shared] [--runs 3]
 """
 
-from rightsdata.importers.upr import import_files
+from rightsdata.importers import import_files
+from rightsdata.importers.upr import Importer
 from scratch import arguments, summary, time_into_scratch
 
 
@@ -15,8 +16,8 @@ def main() -> None:
     if not files:
         raise SystemExit(f"no upr_recommendations_*.csv in {args.shared / 'upr'}")
     size = sum(f.stat().st_size for f in files)
-    times, (batch, counts, written) = time_into_scratch(lambda package: import_files(package, files), args.runs)
-    read = sum(c["read"] for c in counts.values())
+    times, (batch, written) = time_into_scratch(lambda package: import_files(Importer, package, files), args.runs)
+    read = sum(b.counts["read"] for b in batch)
     print(f"files: {len(files)} ({size / 1e6:.1f} MB), {read} source rows, review years "
           f"{sorted(b.source['report_year'] for b in batch if b.source['report_year'])}")
     print(f"rows written: {', '.join(f'{k} {v}' for k, v in written.items())}")

@@ -2,7 +2,6 @@
 ../shared/ilab (skipped with a reason when they are absent)."""
 
 import hashlib
-import json
 from collections import Counter
 from pathlib import Path
 
@@ -10,11 +9,15 @@ import pytest
 from lxml import etree
 
 from conftest import REPO, read_csv, run_cli, tree_digest
-from rightsdata.importers import SourceError
-from rightsdata.importers.ilab import PATHS, import_files, normalised_path, unmapped_paths
+from rightsdata.importers import SourceError, import_files as import_any
+from rightsdata.importers.ilab import PATHS, Importer, normalised_path, unmapped_paths
 from rightsdata.validate import validate
 
 FIXTURES = REPO / "tests" / "fixtures" / "ilab"
+
+
+def import_files(package: Path, paths: list[Path]):
+    return import_any(Importer, package, paths)
 
 
 def rows(package: Path, name: str, source_id: str) -> list[dict]:

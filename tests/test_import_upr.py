@@ -135,7 +135,7 @@ def test_two_files_of_one_year_are_refused(small, tmp_path):
     first = write_fixture(tmp_path / "a")
     second = write_fixture(tmp_path / "b")
     result = run_cli("import-upr", str(first), str(second), "--package-dir", str(small))
-    assert result.returncode == 2 and "two files hold the reviews of 2011" in result.stderr
+    assert result.returncode == 2 and "two files hold the same source upr-recommendations-2011" in result.stderr
 
 
 @pytest.mark.parametrize("printed, number, as_printed, note", [

@@ -151,8 +151,9 @@ def test_slug_is_githubs():
 def test_the_cli_reference_documents_every_command_as_its_help_says(repo):
     page = (repo / "docs/cli.md").read_text(encoding="utf-8")
     documented = re.findall(r"^## `rightsdata (\S+)`$", page, flags=re.M)
-    assert documented == sorted(cli.main.commands), "run `rightsdata generate`"
-    for name in cli.main.commands:
+    commands = cli.main.list_commands(None)  # the import commands are made from the importers' registrations
+    assert documented == commands and "import-upr" in commands, "run `rightsdata generate`"
+    for name in commands:
         help_text = CliRunner().invoke(cli.main, [name, "--help"], prog_name="rightsdata", terminal_width=100).output
         # what --help prints is on the page, line for line (the runner's width is the page's)
         body = page.split(f"## `rightsdata {name}`\n", 1)[1].split("\n```\n", 1)[0]

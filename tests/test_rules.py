@@ -94,7 +94,7 @@ MUTATIONS = [
     ("program-period-in-order", "social_programs", dict(UKR, item=5), dict(start_year=2019), None),
     ("upr-reference-resolves", "upr_section_recommendations", dict(TJK, section=1, position=1), dict(recommendation_id="TJK-2011-88.4"), None),
     ("upr-reference-malformed", "upr_section_recommendations", dict(TJK, section=3, position=1),
-     dict(reference="", reference_status="malformed", recommendation_id=""), None),
+     dict(reference="", reference_status="malformed", recommendation_id="", recommendation_source_id=""), None),
     ("report-sections-numbered-without-gaps", "report_sections", dict(TJK, section=27), dict(section=28), None),
     ("measure-dated-before-report", "measures", dict(TJK, section=16, item=1), dict(date_iso="2015-03-19"), None),
     ("figure-parts-add-up", "reported_figures", dict(TJK, section=4, item=3), dict(value=11129),
@@ -199,7 +199,8 @@ def test_a_waiver_that_matches_nothing_is_an_error(data_copy):
 
 def test_fixing_a_waived_row_leaves_an_unmatched_waiver(package_copy):
     change(package_copy, "upr_section_recommendations", dict(TJK, section=6, position=1),
-           reference="88.2", reference_status="normalised", recommendation_id="TJK-2011-88.2")
+           reference="88.2", reference_status="normalised", recommendation_id="TJK-2011-88.2",
+           recommendation_source_id="upr-recommendations-2011")
     waivers = (package_copy / "validators/waivers.yaml").read_text().split("\n")
     line = next(i for i, text in enumerate(waivers, 1) if text == "- rule: upr-reference-malformed")
     result = validate(package_copy / "datapackage.json")

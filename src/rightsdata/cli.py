@@ -22,6 +22,22 @@ from rightsdata import __version__
 
 
 class Command(click.Group):
+    # The import commands are made from the importers' registrations (rightsdata.importers), read
+    # only when an import command or the list of commands is asked for.
+    def list_commands(self, ctx):
+        from rightsdata.importers import registered
+
+        return sorted(set(super().list_commands(ctx)) | {i.command() for i in registered().values()})
+
+    def get_command(self, ctx, name):
+        found = super().get_command(ctx, name)
+        if found is None and name.startswith("import-"):
+            from rightsdata.importers import registered
+
+            importer = next((i for i in registered().values() if i.command() == name), None)
+            found = import_command(importer) if importer else None
+        return found
+
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
@@ -233,90 +249,35 @@ def format_(check: bool, package_dir: Path):
         sys.exit(1)
 
 
-@main.command("import-ilab")
-@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--package-dir", type=click.Path(file_okay=False, path_type=Path), default=".", show_default=True)
-@click.option("--manifest", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="MANIFEST.json naming where each file came from (default: the one beside each file).")
-def import_ilab(files: tuple[Path, ...], package_dir: Path, manifest: Path | None):
-    """Import the US Department of Labor's Findings data (countries_YYYY.xml, goods_YYYY.xml).
+def import_command(importer) -> click.Command:
+    """The command `import-NAME` of an importer (see rightsdata.importers), from its registration:
+    FILES, --package-dir, its own options, --manifest."""
+    def run(files: tuple[Path, ...], package_dir: Path, manifest: Path | None, **options):
+        from rightsdata.importers import SourceError, import_files
+        from rightsdata.paths import PathError
+        from rightsdata.tables import TableError
 
-    Each file's report year is read from its content, never from its name. Its rows replace the
-    rows of the same source in assessments, statistics, ratifications, legal_standards,
-    enforcement, suggested_actions, goods, good_sectors and mechanisms, and it gets a row in
-    sources (with its SHA-256, and its origin from MANIFEST.json). Importing the same file twice
-    changes nothing. A country name that maps to no code stops the import before anything is
-    written.
+        try:
+            batch, written = import_files(importer, package_dir, list(files), manifest, **options)
+        except (SourceError, PathError, TableError) as e:  # a file to import, or one of the package's, that cannot be read
+            click.echo(f"error: {e}", err=True)
+            click.echo("nothing was written", err=True)
+            sys.exit(2)
+        for item in batch:
+            line = importer.summary(item)
+            if line:
+                click.echo(line)
+            for warning in item.warnings:
+                click.echo(f"warning: {warning}", err=True)
+        click.echo("rows written: " + ", ".join(f"{k} {v}" for k, v in written.items() if k != "sources"))
 
-    \b
-    Example:
-      rightsdata import-ilab ../shared/ilab/countries_*.xml ../shared/ilab/goods_2022.xml
-    """
-    from rightsdata.importers import SourceError
-    from rightsdata.importers.ilab import import_files
-    from rightsdata.paths import PathError
-    from rightsdata.tables import TableError
-
-    try:
-        batch, counts = import_files(package_dir, list(files), manifest)
-    except (SourceError, PathError, TableError) as e:  # a file to import, or one of the package's, that cannot be read
-        click.echo(f"error: {e}", err=True)
-        click.echo("nothing was written", err=True)
-        sys.exit(2)
-    for item in batch:
-        rows = sum(len(v) for v in item.rows.values())
-        click.echo(f"{item.source['source_id']}: report year {item.source['report_year']}, {rows} rows")
-        for warning in item.warnings:
-            click.echo(f"warning: {warning}", err=True)
-    click.echo("rows written: " + ", ".join(f"{k} {v}" for k, v in counts.items() if k != "sources"))
-
-
-@main.command("import-upr")
-@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--package-dir", type=click.Path(file_okay=False, path_type=Path), default=".", show_default=True)
-@click.option("--sessions", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="sessions.csv, which names each review's session (default: the one beside the files).")
-@click.option("--manifest", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="MANIFEST.json naming where each file came from (default: the one beside each file).")
-def import_upr(files: tuple[Path, ...], package_dir: Path, sessions: Path | None, manifest: Path | None):
-    """Import the UPR transcription's recommendations (upr_recommendations_YYYY.csv).
-
-    Each file's review year is read from its content (column year), never from its name. Its rows
-    replace the rows of the same source in upr_reviews, upr_recommendations and
-    upr_recommending_states, and it gets a row in sources (with its SHA-256, and its origin from
-    MANIFEST.json). Text is decoded cell by cell and mangled characters are repaired; a cell that
-    cannot be decoded with confidence stops the import before anything is written. Importing the
-    same file twice changes nothing.
-
-    For each file it prints how many source rows it read, kept (one recommending-state row each),
-    merged into an identical earlier row, and rejected (with the line and why); read = kept +
-    merged + rejected.
-
-    \b
-    Example:
-      rightsdata import-upr ../shared/upr/upr_recommendations_*.csv
-    """
-    from rightsdata.importers import SourceError
-    from rightsdata.importers.upr import import_files
-    from rightsdata.paths import PathError
-    from rightsdata.tables import TableError
-
-    try:
-        batch, counts, written = import_files(package_dir, list(files), manifest, sessions)
-    except (SourceError, PathError, TableError) as e:  # a file to import, or one of the package's, that cannot be read
-        click.echo(f"error: {e}", err=True)
-        click.echo("nothing was written", err=True)
-        sys.exit(2)
-    for item in batch:
-        sid = item.source["source_id"]
-        if sid in counts:
-            c = counts[sid]
-            click.echo(f"{sid}: read {c['read']} rows: kept {c['kept']}, merged {c['merged']} exact duplicates, "
-                       f"rejected {c['rejected']}; {len(item.rows.get('upr_reviews', []))} reviews, "
-                       f"{len(item.rows.get('upr_recommendations', []))} recommendations")
-        for warning in item.warnings:
-            click.echo(f"warning: {warning}", err=True)
-    click.echo("rows written: " + ", ".join(f"{k} {v}" for k, v in written.items() if k != "sources"))
+    params = [click.Argument(["files"], nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path)),
+              click.Option(["--package-dir"], type=click.Path(file_okay=False, path_type=Path), default=".",
+                           show_default=True),
+              *importer.options,
+              click.Option(["--manifest"], type=click.Path(dir_okay=False, path_type=Path), default=None,
+                           help="MANIFEST.json naming where each file came from (default: the one beside each file).")]
+    return click.Command(importer.command(), callback=run, params=params, help=importer.help)
 
 
 @main.command("diff")

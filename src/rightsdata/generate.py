@@ -213,8 +213,8 @@ def cli_reference(package_dir: Path) -> str:
     # make_context, not Context: it applies the group's context_settings (-h, the width) as --help does
     root = cli.main.make_context("rightsdata", [], resilient_parsing=True, terminal_width=width)
     out = ["## `rightsdata`\n", "```text", cli.main.get_help(root).rstrip(), "```\n"]
-    for name in sorted(cli.main.commands):
-        command = cli.main.commands[name]
+    for name in cli.main.list_commands(root):  # with the import commands, made from the importers' registrations
+        command = cli.main.get_command(root, name)
         ctx = command.make_context(name, [], parent=root, resilient_parsing=True, terminal_width=width)
         out += [f"## `rightsdata {name}`\n", "```text", command.get_help(ctx).rstrip(), "```\n"]
     return "\n".join(out)

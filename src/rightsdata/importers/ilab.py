@@ -27,10 +27,10 @@ from pathlib import Path
 
 from lxml import etree
 
-from rightsdata import tables
+from rightsdata import importers, tables
 from rightsdata.cells import LIST_DELIMITER
 from rightsdata.countries import CountryNames, UnknownCountry
-from rightsdata.importers import SourceError, SourceRows, control_character, manifest_entry, sha256
+from rightsdata.importers import SourceError, SourceRows, control_character, manifest_entry, read_source
 
 RESOURCES = ["assessments", "statistics", "ratifications", "legal_standards", "enforcement", "suggested_actions",
              "goods", "good_sectors", "mechanisms"]
@@ -101,6 +101,7 @@ STATISTICS = {
     "Children_Working_and_Studying_7-14_yrs_old": ("combining_work_and_school", "Total"),
     "UNESCO_Primary_Completion_Rate": ("primary_completion_rate", "Rate"),
 }
+MECHANISMS = ("Coordination", "Policy", "Program")
 SECTORS = {"Agriculture": "working_children_agriculture", "Industry": "working_children_industry",
            "Services": "working_children_services"}
 
@@ -111,8 +112,8 @@ def dropped(reason: str) -> str:
 
 # Every element path of the data (from Country, or from Good in the goods file) and where it goes.
 PATHS: dict[str, str] = {
-    "Country": "one country-year",
-    "Country/Name": "country (mapped through country_names)",
+    "Country": "one country-year: its rows of assessments and the other resources",
+    "Country/Name": "assessments.country and the country of its other rows (mapped through country_names)",
     "Country/ISO2": dropped("the alpha-2 code (2013-2014); checked against the country's code, not stored twice"),
     "Country/ISO3": dropped("the alpha-3 code (2013-2014); checked against the country's code, not stored twice"),
     "Country/Region": "assessments.region (a country listed without an assessment has no row, so its region is dropped: 12 in 2021)",
@@ -214,6 +215,24 @@ def unmapped_paths(root) -> Counter:
     """Element paths of a file that PATHS does not list (and so were not imported)."""
     return Counter(normalised_path(e) for e in root.iter() if isinstance(e.tag, str) and e is not root
                    and normalised_path(e) not in PATHS)
+
+
+def known_tags() -> dict[str, set[str]]:
+    """The elements of each table of a country that the import reads (PATHS maps the others of
+    these tables as * too: without this list, a new indicator would be skipped unsaid)."""
+    master = {t for pair in MASTER_LEGAL.values() for tags in pair if tags
+              for t in ((tags,) if isinstance(tags, str) else tags)}
+    return {"Legal_Standards": set(LEGAL), "Enforcements": set(ENFORCEMENT), "Conventions": set(CONVENTIONS),
+            "Country_Statistics": set(STATISTICS), "Mechanisms": set(MECHANISMS),
+            "Master_Data": set(CONVENTIONS) | set(MASTER_MECHANISMS) | master}
+
+
+def unread_elements(path: Path, country) -> list[str]:
+    """Warnings for the elements of a country's tables that no row is made of."""
+    known = known_tags()
+    return [f"{path}:{child.sourceline}: element {table.tag}/{child.tag} is none the import reads; it was not imported"
+            for table in country if table.tag in known
+            for child in table if isinstance(child.tag, str) and child.tag not in known[table.tag]]
 
 
 # --- reading values -------------------------------------------------------------------------------
@@ -368,7 +387,7 @@ def years_of(printed: str | None) -> tuple[int | None, int | None, str | None]:
 MAX_DEPTH = 16  # levels of elements; the publisher's files have at most 6
 
 
-def parse(path: Path):
+def parse(path: Path, data: bytes):
     """The file's root element, read safely: no DTD, entity or network access; libxml2's limits
     on text size and depth kept (no huge_tree). A file with a document type declaration is
     refused: its entities would be left unexpanded and cut values short (`text` reads up to the
@@ -377,18 +396,16 @@ def parse(path: Path):
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
                              remove_comments=True, remove_pis=True)
     try:
-        tree = etree.parse(str(path), parser)
+        tree = etree.fromstring(data, parser).getroottree()
     except etree.XMLSyntaxError as e:
-        if doctype_line(path):  # libxml2 stops at some entities (amplification): say why they are not read
-            raise SourceError(doctype_refusal(path)) from None
+        if doctype_line(data):  # libxml2 stops at some entities (amplification): say why they are not read
+            raise SourceError(doctype_refusal(path, data)) from None
         if "Excessive depth" in (e.msg or ""):
             raise SourceError(f"{path}:{e.lineno}: elements nested more than {MAX_DEPTH} levels deep; the Findings data "
                               "has at most 6: is this the publisher's file?") from None
         raise SourceError(f"{path}:{e.lineno}: not well-formed XML: {e.msg}") from None
-    except OSError as e:
-        raise SourceError(f"{path}: cannot read ({e})") from None
     if tree.docinfo.doctype or tree.docinfo.internalDTD is not None:
-        raise SourceError(doctype_refusal(path))
+        raise SourceError(doctype_refusal(path, data))
     depth = 0
     for event, element in etree.iterwalk(tree, events=("start", "end")):
         depth += 1 if event == "start" else -1
@@ -404,39 +421,62 @@ def parse(path: Path):
     return tree.getroot()
 
 
-def doctype_refusal(path: Path) -> str:
-    return (f"{path}:{doctype_line(path) or 1}: the file has a document type declaration (<!DOCTYPE ...>), which the "
+def doctype_refusal(path: Path, data: bytes) -> str:
+    return (f"{path}:{doctype_line(data) or 1}: the file has a document type declaration (<!DOCTYPE ...>), which the "
             "publisher's files do not: its entities could change or cut values, so it is not read. "
             "Remove the declaration (and any entity it defines) and import again")
 
 
-def doctype_line(path: Path) -> int | None:
+def doctype_line(data: bytes) -> int | None:
     """The line of a file's <!DOCTYPE, if its first megabyte has one."""
-    with open(path, "rb") as f:
-        head = f.read(1 << 20)
-    at = head.find(b"<!DOCTYPE")
-    return head.count(b"\n", 0, at) + 1 if at >= 0 else None
+    at = data.find(b"<!DOCTYPE", 0, 1 << 20)
+    return data.count(b"\n", 0, at) + 1 if at >= 0 else None
 
-class Importer:
+
+@importers.register
+class Importer(importers.Importer):
+    """Import the US Department of Labor's Findings data (countries_YYYY.xml, goods_YYYY.xml).
+
+    Each file's report year is read from its content, never from its name. Its rows replace the
+    rows of the same source in assessments, statistics, ratifications, legal_standards,
+    enforcement, suggested_actions, goods, good_sectors and mechanisms, and it gets a row in
+    sources (with its SHA-256, and its origin from MANIFEST.json). Importing the same file twice
+    changes nothing. A country name that maps to no code stops the import before anything is
+    written.
+
+    \b
+    Example:
+      rightsdata import-ilab ../shared/ilab/countries_*.xml ../shared/ilab/goods_2022.xml
+    """
+
+    name = "ilab"
+    help = __doc__
+    resources = RESOURCES
+    publisher = PUBLISHER
+    licence = LICENCE
+    columns = PATHS
+
     def __init__(self, package_dir: Path, manifest: Path | None = None):
-        self.package_dir = package_dir
+        super().__init__(package_dir, manifest)
         self.names = CountryNames(package_dir)
         self.codes = {r["code"] for r in tables.read_rows(package_dir, "countries")}
         self.indicators = {(r["domain"], r["code"]): (r["answer_type"], r["unit"])
                            for r in tables.read_rows(package_dir, "enforcement_indicators")}
-        self.manifest = manifest
         self.positions: dict = {}  # see `position`; emptied for each file
 
     def locate(self, element) -> str:
         return location(element, self.positions)
 
+    @classmethod
+    def summary(cls, item: SourceRows) -> str:
+        rows = sum(len(v) for v in item.rows.values())
+        return f"{item.source['source_id']}: report year {item.source['report_year']}, {rows} rows"
+
     def read(self, path: Path) -> SourceRows:
         path = Path(path)
-        if not path.is_file():
-            raise SourceError(f"{path}: no such file")
+        data, digest = read_source(path)
         self.positions = {}
-        root = parse(path)
-        digest = sha256(path)
+        root = parse(path, data)
         if root.tag == "Countries":
             return self.read_countries(path, root, digest)
         if root.tag == "Goods":
@@ -445,22 +485,19 @@ class Importer:
 
     # -- provenance ----------------------------------------------------------------------------------
 
-    def source_row(self, path: Path, digest: str, kind: str, year: int) -> dict:
+    def ilab_source_row(self, path: Path, digest: str, kind: str, year: int) -> dict:
         entry = manifest_entry(path, digest, self.manifest)
-        origin, note = None, [f"Read from {path.name}; not archived in the package (import it with `rightsdata import-ilab`)."]
-        if entry:
-            origin = f"{entry.get('origin_repository')}, {entry.get('origin_path')}, commit {entry.get('origin_commit')}"
-            named = re.search(r"(20\d\d)", str(entry.get("origin_path") or ""))
-            if named and int(named.group(1)) != year:
-                note.append(f"The file is named for {named.group(1)} in its origin repository, but its content is the {year} report.")
+        notes = []
+        named = re.search(r"(20\d\d)", str(entry.get("origin_path") or "")) if entry else None
+        if named and int(named.group(1)) != year:
+            notes.append(f"The file is named for {named.group(1)} in its origin repository, but its content is the {year} report.")
+        notes.append("The report year is read from the content" +
+                     (" (the country descriptions open 'In YEAR, ...')." if kind == "countries" else
+                      " (its goods are exactly those of that year's country data)."))
         what = "country data" if kind == "countries" else "List of Goods, by good"
-        note.append("The report year is read from the content" +
-                    (" (the country descriptions open 'In YEAR, ...')." if kind == "countries" else
-                     " (its goods are exactly those of that year's country data)."))
-        return dict(source_id=f"ilab-{kind}-{year}", title=f"Findings on the Worst Forms of Child Labor {year}: the publisher's {what} (XML)",
-                    publisher=PUBLISHER, document_type="findings_dataset" if kind == "countries" else "goods_dataset",
-                    country=None, report_year=year, date=None, origin=origin, archived_path=None, sha256=digest,
-                    licence=LICENCE, note=" ".join(note))
+        return self.source_row(path, digest, f"ilab-{kind}-{year}", entry=entry, notes=notes, report_year=year,
+                               title=f"Findings on the Worst Forms of Child Labor {year}: the publisher's {what} (XML)",
+                               document_type="findings_dataset" if kind == "countries" else "goods_dataset")
 
     @staticmethod
     def report_year(path: Path, root) -> int:
@@ -488,7 +525,7 @@ class Importer:
 
     def read_countries(self, path: Path, root, digest: str) -> SourceRows:
         year = self.report_year(path, root)
-        out = SourceRows(source=self.source_row(path, digest, "countries", year))
+        out = SourceRows(source=self.ilab_source_row(path, digest, "countries", year), path=path)
         sid = out.source["source_id"]
         errors: list[str] = []
         for element in root:
@@ -512,10 +549,10 @@ class Importer:
             self.enforcement(out, base, element, year)
             self.mechanisms(out, base, element)
             self.suggested_actions(out, base, element)
+            out.warnings += unread_elements(path, element)
         if errors:
             raise SourceError("\n".join(errors))
-        for p, n in sorted(unmapped_paths(root).items()):
-            out.warnings.append(f"{path}: element path {p} ({n} times) is not mapped; it was not imported")
+        out.warnings += self.unmapped(path, unmapped_paths(root))
         return out
 
     def assessment(self, out, base, element) -> None:
@@ -694,7 +731,7 @@ class Importer:
         cells = []
         mech = element.find("Mechanisms")
         if mech is not None:
-            cells += [(c, c.tag.lower()) for c in mech if c.tag in ("Coordination", "Policy", "Program")]
+            cells += [(c, c.tag.lower()) for c in mech if c.tag in MECHANISMS]
         master = element.find("Master_Data")
         if master is not None:
             cells += [(c, MASTER_MECHANISMS[c.tag]) for c in master if c.tag in MASTER_MECHANISMS]
@@ -734,10 +771,35 @@ class Importer:
 
     # -- the goods file ------------------------------------------------------------------------------
 
-    def read_goods(self, path: Path, root, digest: str, year: int | None = None) -> SourceRows:
+    def finish(self, batch: list[SourceRows]) -> list[SourceRows]:
+        """A goods file's year is the one whose country data (in the batch or already in the package)
+        lists the same goods; a year whose enforcement counts repeat the next year's is noted."""
+        countries = [b for b in batch if b.source.get("source_id")]
+        for goods_file in (b for b in batch if not b.source.get("source_id")):
+            path, digest = goods_file.path, goods_file.source["digest"]
+            signature = goods_signature(goods_file.rows["goods"])
+            candidates = {b.source["report_year"]: goods_signature(b.rows.get("goods", [])) for b in countries}
+            existing = [r for r in tables.read_rows(self.package_dir, "goods") if r["source_id"].startswith("ilab-countries-")]
+            for year in {r["report_year"] for r in existing} - set(candidates):
+                candidates[year] = goods_signature([r for r in existing if r["report_year"] == year])
+            matches = sorted(y for y, s in candidates.items() if s == signature)
+            if len(matches) != 1:
+                raise SourceError(f"{path}: its content names no year, and its goods match "
+                                  f"{'no' if not matches else 'several'} report years of the country data {matches or ''}: "
+                                  "import it together with the countries file of its year")
+            year = matches[0]
+            goods_file.source = self.ilab_source_row(path, digest, "goods", year)
+            sid = goods_file.source["source_id"]
+            for name in ("goods", "good_sectors"):
+                for row in goods_file.rows.get(name, []):
+                    row.update(source_id=sid, **({"report_year": year} if name == "goods" else {}))
+        note_repeated_years(self.package_dir, countries)
+        return []
+
+    def read_goods(self, path: Path, root, digest: str) -> SourceRows:
         """The List of Goods by good. Its content names no year: the year is the one whose country
         data lists exactly the same goods, countries and flags (`match_year`)."""
-        out = SourceRows(source={})
+        out = SourceRows(source={}, path=path)
         errors: list[str] = []
         rows = []
         for good in root:
@@ -753,9 +815,8 @@ class Importer:
         if errors:
             raise SourceError("\n".join(errors))
         out.rows["goods"] = rows
-        out.source = dict(path=path, digest=digest)  # completed by `finish_goods` once the year is known
-        for p, n in sorted(unmapped_paths(root).items()):
-            out.warnings.append(f"{path}: element path {p} ({n} times) is not mapped; it was not imported")
+        out.source = dict(digest=digest)  # completed by `finish` once the year is known
+        out.warnings += self.unmapped(path, unmapped_paths(root))
         return out
 
 
@@ -800,51 +861,11 @@ def goods_signature(rows: list[dict]) -> set:
     return {(r["country"], r["good"], r["child_labor"], r["forced_labor"], r["forced_child_labor"]) for r in rows}
 
 
-def import_files(package_dir: Path, paths: list[Path], manifest: Path | None = None) -> tuple[list[SourceRows], dict[str, int]]:
-    """Read every file, then replace their sources' rows in the package (all files or none)."""
-    from rightsdata.importers import write
-
-    importer = Importer(package_dir, manifest)
-    batch, files = [], {}
-    for path in paths:
-        item = importer.read(Path(path))
-        sid = item.source.get("source_id")
-        if sid in files:
-            raise SourceError(f"two files hold the same report year ({files[sid]} and {path}: {sid}); import one of them")
-        if sid:
-            files[sid] = path
-        batch.append(item)
-    countries = [b for b in batch if b.source.get("source_id")]
-    for goods_file in (b for b in batch if not b.source.get("source_id")):
-        path, digest = goods_file.source["path"], goods_file.source["digest"]
-        signature = goods_signature(goods_file.rows["goods"])
-        candidates = {b.source["report_year"]: goods_signature(b.rows.get("goods", [])) for b in countries}
-        existing = [r for r in tables.read_rows(package_dir, "goods") if r["source_id"].startswith("ilab-countries-")]
-        for year in {r["report_year"] for r in existing} - set(candidates):
-            candidates[year] = goods_signature([r for r in existing if r["report_year"] == year])
-        matches = sorted(y for y, s in candidates.items() if s == signature)
-        if len(matches) != 1:
-            raise SourceError(f"{path}: its content names no year, and its goods match "
-                              f"{'no' if not matches else 'several'} report years of the country data {matches or ''}: "
-                              "import it together with the countries file of its year")
-        year = matches[0]
-        goods_file.source = importer.source_row(path, digest, "goods", year)
-        sid = goods_file.source["source_id"]
-        for name in ("goods", "good_sectors"):
-            for row in goods_file.rows.get(name, []):
-                row.update(source_id=sid, **({"report_year": year} if name == "goods" else {}))
-    note_repeated_years(package_dir, countries)
-    counts = write(package_dir, batch, RESOURCES)
-    return batch, counts
-
-
 def note_repeated_years(package_dir: Path, countries: list[SourceRows], threshold: float = 0.9) -> None:
     """Where a year's enforcement counts are nearly all those of the next year's data (from the
     same batch or already in the package), say so in the source's note: the file then probably
     carries the next report's figures under its own year. Counts of 20 or more are compared,
     since small counts repeat by chance."""
-    from rightsdata import tables
-
     def counts(rows) -> dict:
         return {(r["country"], r["territory"], r["domain"], r["indicator"]): r["value"] for r in rows
                 if r["value"] is not None and r["value"] >= 20 and r.get("occurrence", 1) == 1}

@@ -24,14 +24,26 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rightsdata import tables
+import click
+
+from rightsdata import importers, tables
 from rightsdata.cells import LIST_DELIMITER
 from rightsdata.countries import CountryNames, UnknownCountry
-from rightsdata.importers import SourceError, SourceRows, control_character, manifest_entry, sha256
+from rightsdata.importers import SourceError, SourceRows, control_character, read_source
 from rightsdata.importers.legacy_text import Transform, UndecidableText, dominant_depth, repair
 
-RESOURCES = ["upr_reviews", "upr_recommendations", "upr_recommending_states"]
-HEADER = ["text", "to", "decision", "From", "year", "notes"]
+# Where each column of a file goes (`notes` is missing from some files).
+COLUMNS = {
+    "text": "upr_recommendations.text, number_as_printed, number, paragraph, number_note, states_in_text, "
+            "text_states, text_states_unmapped (the number and the states are read from the text)",
+    "to": "upr_reviews.country, upr_reviews.names_as_printed (one review per state and year)",
+    "decision": "upr_recommending_states.response_as_printed, upr_recommendations.response_as_printed, "
+                "upr_recommendations.response",
+    "From": "upr_recommending_states.state_as_printed, upr_recommending_states.country",
+    "year": "upr_reviews.year (one year a file), upr_reviews.cycle",
+    "notes": "upr_recommending_states.notes",
+}
+HEADER = list(COLUMNS)
 SESSIONS_HEADER = ["", "To", "To_COW", "Session"]
 PUBLISHER = "Rochelle Terman and contributors (research transcription of UN Human Rights Council documents)"
 LICENCE = ("The origin repository declares no licence; the recommendation texts are those of the UN Working "
@@ -156,7 +168,7 @@ def text_states(printed: str | None, names: CountryNames) -> tuple[list[str], li
     return list(dict.fromkeys(codes)), unmapped
 
 
-def decode(path: Path, data: bytes) -> tuple[str, str]:
+def decode(data: bytes) -> tuple[str, str]:
     """The file's text and encoding: UTF-8 when the bytes are valid UTF-8, else Mac Roman (which
     decodes any bytes; whether the result is plausible is judged cell by cell)."""
     try:
@@ -165,9 +177,9 @@ def decode(path: Path, data: bytes) -> tuple[str, str]:
         return data.decode("mac_roman"), "mac_roman"
 
 
-def read_records(path: Path, data: bytes) -> tuple[list[Record], list[tuple[int, str]], str]:
+def read_records(path: Path, data: bytes, check_header) -> tuple[list[Record], list[tuple[int, str]], str]:
     """The file's rows (decoded and repaired), the rows rejected (line, reason) and the encoding."""
-    text, encoding = decode(path, data)
+    text, encoding = decode(data)
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = next(reader)
@@ -175,8 +187,7 @@ def read_records(path: Path, data: bytes) -> tuple[list[Record], list[tuple[int,
         raise SourceError(f"{path}: the file is empty") from None
     except csv.Error as e:
         raise SourceError(f"{path}:1: not a readable CSV header ({e})") from None
-    if header[:5] != HEADER[:5] or header[5:] not in ([], HEADER[5:]):
-        raise SourceError(f"{path}:1: the header is {header}, not {HEADER}: is this a UPR recommendations file?")
+    check_header(path, header)
     raw: list[tuple[tuple[int, int], list[str]]] = []
     rejected: list[tuple[int, str]] = []
     last = reader.line_num
@@ -213,31 +224,81 @@ def read_records(path: Path, data: bytes) -> tuple[list[Record], list[tuple[int,
     return records, sorted(rejected), encoding
 
 
-class Importer:
+@importers.register
+class Importer(importers.Importer):
+    """Import the UPR transcription's recommendations (upr_recommendations_YYYY.csv).
+
+    Each file's review year is read from its content (column year), never from its name. Its rows
+    replace the rows of the same source in upr_reviews, upr_recommendations and
+    upr_recommending_states, and it gets a row in sources (with its SHA-256, and its origin from
+    MANIFEST.json). Text is decoded cell by cell and mangled characters are repaired; a cell that
+    cannot be decoded with confidence stops the import before anything is written. Importing the
+    same file twice changes nothing.
+
+    For each file it prints how many source rows it read, kept (one recommending-state row each),
+    merged into an identical earlier row, and rejected (with the line and why); read = kept +
+    merged + rejected.
+
+    \b
+    Example:
+      rightsdata import-upr ../shared/upr/upr_recommendations_*.csv
+    """
+
+    name = "upr"
+    help = __doc__
+    options = [click.Option(["--sessions"], type=click.Path(dir_okay=False, path_type=Path), default=None,
+                            help="sessions.csv, which names each review's session (default: the one beside the files).")]
+    resources = ["upr_reviews", "upr_recommendations", "upr_recommending_states"]
+    publisher = PUBLISHER
+    licence = LICENCE
+    columns = COLUMNS
+    optional_columns = ("notes",)
+    file_kind = "a UPR recommendations file"
+
     def __init__(self, package_dir: Path, manifest: Path | None = None, sessions: Path | None = None):
-        self.package_dir = package_dir
-        self.manifest = manifest
+        super().__init__(package_dir, manifest)
         self.names = CountryNames(package_dir)
         self.responses = {printed: r["code"] for r in tables.read_rows(package_dir, "upr_responses")
                           for printed in r["printed_as"]}
         self.transforms = {Transform.from_row(r): r["code"]
                            for r in tables.read_rows(package_dir, "text_transforms")}
         self.cycles = tables.read_rows(package_dir, "upr_cycles")
-        self.sessions, self.sessions_by_state = self.read_sessions(sessions) if sessions else (None, {})
+        self.sessions_path = sessions
+        self.sessions: SourceRows | None = None
+        self.sessions_by_state: dict[str, list[tuple[int, int]]] = {}
+
+    def start(self, paths: list[Path]) -> None:
+        """Read sessions.csv (by default the first one beside the files)."""
+        sessions = self.sessions_path or next((p.parent / "sessions.csv" for p in paths
+                                               if (p.parent / "sessions.csv").is_file()), None)
+        if sessions:
+            self.sessions, self.sessions_by_state = self.read_sessions(Path(sessions))
+
+    def finish(self, batch: list[SourceRows]) -> list[SourceRows]:
+        return [self.sessions] if self.sessions else []
+
+    @classmethod
+    def summary(cls, item: SourceRows) -> str | None:
+        if not item.counts:  # sessions.csv
+            return None
+        c = item.counts
+        return (f"{item.source['source_id']}: read {c['read']} rows: kept {c['kept']}, merged {c['merged']} exact "
+                f"duplicates, rejected {c['rejected']}; {len(item.rows.get('upr_reviews', []))} reviews, "
+                f"{len(item.rows.get('upr_recommendations', []))} recommendations")
 
     # --- sessions.csv ----------------------------------------------------------------------------
     def read_sessions(self, path: Path) -> tuple[SourceRows, dict[str, list[tuple[int, int]]]]:
         """The sessions source row, and for each country the sessions it was reviewed in (with the line)."""
-        try:
-            data = path.read_bytes()
-        except OSError as e:
-            raise SourceError(f"{path}: cannot read ({e.strerror})") from None
-        text, _ = decode(path, data)
+        data, digest = read_source(path)
+        text, _ = decode(data)
         reader = csv.reader(io.StringIO(text, newline=""))
         header = next(reader, None)
         if header != SESSIONS_HEADER:
             raise SourceError(f"{path}:1: the header is {header}, not {SESSIONS_HEADER}: is this sessions.csv?")
-        item = SourceRows(self.source_row(path, sha256(path), SESSIONS_SOURCE, None))
+        item = SourceRows(self.source_row(
+            path, digest, SESSIONS_SOURCE, document_type="sessions_transcription", report_year=None,
+            title="UPR sessions: the state under review in each Working Group session 1-20 (research transcription)"),
+            path=path)
         by_state: dict[str, list[tuple[int, int]]] = {}
         for row in reader:
             line = reader.line_num
@@ -260,29 +321,9 @@ class Importer:
         return found[0][0], str(found[0][1])
 
     # --- a year's file ---------------------------------------------------------------------------
-    def source_row(self, path: Path, digest: str, source_id: str, year: int | None) -> dict:
-        entry = manifest_entry(path, digest, self.manifest)
-        origin = None
-        if entry:
-            origin = f"https://github.com/{entry.get('origin_repository')}, {entry.get('origin_path')}, commit {entry.get('origin_commit')}"
-        if year is None:
-            title = "UPR sessions: the state under review in each Working Group session 1-20 (research transcription)"
-            doc = "sessions_transcription"
-        else:
-            title = f"UPR recommendations of the {year} reviews: transcription of the Working Group reports (CSV)"
-            doc = "recommendations_transcription"
-        note = (f"Read from {path.name}; not archived in the package (import it with `rightsdata import-upr`)."
-                + (" The review year is read from the content (column year)." if year else ""))
-        return dict(source_id=source_id, title=title, publisher=PUBLISHER, document_type=doc, country=None,
-                    report_year=year, date=None, origin=origin, archived_path=None, sha256=digest, licence=LICENCE,
-                    note=note)
-
-    def read(self, path: Path) -> tuple[SourceRows, Counter]:
-        try:
-            data = path.read_bytes()
-        except OSError as e:
-            raise SourceError(f"{path}: cannot read ({e.strerror})") from None
-        records, rejected, encoding = read_records(path, data)
+    def read(self, path: Path) -> SourceRows:
+        data, digest = read_source(path)
+        records, rejected, encoding = read_records(path, data, self.check_header)
         years = Counter(r.cells["year"] for r in records)
         if not records:
             raise SourceError(f"{path}: no recommendation rows")
@@ -293,10 +334,13 @@ class Importer:
             raise SourceError(f"{path}: rows of several years {dict(years)}: split the file by year")
         year = int(next(iter(years)))
         source_id = f"upr-recommendations-{year}"
-        item = SourceRows(self.source_row(path, sha256(path), source_id, year))
-        counts = Counter(read=len(records) + len(rejected), rejected=len(rejected))
+        item = SourceRows(self.source_row(
+            path, digest, source_id, document_type="recommendations_transcription", report_year=year,
+            title=f"UPR recommendations of the {year} reviews: transcription of the Working Group reports (CSV)",
+            notes=["The review year is read from the content (column year)."]), path=path)
+        item.counts["read"] = len(records) + len(rejected)
         for line, reason in rejected:
-            item.warnings.append(f"{path}:{line}: rejected: {reason}")
+            item.reject(line, reason)
         cycle = next((c for c in self.cycles if c["first_year"] <= year <= c["last_year"]), None)
 
         # Group rows by state under review, then by number and text.
@@ -311,8 +355,7 @@ class Importer:
             parsed = parse_number(record.cells["text"] or "")
             problem = "the text opens with no paragraph number" if parsed is None else number_problem(parsed[1])
             if problem:
-                item.warnings.append(f"{path}:{record.lines[0]}: rejected: {problem}")
-                counts["rejected"] += 1
+                item.reject(record.lines[0], problem)
                 continue
             review = reviews.setdefault(country, {"names": {}, "recommendations": {}, "lines": []})
             review["names"].setdefault(to)
@@ -333,10 +376,10 @@ class Importer:
                 occurrences[rec.number] += 1
                 occurrence = occurrences[rec.number]
                 rec_id = f"{review_id}-{rec.number}" + (f"~{occurrence}" if occurrence > 1 else "")
-                self.add_recommendation(path, item, counts, review_id, rec_id, occurrence, rec)
-        return item, counts
+                self.add_recommendation(path, item, review_id, rec_id, occurrence, rec)
+        return item
 
-    def add_recommendation(self, path: Path, item: SourceRows, counts: Counter, review_id: str, rec_id: str, occurrence: int,
+    def add_recommendation(self, path: Path, item: SourceRows, review_id: str, rec_id: str, occurrence: int,
                            rec: Recommendation) -> None:
         source_id = item.source["source_id"]
         # Exact duplicates merged, in the order first printed (a dict: scanning the groups for
@@ -345,7 +388,7 @@ class Importer:
         for record in rec.records:
             group = groups.setdefault(tuple(record.cells[k] for k in HEADER), [])
             if group:
-                counts["merged"] += 1
+                item.counts["merged"] += 1
             group.append(record)
         states = list(groups.values())
         printed = list(dict.fromkeys(group[0].cells["decision"] or "" for group in states))
@@ -368,7 +411,7 @@ class Importer:
                 country = None
                 item.warnings.append(f"{path}:{first.lines[0]}: the recommending state {name!r} maps to no "
                                      "country; kept as printed")
-            counts["kept"] += 1
+            item.counts["kept"] += 1
             item.add("upr_recommending_states", dict(
                 recommendation_id=rec_id, position=position, state_as_printed=name, country=country,
                 response_as_printed=first.cells["decision"], notes=first.cells["notes"],
@@ -412,27 +455,3 @@ def line_ranges(spans: list[tuple[int, int]]) -> str:
     if start is not None:
         out.append(f"{start}-{prev}" if prev != start else str(start))
     return LIST_DELIMITER.join(out)
-
-
-def import_files(package_dir: Path, paths: list[Path], manifest: Path | None = None,
-                 sessions: Path | None = None) -> tuple[list[SourceRows], dict[str, Counter], dict[str, int]]:
-    """Read every file, then replace their sources' rows in the package (all files or none)."""
-    from rightsdata.importers import write
-
-    if sessions is None:
-        beside = [Path(p).parent / "sessions.csv" for p in paths]
-        sessions = next((p for p in beside if p.is_file()), None)
-    importer = Importer(package_dir, manifest, sessions)
-    batch, counts, files = [], {}, {}
-    for path in paths:
-        item, count = importer.read(Path(path))
-        if item.source["source_id"] in counts:
-            raise SourceError(f"two files hold the reviews of {item.source['report_year']} ({files[item.source['source_id']]} "
-                              f"and {path}); import one of them")
-        batch.append(item)
-        counts[item.source["source_id"]] = count
-        files[item.source["source_id"]] = path
-    if importer.sessions:
-        batch.append(importer.sessions)
-    written = write(package_dir, batch, RESOURCES)
-    return batch, counts, written
