@@ -49,7 +49,19 @@ class Resource:
 
     @property
     def foreign_keys(self) -> list[dict]:
-        return (self.schema or {}).get("foreignKeys") or []
+        """Each foreign key with `fields` and `reference.fields` as lists (a descriptor may give a string)."""
+        return [normalise_foreign_key(fk) for fk in (self.schema or {}).get("foreignKeys") or []]
+
+
+def normalise_foreign_key(fk: dict) -> dict:
+    """A foreign key with `fields` and `reference.fields` as lists and `reference.resource` a
+    string ("" for the resource itself, as Table Schema v1 writes it and v2 leaves it out).
+    Values of another shape are kept as they are, for `check_references` to reject."""
+    as_list = lambda value: [value] if isinstance(value, str) else value
+    ref = fk.get("reference")
+    ref = ref if isinstance(ref, dict) else {}
+    return dict(fk, fields=as_list(fk.get("fields")),
+                reference=dict(ref, resource=ref.get("resource") or "", fields=as_list(ref.get("fields"))))
 
 
 @dataclass
@@ -275,18 +287,15 @@ def check_references(shown: str, resources: dict[str, Resource]) -> None:
     for res in resources.values():
         names = {f["name"] for f in res.fields}
         for fk in res.foreign_keys:
-            fields = fk.get("fields")
-            fields = [fields] if isinstance(fields, str) else fields
-            ref = fk.get("reference") or {}
-            target_name = ref.get("resource") or res.name
+            fields, ref = fk["fields"], fk["reference"]
+            target_name = ref["resource"] or res.name
             target = resources.get(target_name)
             where = f"{shown}: resource {res.name!r}: foreign key {fields}"
             if not isinstance(fields, list) or set(fields) - names:
                 raise PackageError(f"{where}: names fields the schema does not have")
             if target is None:
                 raise PackageError(f"{where}: refers to resource {target_name!r}, which the package does not have")
-            ref_fields = ref.get("fields")
-            ref_fields = [ref_fields] if isinstance(ref_fields, str) else ref_fields
+            ref_fields = ref["fields"]
             if not isinstance(ref_fields, list) or len(ref_fields) != len(fields) or set(ref_fields) - {f["name"] for f in target.fields}:
                 raise PackageError(f"{where}: its reference fields {ref_fields} are not fields of {target_name!r}")
 
