@@ -43,6 +43,15 @@ class Resource:
         return self.schema["fields"] if self.schema else []
 
     @property
+    def column_names(self) -> list[str]:
+        return [f["name"] for f in self.fields]
+
+    @property
+    def units(self) -> dict[str, str]:
+        """Column -> unit of every value (the project's field property `unit`, for Datasette)."""
+        return {f["name"]: f["unit"] for f in self.fields if isinstance(f.get("unit"), str)}
+
+    @property
     def primary_key(self) -> list[str]:
         pk = (self.schema or {}).get("primaryKey") or []
         return [pk] if isinstance(pk, str) else list(pk)
@@ -71,9 +80,6 @@ class Package:
     descriptor: dict
     resources: dict[str, Resource]
     problems: list[Finding] = field(default_factory=list)  # of the descriptor itself (its version)
-
-    def resource(self, name: str) -> Resource | None:
-        return self.resources.get(name)
 
 
 def sha256(path: Path) -> str:
