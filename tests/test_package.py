@@ -4,6 +4,8 @@ files are current, and its design rules hold for every resource."""
 import json
 import re
 
+import copy
+
 import frictionless
 import pytest
 
@@ -153,3 +155,28 @@ def test_foreign_keys_read_as_lists_whatever_form_the_descriptor_gives():
     assert res.foreign_keys == [{"fields": ["country"], "reference": {"resource": "countries", "fields": ["iso3"]}},
                                 {"fields": ["part_of"], "reference": {"resource": "", "fields": ["figure_id"]}}]
     assert one == {"fields": "country", "reference": {"resource": "countries", "fields": "iso3"}}  # the descriptor is left alone
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda doc: doc["resources"]["sources"].update(family="sources"), r"resources.yaml: sources: family 'sources' is not one of"),
+    (lambda doc: doc["resources"]["sources"].update(titel="x"), r"resources.yaml: sources: unknown keys \['titel'\]"),
+    (lambda doc: doc["resources"]["sources"].pop("family"), r"resources.yaml: sources: missing keys \['family'\]"),
+    (lambda doc: doc["resources"]["sources"].update(primary_key="source_id"), r"resources.yaml: sources: `primary_key` must be"),
+    (lambda doc: doc.update(extra={}), r"resources.yaml: must be a mapping of `package` and `resources`"),
+])
+def test_metadata_values_are_checked_when_they_load(monkeypatch, edit, message):
+    """A wrong family used to drop the resource from the README's table silently."""
+    doc = copy.deepcopy(metadata.load_yaml("resources.yaml"))
+    edit(doc)
+    real = metadata.load_yaml
+    monkeypatch.setattr(metadata, "load_yaml", lambda name: doc if name == "resources.yaml" else real(name))
+    with pytest.raises(metadata.MetadataError, match=message):
+        metadata.resources.__wrapped__()
+
+
+def test_package_metadata_keys_are_checked(monkeypatch):
+    doc = copy.deepcopy(metadata.load_yaml("resources.yaml"))
+    doc["package"]["licence"] = doc["package"].pop("licenses")
+    monkeypatch.setattr(metadata, "load_yaml", lambda name: doc)
+    with pytest.raises(metadata.MetadataError, match=r"resources.yaml: package: unknown keys \['licence'\]; missing keys \['licenses'\]"):
+        metadata.package_metadata()
