@@ -89,6 +89,15 @@ def copy_package(repo: Path, target: Path, with_rules: bool, with_imported: bool
     return target
 
 
+def with_descriptor(root: Path, repo: Path = REPO) -> Path:
+    """Copy datapackage.json and schemas/ of the repository into `root`: every command but
+    `generate` reads what a resource is from the package's own descriptor, not the installed YAML."""
+    root.mkdir(parents=True, exist_ok=True)
+    shutil.copy(repo / "datapackage.json", root / "datapackage.json")
+    shutil.copytree(repo / "schemas", root / "schemas", dirs_exist_ok=True)
+    return root
+
+
 @pytest.fixture
 def package_copy(tmp_path, repo) -> Path:
     """A copy of the package (rules and waivers included) without the imported rows, to break on purpose."""

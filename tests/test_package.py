@@ -4,9 +4,14 @@ files are current, and its design rules hold for every resource."""
 import json
 import re
 
-import frictionless
+import copy
 
-from rightsdata import generate, metadata
+import frictionless
+import pytest
+
+from conftest import run_cli, with_descriptor
+from rightsdata import generate, metadata, tables
+from rightsdata import package as pkg
 from rightsdata.validate import validate
 
 SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$")
@@ -75,8 +80,7 @@ def test_data_files_are_utf8_lf_with_the_schema_header(repo):
 
 def test_data_files_are_sorted_by_primary_key_and_canonical(repo, tmp_path):
     """What `tables.write_rows` would write is what is committed: stable order, canonical cells."""
-    from rightsdata import tables
-
+    with_descriptor(tmp_path)
     for name, res in metadata.resources().items():
         rows = tables.read_rows(repo, name)
         (tmp_path / "data").mkdir(exist_ok=True)
@@ -106,3 +110,73 @@ def test_readme_quick_start_has_exactly_two_command_blocks(repo):
     first, second = (body for _, body in blocks)
     assert "pip install" in first and "rightsdata validate" in first
     assert "pip install" in second and "pytest" in second
+
+
+def test_commands_follow_the_package_descriptor_not_the_installed_metadata(tmp_path):
+    """A package whose datapackage.json says other than the installed YAML (another file, other
+    columns) is read, formatted and written as its descriptor says: what a non-editable install
+    of another version meets."""
+    root = with_descriptor(tmp_path / "package")
+    descriptor = json.loads((root / "datapackage.json").read_text(encoding="utf-8"))
+    descriptor["resources"] = [dict(r, path="data/kinds.csv") for r in descriptor["resources"] if r["name"] == "measure_kinds"]
+    (root / "datapackage.json").write_text(json.dumps(descriptor), encoding="utf-8")
+    schema = {"fields": [{"name": "code", "type": "string", "constraints": {"required": True}},
+                         {"name": "source_id", "type": "string"}, {"name": "rank", "type": "integer"}],
+              "primaryKey": ["code"]}
+    (root / "schemas/measure_kinds.tableschema.json").write_text(json.dumps(schema), encoding="utf-8")
+    assert metadata.resources()["measure_kinds"].column_names != ["code", "source_id", "rank"]
+    (root / "data").mkdir()
+    kinds = root / "data/kinds.csv"
+    kinds.write_text("code,source_id,rank\nplan,x,2\nlaw,x,1\n", encoding="utf-8")
+
+    assert tables.read_rows(root, "measure_kinds") == [{"code": "plan", "source_id": "x", "rank": 2},
+                                                       {"code": "law", "source_id": "x", "rank": 1}]
+    result = run_cli("format", "--check", "--package-dir", str(root))
+    assert result.returncode == 1 and "not canonical: data/kinds.csv" in result.stdout, result.stderr
+    assert run_cli("format", "--package-dir", str(root)).returncode == 0
+    assert kinds.read_text(encoding="utf-8") == "code,source_id,rank\nlaw,x,1\nplan,x,2\n"
+    tables.replace_sources(root, {"x"}, {"measure_kinds": [{"code": "ban", "source_id": "x", "rank": 3}]})
+    assert kinds.read_text(encoding="utf-8") == "code,source_id,rank\nban,x,3\n"
+    assert not (root / "data/measure_kinds.csv").exists()
+
+
+def test_a_package_without_a_usable_descriptor_is_one_plain_error(tmp_path):
+    (tmp_path / "data").mkdir()
+    with pytest.raises(tables.TableError, match="datapackage.json: no such file"):
+        tables.read_rows(tmp_path, "measure_kinds")
+    result = run_cli("format", "--check", "--package-dir", str(tmp_path))
+    assert result.returncode == 1 and "datapackage.json: no such file" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_foreign_keys_read_as_lists_whatever_form_the_descriptor_gives():
+    one = {"fields": "country", "reference": {"resource": "countries", "fields": "iso3"}}
+    own = {"fields": ["part_of"], "reference": {"fields": ["figure_id"]}}
+    res = pkg.Resource(name="t", path=None, file=None, schema={"fields": [], "foreignKeys": [one, own]})
+    assert res.foreign_keys == [{"fields": ["country"], "reference": {"resource": "countries", "fields": ["iso3"]}},
+                                {"fields": ["part_of"], "reference": {"resource": "", "fields": ["figure_id"]}}]
+    assert one == {"fields": "country", "reference": {"resource": "countries", "fields": "iso3"}}  # the descriptor is left alone
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda doc: doc["resources"]["sources"].update(family="sources"), r"resources.yaml: sources: family 'sources' is not one of"),
+    (lambda doc: doc["resources"]["sources"].update(titel="x"), r"resources.yaml: sources: unknown keys \['titel'\]"),
+    (lambda doc: doc["resources"]["sources"].pop("family"), r"resources.yaml: sources: missing keys \['family'\]"),
+    (lambda doc: doc["resources"]["sources"].update(primary_key="source_id"), r"resources.yaml: sources: `primary_key` must be"),
+    (lambda doc: doc.update(extra={}), r"resources.yaml: must be a mapping of `package` and `resources`"),
+])
+def test_metadata_values_are_checked_when_they_load(monkeypatch, edit, message):
+    """A wrong family used to drop the resource from the README's table silently."""
+    doc = copy.deepcopy(metadata.load_yaml("resources.yaml"))
+    edit(doc)
+    real = metadata.load_yaml
+    monkeypatch.setattr(metadata, "load_yaml", lambda name: doc if name == "resources.yaml" else real(name))
+    with pytest.raises(metadata.MetadataError, match=message):
+        metadata.resources.__wrapped__()
+
+
+def test_package_metadata_keys_are_checked(monkeypatch):
+    doc = copy.deepcopy(metadata.load_yaml("resources.yaml"))
+    doc["package"]["licence"] = doc["package"].pop("licenses")
+    monkeypatch.setattr(metadata, "load_yaml", lambda name: doc)
+    with pytest.raises(metadata.MetadataError, match=r"resources.yaml: package: unknown keys \['licence'\]; missing keys \['licenses'\]"):
+        metadata.package_metadata()

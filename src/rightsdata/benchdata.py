@@ -11,7 +11,6 @@ the archived text. The seed chooses which sources fill the last, partial copy.
 
 from __future__ import annotations
 
-import csv
 import json
 import random
 import shutil
@@ -19,21 +18,20 @@ from pathlib import Path
 
 import yaml
 
-from rightsdata import metadata, paths
+from rightsdata import package as pkg
+from rightsdata import paths, tables
 from rightsdata.cells import csv_line
 
 
-def copyable(name: str) -> bool:
+def copyable(res: pkg.Resource) -> bool:
     """A resource can take copies of a source's rows when the source id is part of its key
     (reference tables and global identifiers, such as recommendations, cannot)."""
-    return name != "sources" and "source_id" in metadata.resources()[name].primary_key
+    return res.name != "sources" and "source_id" in res.primary_key
 
 
-def read(path: Path) -> tuple[list[str], list[list[str]]]:
-    with open(path, encoding="utf-8", newline="") as f:
-        reader = csv.reader(f)
-        header = next(reader)
-        return header, list(reader)
+def read(package_dir: Path, res: pkg.Resource) -> tuple[list[str], list[list[str]]]:
+    header, records = tables.read_csv_file(paths.inside(package_dir, res.path), res.path, res.column_names)
+    return header, [record for _, record in records]
 
 
 def build(package_dir: Path, out: Path, rows: int, seed: int = 0) -> dict[str, int]:
@@ -47,7 +45,8 @@ def build(package_dir: Path, out: Path, rows: int, seed: int = 0) -> dict[str, i
     rules = [rel for rel in paths.files_under(package_dir, "validators") if rel.count("/") == 1 and rel.endswith(".yaml")]
     copied.update({rel: paths.inside(package_dir, rel) for rel in rules if rel != "validators/waivers.yaml"})
     waivers = paths.inside(package_dir, "validators/waivers.yaml", missing_ok=True)
-    tables = {name: read(paths.inside(package_dir, res.path)) for name, res in metadata.resources().items()}
+    described = tables.resources(package_dir)
+    contents = {name: read(package_dir, res) for name, res in described.items()}
     out.mkdir(parents=True, exist_ok=True)
     (out / "validators").mkdir()
     (out / "data").mkdir()
@@ -56,12 +55,12 @@ def build(package_dir: Path, out: Path, rows: int, seed: int = 0) -> dict[str, i
         shutil.copyfile(file, out / rel)
 
     per_source: dict[str, int] = {}
-    for name in filter(copyable, tables):
-        header, body = tables[name]
+    for name in (name for name, res in described.items() if copyable(res)):
+        header, body = contents[name]
         i = header.index("source_id")
         for row in body:
             per_source[row[i]] = per_source.get(row[i], 0) + 1
-    base = sum(len(body) for _, body in tables.values())
+    base = sum(len(body) for _, body in contents.values())
     plan: list[tuple[int, str]] = []  # (copy number, source id)
     total, copy = base + 1, 0  # + the sources row of each copy
     rng = random.Random(seed)
@@ -76,8 +75,9 @@ def build(package_dir: Path, out: Path, rows: int, seed: int = 0) -> dict[str, i
             total += per_source[sid] + 1
 
     counts = {}
-    for name, (header, body) in tables.items():
-        path = out / metadata.resources()[name].path
+    for name, (header, body) in contents.items():
+        path = out / described[name].path
+        path.parent.mkdir(parents=True, exist_ok=True)  # (a path checked by paths.inside when it was read)
         with open(path, "w", encoding="utf-8", newline="") as f:
             f.write(csv_line(header))
             for row in body:
@@ -88,7 +88,7 @@ def build(package_dir: Path, out: Path, rows: int, seed: int = 0) -> dict[str, i
                 for n, sid in plan:
                     f.write(csv_line(source_copy(header, by_id[sid], n)))
                     written += 1
-            elif copyable(name):
+            elif copyable(described[name]):
                 written += write_copies(f, header, body, plan)
         counts[name] = written
 

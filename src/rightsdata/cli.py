@@ -194,11 +194,11 @@ def generate(check: bool, package_dir: Path):
     Edit the YAML files, never the generated ones; then run `rightsdata generate`.
     """
     from rightsdata import generate as gen
-    from rightsdata import paths, rules
+    from rightsdata import metadata, paths, rules, tables
 
     try:
         stale = gen.run(package_dir, check=check)
-    except (paths.PathError, rules.RuleError, gen.PageError) as e:
+    except (paths.PathError, rules.RuleError, gen.PageError, tables.TableError, metadata.MetadataError) as e:
         click.echo(f"error: {e}; nothing was written", err=True)
         sys.exit(2)
     for path in stale:
@@ -219,13 +219,13 @@ def format_(check: bool, package_dir: Path):
     validate rejects for its layout (a quoted cell not closed, a cell too many or too few, mixed
     line ends) is named with its line and nothing is written.
     """
-    from rightsdata import metadata, paths, tables
+    from rightsdata import paths, tables
 
     # Every file is worked out, and every target checked, before any is written: a file that cannot
     # be read, or a file that is a link (never written through), changes nothing.
     changed = {}
     try:
-        for name, res in metadata.resources().items():
+        for name, res in tables.resources(package_dir).items():
             source = tables.resource_path(package_dir, name, write=not check)
             if not source.exists():
                 continue

@@ -4,14 +4,13 @@ source's coverage). `check=True` writes nothing and reports which files are stal
 
 from __future__ import annotations
 
-import csv
 import json
 import os
 import re
 from pathlib import Path
 from typing import Callable
 
-from rightsdata import metadata, paths
+from rightsdata import metadata, paths, tables
 
 BEGIN = "<!-- BEGIN generated: {name} (rightsdata generate) -->"
 END = "<!-- END generated: {name} -->"
@@ -97,15 +96,12 @@ def count_rows(package_dir: Path, rel: str) -> int | None:
     path = paths.inside(package_dir, rel, missing_ok=True)
     if not path.exists():
         return None
-    with open(path, encoding="utf-8", newline="") as f:
-        return max(sum(1 for _ in csv.reader(f)) - 1, 0)
+    return len(tables.read_csv_file(path, rel)[1])
 
 
 def resources_table(package_dir: Path) -> str:
-    families = {"recommendations": "Recommendations", "enforcement": "Enforcement",
-                "policies": "Policies", "reference": "Reference and code lists"}
     lines = ["| family | resource | rows | what it holds |", "|---|---|---:|---|"]
-    for family, title in families.items():
+    for family, title in metadata.FAMILIES.items():
         for res in metadata.resources().values():
             if res.family != family:
                 continue
@@ -141,11 +137,12 @@ def rules_table(package_dir: Path) -> str:
 
 
 def read_table(package_dir: Path, name: str) -> list[dict[str, str]]:
-    path = paths.inside(package_dir, metadata.resources()[name].path, missing_ok=True)
+    rel = metadata.resources()[name].path
+    path = paths.inside(package_dir, rel, missing_ok=True)
     if not path.exists():
         return []
-    with open(path, encoding="utf-8", newline="") as f:
-        return list(csv.DictReader(f))
+    header, records = tables.read_csv_file(path, rel)
+    return [dict(zip(header, record)) for _, record in records]
 
 
 def ilab_coverage(package_dir: Path) -> str:

@@ -13,13 +13,11 @@ an empty cell is the missing value. pandas is an optional dependency (`pip insta
 
 from __future__ import annotations
 
-import csv
-import io
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rightsdata import package as pkg
-from rightsdata.cells import CellError, read_cell
+from rightsdata import tables
 
 if TYPE_CHECKING:
     import pandas
@@ -40,7 +38,7 @@ def read_package(package_dir: str | Path = ".") -> dict[str, "pandas.DataFrame"]
 def read_csv(resource: str, package_dir: str | Path = ".") -> "pandas.DataFrame":
     """One resource of the package, typed from its Table Schema."""
     package = _package(package_dir)
-    res = package.resource(resource)
+    res = package.resources.get(resource)
     if res is None:
         raise LoadError(f"{package.descriptor_path}: no resource {resource!r} (it has {', '.join(package.resources)})")
     return _frame(res)
@@ -55,37 +53,19 @@ def _package(package_dir: str | Path) -> pkg.Package:
 
 
 def _frame(res: pkg.Resource) -> "pandas.DataFrame":
-    if res.file is None:
-        raise LoadError("; ".join(p.message for p in res.problems) or f"resource {res.name!r} has no readable file")
-    data = res.file.read_bytes()
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as e:
-        line = data[:e.start].count(b"\n") + 1
-        raise LoadError(f"{res.path}:{line}: not UTF-8 text (byte {e.start}); the package's files are UTF-8") from None
-    try:
-        return _read(res, text)
-    except csv.Error as e:
-        raise LoadError(f"{res.path}: not readable as CSV: {e}") from None
-
-
-def _read(res: pkg.Resource, text: str) -> "pandas.DataFrame":
     import pandas as pd
 
+    if res.file is None:
+        raise LoadError("; ".join(p.message for p in res.problems) or f"resource {res.name!r} has no readable file")
     fields = res.fields
     columns: dict[str, list] = {f["name"]: [] for f in fields}
-    reader = csv.reader(io.StringIO(text, newline=""))
-    header = next(reader, [])
-    if header != list(columns):
-        raise LoadError(f"{res.path}:1: the header {header} is not the schema's columns {list(columns)}")
-    for row in reader:
-        if len(row) != len(fields):
-            raise LoadError(f"{res.path}:{reader.line_num}: {len(row)} cells, the header has {len(fields)}")
-        for field, cell in zip(fields, row):
-            try:
-                columns[field["name"]].append(read_cell(field, cell))
-            except CellError as e:
-                raise LoadError(f"{res.path}:{reader.line_num}: field {field['name']!r}: {e}") from None
+    try:
+        _, records = tables.read_csv_file(res.file, res.path, res.column_names)
+        for line, record in records:
+            for field, cell in zip(fields, record):
+                columns[field["name"]].append(tables.typed_cell(res, field, cell, line))
+    except tables.TableError as e:
+        raise LoadError(str(e)) from None
     frame = {}
     for field in fields:
         values = columns[field["name"]]

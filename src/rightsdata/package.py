@@ -53,6 +53,15 @@ class Resource:
         return self.schema["fields"] if self.schema else []
 
     @property
+    def column_names(self) -> list[str]:
+        return [f["name"] for f in self.fields]
+
+    @property
+    def units(self) -> dict[str, str]:
+        """Column -> unit of every value (the project's field property `unit`, for Datasette)."""
+        return {f["name"]: f["unit"] for f in self.fields if isinstance(f.get("unit"), str)}
+
+    @property
     def primary_key(self) -> list[str]:
         pk = (self.schema or {}).get("primaryKey") or []
         return [pk] if isinstance(pk, str) else list(pk)
@@ -64,13 +73,14 @@ class Resource:
 
 
 def normalise_foreign_key(fk: dict) -> dict:
-    """A copy of `fk` with `fields` and `reference.fields` as lists; a malformed key keeps its
-    shape otherwise, for check_references to report."""
+    """A foreign key with `fields` and `reference.fields` as lists and `reference.resource` a
+    string ("" for the resource itself, as Table Schema v1 writes it and v2 leaves it out).
+    Values of another shape are kept as they are, for `check_references` to reject."""
     as_list = lambda value: [value] if isinstance(value, str) else value
-    out = dict(fk, fields=as_list(fk.get("fields")))
-    if isinstance(fk.get("reference"), dict):
-        out["reference"] = dict(fk["reference"], fields=as_list(fk["reference"].get("fields")))
-    return out
+    ref = fk.get("reference")
+    ref = ref if isinstance(ref, dict) else {}
+    return dict(fk, fields=as_list(fk.get("fields")),
+                reference=dict(ref, resource=ref.get("resource") or "", fields=as_list(ref.get("fields"))))
 
 
 @dataclass
@@ -80,9 +90,6 @@ class Package:
     descriptor: dict
     resources: dict[str, Resource]
     problems: list[Finding] = field(default_factory=list)  # of the descriptor itself (its version)
-
-    def resource(self, name: str) -> Resource | None:
-        return self.resources.get(name)
 
 
 def sha256(path: Path) -> str:
@@ -296,18 +303,15 @@ def check_references(shown: str, resources: dict[str, Resource]) -> None:
     for res in resources.values():
         names = {f["name"] for f in res.fields}
         for fk in res.foreign_keys:
-            fields = fk.get("fields")
-            fields = [fields] if isinstance(fields, str) else fields
-            ref = fk.get("reference") or {}
-            target_name = ref.get("resource") or res.name
+            fields, ref = fk["fields"], fk["reference"]
+            target_name = ref["resource"] or res.name
             target = resources.get(target_name)
             where = f"{shown}: resource {res.name!r}: foreign key {fields}"
             if not isinstance(fields, list) or set(fields) - names:
                 raise PackageError(f"{where}: names fields the schema does not have")
             if target is None:
                 raise PackageError(f"{where}: refers to resource {target_name!r}, which the package does not have")
-            ref_fields = ref.get("fields")
-            ref_fields = [ref_fields] if isinstance(ref_fields, str) else ref_fields
+            ref_fields = ref["fields"]
             if not isinstance(ref_fields, list) or len(ref_fields) != len(fields) or set(ref_fields) - {f["name"] for f in target.fields}:
                 raise PackageError(f"{where}: its reference fields {ref_fields} are not fields of {target_name!r}")
 

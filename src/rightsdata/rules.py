@@ -270,7 +270,7 @@ def matching_columns(for_each: str, loaded: dict[str, LoadedTable]) -> list[tupl
     """(resource, field) of every column a for_each rule covers."""
     out = []
     for name, t in loaded.items():
-        keyed = {f for fk in t.resource.foreign_keys for f in (fk["fields"] if isinstance(fk["fields"], list) else [fk["fields"]])}
+        keyed = {f for fk in t.resource.foreign_keys for f in fk["fields"]}
         for f in t.resource.fields:
             kind, constraints = f.get("type", "string"), f.get("constraints", {})
             if for_each.startswith("column:"):

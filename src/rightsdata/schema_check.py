@@ -26,7 +26,7 @@ from pathlib import Path
 import duckdb
 
 from rightsdata import metadata
-from rightsdata.cells import CONTROL, CellError, control_character, read_cell
+from rightsdata.cells import CONTROL, FALSE_VALUES, TRUE_VALUES, CellError, control_character, read_cell
 from rightsdata.findings import Finding, declare, declared
 from rightsdata.package import Package, Resource
 
@@ -62,8 +62,6 @@ NUMBER_RE = rf"(?i){WS}[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:e[+-]?[0-9]+)?{WS
 # (and, meeting its constraints, is good); only the others meet the full expressions above.
 PLAIN = {"integer": ("[0-9]{1,18}", "BIGINT"), "number": ("-?[0-9]{1,15}(\\.[0-9]{1,15})?", "DOUBLE")}
 DATE_RE = r"[0-9]{4}-(?:1[0-2]|0[1-9]|[1-9])-(?:3[01]|[12][0-9]|0[1-9]|[1-9])"
-TRUE_VALUES = ["true", "True", "TRUE", "1"]
-FALSE_VALUES = ["false", "False", "FALSE", "0"]
 NOT_CONTROL_BYTES = bytes(b for b in range(256) if not re.fullmatch(CONTROL, chr(b)) or b >= 0x80)  # C0 and DEL are single bytes
 C1_BYTES = re.compile(rb"\xc2[\x80-\x9f]")
 
@@ -111,7 +109,7 @@ def type_ok(f: dict, col: str) -> str | None:
         full = INTEGER_RE if kind == "integer" else NUMBER_RE
         return f"CASE WHEN regexp_full_match({col}, {lit(PLAIN[kind][0])}) THEN TRUE ELSE regexp_full_match({col}, {lit(full)}) END"
     if kind == "boolean":
-        values = f.get("trueValues", TRUE_VALUES) + f.get("falseValues", FALSE_VALUES)
+        values = [*f.get("trueValues", TRUE_VALUES), *f.get("falseValues", FALSE_VALUES)]
         return f"{col} IN ({', '.join(lit(v) for v in values)})"
     if kind == "date":
         return f"(regexp_full_match({col}, {lit(DATE_RE)}) AND try_strptime({col}, '%Y-%m-%d') IS NOT NULL)"
@@ -682,10 +680,9 @@ def check_foreign_keys(con, tables: dict[str, LoadedTable], findings: list[Findi
         res = t.resource
         by_name = {f["name"]: f for f in res.fields}
         for fk in res.foreign_keys:
-            fields = fk["fields"] if isinstance(fk["fields"], list) else [fk["fields"]]
-            ref = fk["reference"]
-            target_name = ref.get("resource") or res.name
-            ref_fields = ref["fields"] if isinstance(ref["fields"], list) else [ref["fields"]]
+            fields, ref = fk["fields"], fk["reference"]
+            target_name = ref["resource"] or res.name
+            ref_fields = ref["fields"]
             target = loaded.get(target_name)
             label = fields[0] if len(fields) == 1 else "(" + ", ".join(fields) + ")"
             if target is None:

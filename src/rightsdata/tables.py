@@ -1,8 +1,11 @@
-"""Reading and writing the package's CSV resources the way every importer does.
+"""Reading and writing the package's CSV resources: the one CSV reader and writer of rightsdata.
+
+What a resource is (its file, columns, types and primary key) comes from the package's own
+datapackage.json and schemas/, never from the installed metadata YAML (which only generates them).
 
 Each resource is kept sorted by its primary key and written canonically (cells.write_table), so
 that importing the same source twice leaves every file byte-identical. An importer owns the rows of
-its source: `replace_source_rows` swaps exactly those and leaves every other row alone.
+its source: `replace_sources` swaps exactly those and leaves every other row alone.
 """
 
 from __future__ import annotations
@@ -13,7 +16,8 @@ import tempfile
 from pathlib import Path
 from typing import Any, Iterable
 
-from rightsdata import metadata, paths
+from rightsdata import package as pkg
+from rightsdata import paths
 from rightsdata.cells import CellError, _sortable, canonical_cell, csv_text, read_cell, write_table
 
 
@@ -21,68 +25,112 @@ class TableError(ValueError):
     """A resource's file that cannot be read as its schema says; the message names file:line."""
 
 
+def resources(package_dir: Path) -> dict[str, pkg.Resource]:
+    """The package's resources as its own datapackage.json and schemas/ describe them: every
+    command works on the package it is given, whatever rightsdata version is installed. A
+    descriptor that cannot be read raises TableError (see package.load)."""
+    try:
+        return pkg.load(Path(package_dir), check_profile=False).resources
+    except pkg.PackageError as e:
+        raise TableError(str(e)) from None
+
+
+def resource(package_dir: Path, name: str) -> pkg.Resource:
+    """One resource of the package's descriptor; TableError when it has none of that name."""
+    found = resources(package_dir)
+    if name not in found:
+        raise TableError(f"{Path(package_dir) / 'datapackage.json'}: no resource {name!r} (it has {', '.join(found)})")
+    return found[name]
+
+
 def resource_path(package_dir: Path, name: str, write: bool = False) -> Path:
     """The file of a resource, checked by paths.inside (raises PathError): read through a link
     only inside the package, written never through one."""
-    return paths.inside(package_dir, metadata.resources()[name].path, write=write, missing_ok=True)
+    return _file(package_dir, resource(package_dir, name), write)
 
 
-def text_rows(package_dir: Path, name: str) -> list[tuple[int, dict[str, str]]]:
-    """The rows of a resource's file as text cells by column name, each with the line it starts
-    on ([] when the file does not exist). A file that is not one clean table raises TableError
-    naming file:line: a header unlike the schema's, a row with a cell too many or too few, a
-    quoted cell not closed or followed by more text (the csv module would read on to the end of
-    the file, or join the text, where validate reports the row), bytes that are not UTF-8."""
-    res = metadata.resources()[name]
-    path = resource_path(package_dir, name)
-    if not path.exists():
-        return []
-    rows = []
+def _file(package_dir: Path, res: pkg.Resource, write: bool = False) -> Path:
+    if res.path is None:
+        raise TableError(f"datapackage.json: resource {res.name!r} has no usable 'path'")
+    return paths.inside(package_dir, res.path, write=write, missing_ok=True)
+
+
+def read_csv_file(path: Path, shown: str, columns: list[str] | None = None) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    """The one reader of the package's CSV files: the header, and each record with the line it
+    starts on (blank lines skipped, as csv.DictReader does). With `columns`, the header must be
+    those. A file that is not one clean table raises TableError naming `shown`:line: a header
+    unlike the schema's, a row with a cell too many or too few, a quoted cell not closed or
+    followed by more text (the csv module would read on to the end of the file, or join the
+    text, where validate reports the row), bytes that are not UTF-8."""
+    records = []
     with open(path, encoding="utf-8", newline="") as f:
-        reader = csv.DictReader(f, strict=True)
+        reader = csv.reader(f, strict=True)
         start = 1
         try:
-            if reader.fieldnames != res.column_names:
-                raise TableError(f"{res.path}:1: header {reader.fieldnames} differs from the schema's columns {res.column_names}")
+            header = next(reader, None) or []  # (None: an empty file)
+            if columns is not None and header != columns:
+                raise TableError(f"{shown}:1: header {header} differs from the schema's columns {columns}")
             start = reader.line_num + 1
-            for row in reader:
-                if None in row or None in row.values():  # DictReader's marks of extra and missing cells
-                    more = "many" if None in row else "few"
-                    raise TableError(f"{res.path}:{start}: too {more} cells (the header has {len(res.column_names)}); "
+            for record in reader:
+                if not record:
+                    continue
+                if len(record) != len(header):
+                    more = "many" if len(record) > len(header) else "few"
+                    raise TableError(f"{shown}:{start}: too {more} cells (the header has {len(header)}); "
                                      "a comma too many or too few? (run `rightsdata validate` for every problem)")
-                rows.append((start, row))
+                records.append((start, record))
                 start = reader.line_num + 1
         except csv.Error as e:
             why = "a quoted cell is not closed before the end of the file" if "end of data" in str(e) else f"not readable as CSV ({e})"
-            raise TableError(f"{res.path}:{start}: {why} (run `rightsdata validate` for every problem)") from None
+            raise TableError(f"{shown}:{start}: {why} (run `rightsdata validate` for every problem)") from None
         except UnicodeDecodeError:
-            data = path.read_bytes()  # the error's position is within a block read: find the line
+            data = Path(path).read_bytes()  # the error's position is within a block read: find the line
             try:
                 data.decode("utf-8")
             except UnicodeDecodeError as e:
                 line = data.count(b"\n", 0, e.start) + 1
-                raise TableError(f"{res.path}:{line}: not UTF-8 text (byte 0x{data[e.start]:02X}: {e.reason}); "
+                raise TableError(f"{shown}:{line}: not UTF-8 text (byte 0x{data[e.start]:02X}: {e.reason}); "
                                  "save the file as UTF-8") from None
             raise
-    return rows
+    return header, records
+
+
+def text_rows(package_dir: Path, name: str) -> list[tuple[int, dict[str, str]]]:
+    """The rows of a resource's file as text cells by column name, each with the line it starts
+    on ([] when the file does not exist); see `read_csv_file` for what raises TableError."""
+    res = resource(package_dir, name)
+    return _text_rows(package_dir, res)
+
+
+def _text_rows(package_dir: Path, res: pkg.Resource) -> list[tuple[int, dict[str, str]]]:
+    path = _file(package_dir, res)
+    if not path.exists():
+        return []
+    header, records = read_csv_file(path, res.path, res.column_names)
+    return [(line, dict(zip(header, record))) for line, record in records]
+
+
+def typed_cell(res: pkg.Resource, field: dict, cell: str, line: int) -> Any:
+    """A cell's value under its field; TableError naming file:line and the field."""
+    try:
+        return read_cell(field, cell)
+    except (CellError, KeyError, AttributeError) as e:  # (the last two: a field descriptor of an unusable shape)
+        raise TableError(f"{res.path}:{line}: field {field['name']!r}: {e} (run `rightsdata validate` for every problem)") from None
 
 
 def read_rows(package_dir: Path, name: str) -> list[dict[str, Any]]:
     """The rows of a resource as typed values by column name ([] when the file does not exist)."""
-    res = metadata.resources()[name]
+    return _read_rows(package_dir, resource(package_dir, name))
+
+
+def _read_rows(package_dir: Path, res: pkg.Resource) -> list[dict[str, Any]]:
     fields = {f["name"]: f for f in res.fields}
-    rows = []
-    for line, row in text_rows(package_dir, name):
-        try:
-            rows.append({k: read_cell(fields[k], v) for k, v in row.items()})
-        except (CellError, KeyError, AttributeError) as e:
-            raise TableError(f"{res.path}:{line}: {e} (run `rightsdata validate` for every problem)") from None
-    return rows
+    return [{k: typed_cell(res, fields[k], v, line) for k, v in row.items()} for line, row in _text_rows(package_dir, res)]
 
 
 def write_rows(package_dir: Path, name: str, rows: Iterable[dict[str, Any]]) -> None:
-    res = metadata.resources()[name]
-    write_table(resource_path(package_dir, name, write=True), res.fields, rows, sort_key=res.primary_key)
+    res = resource(package_dir, name)
+    write_table(_file(package_dir, res, write=True), res.fields, rows, sort_key=res.primary_key)
 
 
 def replace_sources(package_dir: Path, source_ids: set[str], new_rows: dict[str, list[dict[str, Any]]]) -> dict[str, int]:
@@ -90,11 +138,14 @@ def replace_sources(package_dir: Path, source_ids: set[str], new_rows: dict[str,
     new rows. All files are written under temporary names first and then moved into place, so that
     a failure leaves the package as it was. Returns the rows written per resource."""
     staged: list[tuple[Path, Path]] = []
+    described = resources(package_dir)
     try:
         for name, rows in new_rows.items():
-            res = metadata.resources()[name]
-            kept = [r for r in read_rows(package_dir, name) if r.get("source_id") not in source_ids]
-            target = resource_path(package_dir, name, write=True)
+            if name not in described:
+                raise TableError(f"{Path(package_dir) / 'datapackage.json'}: no resource {name!r} to write the rows into")
+            res = described[name]
+            kept = [r for r in _read_rows(package_dir, res) if r.get("source_id") not in source_ids]
+            target = _file(package_dir, res, write=True)
             fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
             os.close(fd)
             staged.append((Path(tmp), target))
@@ -111,16 +162,16 @@ def canonical_text(package_dir: Path, name: str) -> str:
     """A resource's file in canonical form (`rightsdata format`): rows sorted by primary key as the
     importers sort them, LF line ends, each cell's text made canonical (`cells.canonical_cell`),
     which never changes a value. TableError naming file:line for a file validate rejects as a
-    whole or row by row for its layout (see `text_rows`, and mixed line ends)."""
+    whole or row by row for its layout (see `read_csv_file`, and mixed line ends)."""
     from rightsdata.schema_check import line_end_problem
 
-    res = metadata.resources()[name]
-    problem = line_end_problem(resource_path(package_dir, name).read_bytes().decode("utf-8", errors="replace"))
+    res = resource(package_dir, name)
+    problem = line_end_problem(_file(package_dir, res).read_bytes().decode("utf-8", errors="replace"))
     if problem:
         raise TableError(f"{res.path}:{problem[0]}: {problem[1]}")
     fields = {f["name"]: f for f in res.fields}
     keyed = []
-    for line, row in text_rows(package_dir, name):
+    for line, row in _text_rows(package_dir, res):
         try:
             key = tuple(_sortable(read_cell(fields[k], row[k])) for k in res.primary_key)
         except CellError as e:

@@ -56,10 +56,10 @@ def test_a_path_out_of_the_package_is_not_read(package, path):
 
 @pytest.mark.parametrize("text, message", [
     (b"code,description,source_id\nlaw,A \xff law.,x\n", r"^data/measure_kinds.csv:2: not UTF-8 text"),
-    ("code,description\nlaw,A law.\n", r"^data/measure_kinds.csv:1: the header \['code', 'description'\] is not the schema's columns"),
-    (HEADER + "law,A law.,x,extra\n", r"^data/measure_kinds.csv:2: 4 cells, the header has 3"),
-    (HEADER + "law,\"A law.\nunclosed", r"^data/measure_kinds.csv: not readable as CSV|^data/measure_kinds.csv:\d+: \d cells"),
-    ("", r"^data/measure_kinds.csv:1: the header \[\] is not the schema's columns"),
+    ("code,description\nlaw,A law.\n", r"^data/measure_kinds.csv:1: header \['code', 'description'\] differs from the schema's columns"),
+    (HEADER + "law,A law.,x,extra\n", r"^data/measure_kinds.csv:2: too many cells \(the header has 3\)"),
+    (HEADER + "law,\"A law.\nunclosed", r"^data/measure_kinds.csv:2: a quoted cell is not closed before the end of the file"),
+    ("", r"^data/measure_kinds.csv:1: header \[\] differs from the schema's columns"),
 ])
 def test_a_broken_file_is_named_with_its_line(package, text, message):
     write(package, text)

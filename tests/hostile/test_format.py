@@ -9,7 +9,7 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import run_cli, tree_digest
+from conftest import run_cli, tree_digest, with_descriptor
 from rightsdata import metadata, tables
 from rightsdata.cells import csv_text
 
@@ -27,7 +27,8 @@ def enforcement_row(i: int, value: str = "", answer: str = "") -> list[str]:
 
 
 def package_of(root: Path, text: str) -> Path:
-    """A directory with data/enforcement.csv only: format skips the files that are absent."""
+    """The descriptor and data/enforcement.csv only: format skips the files that are absent."""
+    with_descriptor(root)
     (root / "data").mkdir(parents=True, exist_ok=True)
     (root / "data/enforcement.csv").write_bytes(text.encode("utf-8", errors="surrogateescape"))  # \udce9: byte E9
     return root

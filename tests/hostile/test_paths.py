@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from conftest import run_cli
+from conftest import run_cli, with_descriptor
 from rightsdata import metadata, paths
 from rightsdata import package as pkg
 
@@ -242,7 +242,7 @@ def test_generate_refuses_a_readme_that_links_out(tmp_path, outside):
 
 @pytest.mark.parametrize("link_target", ["outside", "inside"])
 def test_format_refuses_to_write_through_a_link(tmp_path, repo, link_target):
-    package = tmp_path / "package"
+    package = with_descriptor(tmp_path / "package")
     (package / "data").mkdir(parents=True)
     rel = metadata.resources()["activities"].path
     lines = (repo / rel).read_text().splitlines(keepends=True)
@@ -259,7 +259,7 @@ def test_format_refuses_to_write_through_a_link(tmp_path, repo, link_target):
 
 
 def test_format_check_does_not_read_outside(tmp_path, outside):
-    package = tmp_path / "package"
+    package = with_descriptor(tmp_path / "package")
     (package / "data").mkdir(parents=True)
     rel = metadata.resources()["activities"].path
     os.symlink(outside, package / rel)

@@ -233,12 +233,12 @@ def account(item: SourceRows) -> None:
                           "(a fault of the importer: please report it)")
 
 
-def number_occurrences(batch: list[SourceRows]) -> None:
+def number_occurrences(batch: list[SourceRows], keys: dict[str, list[str]]) -> None:
     """Where a resource's key has `occurrence`, number the rows the source prints more than once
     (1, 2, ...) in the order printed, so that a repeat is kept beside the first printing."""
     for item in batch:
         for name, rows in item.rows.items():
-            pk = metadata.resources()[name].primary_key
+            pk = keys[name]
             if "occurrence" not in pk:
                 continue
             seen: dict[tuple, int] = {}
@@ -248,11 +248,12 @@ def number_occurrences(batch: list[SourceRows]) -> None:
                 row["occurrence"] = seen[key]
 
 
-def check_unique_keys(package_dir: Path, new: dict[str, list[dict]], source_ids: set[str]) -> None:
+def check_unique_keys(package_dir: Path, new: dict[str, list[dict]], source_ids: set[str],
+                      keys: dict[str, list[str]]) -> None:
     """Two rows with the same primary key would make the import ambiguous: stop, whether both are
     new or one is a row of another source already in the package."""
     for name, rows in new.items():
-        pk = metadata.resources()[name].primary_key
+        pk = keys[name]
         seen: dict[tuple, dict] = {}
         for row in rows:
             key = tuple(row.get(k) for k in pk)
@@ -285,11 +286,13 @@ def check_own_sources(package_dir: Path, batch: list[SourceRows]) -> None:
 
 def write(package_dir: Path, batch: list[SourceRows], resources: list[str]) -> dict[str, int]:
     """Replace the rows of every source of `batch` in `resources` and in `sources`: all or nothing."""
-    number_occurrences(batch)
+    # The keys of the package written to (its own datapackage.json), not of the installed metadata.
+    keys = {name: res.primary_key for name, res in tables.resources(package_dir).items()}
+    number_occurrences(batch, keys)
     new = {"sources": [item.source for item in batch]}
     for name in resources:
         new[name] = [row for item in batch for row in item.rows.get(name, [])]
     source_ids = {item.source["source_id"] for item in batch}
     check_own_sources(package_dir, batch)
-    check_unique_keys(package_dir, new, source_ids)
+    check_unique_keys(package_dir, new, source_ids, keys)
     return tables.replace_sources(package_dir, source_ids, new)

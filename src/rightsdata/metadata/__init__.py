@@ -1,6 +1,10 @@
 """The package's metadata: one definition of each field (fields.yaml), resources built from them
 (resources.yaml), and the documents generated from both: Table Schemas, JSON Schemas and the
-Data Package descriptor."""
+Data Package descriptor.
+
+Only `rightsdata generate` is to read these files. Every other command reads a package's own
+datapackage.json and schemas/ (package.py, tables.py): what a command does to a package does not
+depend on the rightsdata version installed, so an editable install is no longer needed."""
 
 from __future__ import annotations
 
@@ -8,19 +12,24 @@ import re
 
 import copy
 import functools
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
 HERE = Path(__file__).parent
 FIELD_OVERRIDES = {"description", "constraints", "required"}
-# Keys of fields.yaml that are ours, not Table Schema's.
-PROJECT_KEYS = {"references", "verbatim"}
 DATA_PACKAGE_PROFILE = "https://datapackage.org/profiles/2.0/datapackage.json"
 TABLE_SCHEMA_PROFILE = "https://datapackage.org/profiles/2.0/tableschema.json"
 # Where an optional field's pattern goes in the Table Schema (see `optional_pattern`).
 PATTERN_WHEN_PRESENT = "patternWhenPresent"
+# The README's groups of resources (a resource's `family`), in the order it lists them.
+FAMILIES = {"recommendations": "Recommendations", "enforcement": "Enforcement",
+            "policies": "Policies", "reference": "Reference and code lists"}
+# What resources.yaml may say: of the package, of each resource (required, then optional).
+PACKAGE_KEYS = {"name", "title", "description", "version", "licenses"}
+RESOURCE_KEYS = {"title", "family", "description", "columns", "primary_key"}
+OPTIONAL_RESOURCE_KEYS = {"foreign_keys", "no_auto_references"}
 
 
 class MetadataError(Exception):
@@ -36,8 +45,16 @@ class Resource:
     fields: list[dict]  # Table Schema field descriptors, in column order
     primary_key: list[str]
     foreign_keys: list[dict]
-    verbatim: set[str] = field(default_factory=set)
-    units: dict[str, str] = field(default_factory=dict)  # column -> unit, where every value has the same one
+
+    @property
+    def verbatim(self) -> set[str]:
+        """The columns copied exactly from the source (Table Schema property `asPrinted`)."""
+        return {f["name"] for f in self.fields if f.get("asPrinted")}
+
+    @property
+    def units(self) -> dict[str, str]:
+        """Column -> unit, where every value has the same one (field property `unit`)."""
+        return {f["name"]: f["unit"] for f in self.fields if "unit" in f}
 
     @property
     def path(self) -> str:
@@ -73,16 +90,50 @@ def load_yaml(name: str) -> dict:
 
 
 def package_metadata() -> dict:
-    return load_yaml("resources.yaml")["package"]
+    meta = load_yaml("resources.yaml").get("package")
+    if not isinstance(meta, dict):
+        raise MetadataError("resources.yaml: no `package` mapping")
+    if set(meta) != PACKAGE_KEYS:
+        raise MetadataError(f"resources.yaml: package: {describe_keys(meta, PACKAGE_KEYS, set())}")
+    return meta
+
+
+def describe_keys(spec: dict, required: set[str], optional: set[str]) -> str | None:
+    """What is wrong with the keys of a mapping of resources.yaml (None when nothing is)."""
+    unknown, missing = sorted(set(spec) - required - optional), sorted(required - set(spec))
+    if not unknown and not missing:
+        return None
+    return "; ".join(([f"unknown keys {unknown}"] if unknown else []) + ([f"missing keys {missing}"] if missing else [])) + \
+        f" (it takes {', '.join(sorted(required | optional))})"
+
+
+def check_resource_spec(name: str, spec: object) -> None:
+    """A resource of resources.yaml has the keys it needs, no others, and a known family: a typo
+    would otherwise drop it silently (a family the README does not list leaves it out)."""
+    if not isinstance(spec, dict):
+        raise MetadataError(f"resources.yaml: {name}: must be a mapping")
+    problem = describe_keys(spec, RESOURCE_KEYS, OPTIONAL_RESOURCE_KEYS)
+    if problem:
+        raise MetadataError(f"resources.yaml: {name}: {problem}")
+    if spec["family"] not in FAMILIES:
+        raise MetadataError(f"resources.yaml: {name}: family {spec['family']!r} is not one of {', '.join(FAMILIES)}")
+    if not isinstance(spec["columns"], list) or not spec["columns"]:
+        raise MetadataError(f"resources.yaml: {name}: `columns` must be a non-empty list")
+    if not isinstance(spec["primary_key"], list) or not spec["primary_key"]:
+        raise MetadataError(f"resources.yaml: {name}: `primary_key` must be a non-empty list of columns")
 
 
 @functools.cache
 def resources() -> dict[str, Resource]:
     """Every resource, its fields resolved from fields.yaml, in the order of resources.yaml."""
     fields = load_yaml("fields.yaml")
+    doc = load_yaml("resources.yaml")
+    if not isinstance(doc, dict) or set(doc) != {"package", "resources"} or not isinstance(doc["resources"], dict):
+        raise MetadataError("resources.yaml: must be a mapping of `package` and `resources` (a mapping by resource name)")
     out: dict[str, Resource] = {}
-    for name, spec in load_yaml("resources.yaml")["resources"].items():
-        columns, foreign_keys, verbatim, units = [], [], set(), {}
+    for name, spec in doc["resources"].items():
+        check_resource_spec(name, spec)
+        columns, foreign_keys = [], []
         skip_refs = set(spec.get("no_auto_references", []))
         for entry in spec["columns"]:
             entry = {"name": entry} if isinstance(entry, str) else dict(entry)
@@ -109,11 +160,10 @@ def resources() -> dict[str, Resource]:
                 descriptor["constraints"] = dict(sorted(constraints.items()))
             as_printed = base.pop("verbatim", False)
             if as_printed:
-                verbatim.add(column)
                 descriptor["asPrinted"] = as_printed
             unit = base.pop("unit", None)
             if unit:
-                units[column] = unit
+                descriptor["unit"] = unit  # for readers of the descriptor (Datasette's units: release.py)
             ref = base.pop("references", None)
             if ref and column not in skip_refs:
                 ref_resource, ref_field = ref.split(".")
@@ -138,8 +188,6 @@ def resources() -> dict[str, Resource]:
             fields=columns,
             primary_key=spec["primary_key"],
             foreign_keys=foreign_keys,
-            verbatim=verbatim,
-            units=units,
         )
     for res in out.values():
         for fk in res.foreign_keys:

@@ -254,19 +254,15 @@ def markdown_text(text: str) -> str:
 def datasette_metadata(package: pkg.Package) -> dict:
     """Datasette's metadata.json: the package's title, licence and sources, and each table's
     title, description, column descriptions and units, from the one definition of each field."""
-    from rightsdata import metadata
-
     d = package.descriptor
     licence = (d.get("licenses") or [{}])[0]
-    defined = metadata.resources()
     tables = {}
     for name, res in package.resources.items():
         spec = next((r for r in d["resources"] if r.get("name") == name), {})
         table = {"title": spec.get("title", name), "description_html": markdown_html(spec.get("description", "")),
                  "columns": {f["name"]: markdown_text(f.get("description", "")) for f in res.fields}}
-        units = defined[name].units if name in defined else {}
-        if units:
-            table["units"] = {column: DATASETTE_UNITS[unit][0] for column, unit in units.items()}
+        if res.units:
+            table["units"] = {column: DATASETTE_UNITS[unit][0] for column, unit in res.units.items()}
         if res.primary_key:
             table["sort"] = res.primary_key[0]
         tables[name] = table
@@ -276,6 +272,6 @@ def datasette_metadata(package: pkg.Package) -> dict:
         "license": licence.get("name"),
         "license_url": licence.get("path"),
         "source": f"rightsdata {d.get('version')}: every row names its source document (see the sources table)",
-        "custom_units": sorted({DATASETTE_UNITS[u][1] for r in defined.values() for u in r.units.values()}),
+        "custom_units": sorted({DATASETTE_UNITS[u][1] for r in package.resources.values() for u in r.units.values()}),
         "databases": {"rightsdata": {"tables": tables}},
     }

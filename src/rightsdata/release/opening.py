@@ -5,7 +5,6 @@ are canonical, see `rightsdata format`, so equal values are equal text)."""
 from __future__ import annotations
 
 import contextlib
-import csv
 import tempfile
 import zipfile
 from dataclasses import dataclass
@@ -15,6 +14,7 @@ from typing import Iterator
 from rightsdata import archive
 from rightsdata import package as pkg
 from rightsdata.release import ReleaseError
+from rightsdata.tables import TableError, read_csv_file
 
 
 @contextlib.contextmanager
@@ -67,21 +67,18 @@ def read_package(root: Path) -> tuple[dict, dict[str, Table]]:
             raise ReleaseError(f"{name}: {problem}")
         key = res.primary_key or [f["name"] for f in res.fields]
         try:
-            with open(res.file, encoding="utf-8", newline="") as f:
-                reader = csv.reader(f)
-                header = next(reader, [])
-                missing = set(key) - set(header)
-                if missing:
-                    raise ReleaseError(f"{res.path}:1: the primary key columns {sorted(missing)} are not in the header")
-                rows: dict[tuple, dict[str, str]] = {}
-                for record in reader:
-                    row = dict(zip(header, record))
-                    k = tuple(row.get(c, "") for c in key)
-                    if k in rows:
-                        raise ReleaseError(f"{res.path}:{reader.line_num}: the primary key {dict(zip(key, k))} "
-                                           "repeats; run rightsdata validate")
-                    rows[k] = row
-        except (UnicodeDecodeError, csv.Error) as e:
-            raise ReleaseError(f"{res.path}: not readable as UTF-8 CSV ({e})") from None
+            header, records = read_csv_file(res.file, res.path)
+        except TableError as e:
+            raise ReleaseError(str(e)) from None
+        missing = set(key) - set(header)
+        if missing:
+            raise ReleaseError(f"{res.path}:1: the primary key columns {sorted(missing)} are not in the header")
+        rows: dict[tuple, dict[str, str]] = {}
+        for line, record in records:
+            row = dict(zip(header, record))
+            k = tuple(row.get(c, "") for c in key)
+            if k in rows:
+                raise ReleaseError(f"{res.path}:{line}: the primary key {dict(zip(key, k))} repeats; run rightsdata validate")
+            rows[k] = row
         tables[name] = Table(name, res.schema, res.path, header, rows, key)
     return package.descriptor, tables
