@@ -35,6 +35,15 @@ def shared() -> Path:
 
 
 @pytest.fixture(scope="session")
+def repo_validated(repo):
+    """`validate` of the repository's package as it is, run once for every test that reads its
+    result (tests must not change it)."""
+    from rightsdata.validate import validate
+
+    return validate(repo / "datapackage.json")
+
+
+@pytest.fixture(scope="session")
 def tables(repo) -> dict[str, list[dict[str, str]]]:
     """Every resource of the package as rows of text cells."""
     from rightsdata import metadata
@@ -107,5 +116,28 @@ def data_copy(tmp_path, repo) -> Path:
     return copy_package(repo, tmp_path / "package", with_rules=False, with_imported=False)
 
 
+def run_process(*args: str, cwd: Path | None = None, **kwargs) -> subprocess.CompletedProcess:
+    """`python -m rightsdata ARGS` in a process of its own: for what only a real process shows (the
+    entry point's exit, a broken pipe, bounded memory, environment variables)."""
+    return subprocess.run([sys.executable, "-m", "rightsdata", *args], cwd=cwd, capture_output=True, text=True,
+                          timeout=120, **kwargs)
+
+
 def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "rightsdata", *args], cwd=cwd, capture_output=True, text=True, timeout=120)
+    """`rightsdata ARGS` run in this process by click's CliRunner (the commands end with sys.exit,
+    the entry point alone ends the process): the same exit code, stdout and stderr, without
+    starting Python. An exception that escapes the command is shown as the real process would
+    show it, a traceback on stderr, so that tests asserting "no traceback" still see it."""
+    import contextlib
+    import traceback
+
+    from click.testing import CliRunner
+
+    from rightsdata.cli import main
+
+    with contextlib.chdir(cwd or Path.cwd()):
+        result = CliRunner().invoke(main, list(args), prog_name="rightsdata")
+    stderr = result.stderr
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        stderr += "".join(traceback.format_exception(*result.exc_info))
+    return subprocess.CompletedProcess(["rightsdata", *args], result.exit_code, result.stdout, stderr)
