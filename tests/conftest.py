@@ -71,30 +71,51 @@ def copy_package(repo: Path, target: Path, with_rules: bool, with_imported: bool
     """Copy the package to `target`. Without the imported rows, it holds only the two curated
     documents, the review they cite, and the reference tables: small and fast to validate, for
     tests that break rows on purpose; its waivers keep only those about the rows it has."""
+    source = repo if with_imported else small_package(repo)
+    target.mkdir()
+    shutil.copy(source / "datapackage.json", target / "datapackage.json")
+    for name in ("data", "schemas", "sources") + (("validators",) if with_rules else ()):
+        shutil.copytree(source / name, target / name)
+    return target
+
+
+SMALL: dict[Path, Path] = {}  # repository -> its small package, made once per test process
+
+
+def small_package(repo: Path) -> Path:
+    """The package without the imported rows (see copy_package), filtered once per process (150k
+    rows read) and then copied file by file; never handed to a test, which gets a copy."""
+    if repo in SMALL:
+        return SMALL[repo]
+    import atexit
+    import tempfile
+
     import yaml
 
+    from rightsdata.cells import csv_text
+
+    target = Path(tempfile.mkdtemp(prefix="rightsdata-small-")) / "package"
+    atexit.register(shutil.rmtree, target.parent, ignore_errors=True)
     target.mkdir()
     shutil.copy(repo / "datapackage.json", target / "datapackage.json")
-    for name in ("data", "schemas", "sources") + (("validators",) if with_rules else ()):
+    for name in ("data", "schemas", "sources", "validators"):
         shutil.copytree(repo / name, target / name)
-    if not with_imported:
-        from rightsdata.cells import csv_text
-
-        for path in (target / "data").glob("*.csv"):
-            with open(path, encoding="utf-8", newline="") as f:
-                reader = csv.reader(f)
-                header = next(reader)
-                rows = [r for r in reader if not imported_row(dict(zip(header, r)))]
-            path.write_text(csv_text(header, rows), encoding="utf-8", newline="")
-        waivers = target / "validators" / "waivers.yaml"
-        if waivers.exists():
-            kept = []
-            for w in yaml.safe_load(waivers.read_text()):
-                keys = [k for k in ([w["key"]] if "key" in w else w["keys"]) if not imported_row({k2: str(v) for k2, v in k.items()})]
-                if keys:
-                    w = {k: v for k, v in w.items() if k not in ("key", "keys")} | ({"keys": keys} if "keys" in w else {"key": keys[0]})
-                    kept.append(w)
-            waivers.write_text(yaml.safe_dump(kept, sort_keys=False, allow_unicode=True))
+    for path in (target / "data").glob("*.csv"):
+        with open(path, encoding="utf-8", newline="") as f:
+            reader = csv.reader(f)
+            header = next(reader)
+            rows = [r for r in reader if not imported_row(dict(zip(header, r)))]
+        path.write_text(csv_text(header, rows), encoding="utf-8", newline="")
+    waivers = target / "validators" / "waivers.yaml"
+    if waivers.exists():
+        kept = []
+        for w in yaml.safe_load(waivers.read_text()):
+            keys = [k for k in ([w["key"]] if "key" in w else w["keys"]) if not imported_row({k2: str(v) for k2, v in k.items()})]
+            if keys:
+                w = {k: v for k, v in w.items() if k not in ("key", "keys")} | ({"keys": keys} if "keys" in w else {"key": keys[0]})
+                kept.append(w)
+        waivers.write_text(yaml.safe_dump(kept, sort_keys=False, allow_unicode=True))
+    SMALL[repo] = target
     return target
 
 
