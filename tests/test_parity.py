@@ -30,7 +30,8 @@ CONSTRAINT = {"schema/required": "required", "schema/pattern": "pattern", "schem
 
 
 def records(path: Path) -> dict[int, int]:
-    """Physical line of a record -> its row number as frictionless counts it (header = 1)."""
+    """Physical line of a record -> its row number as frictionless counts it (header = 1). Not
+    schema_check.record_lines: frictionless numbers blank records too, which that skips."""
     text = path.read_text(encoding="utf-8")
     reader = csv.reader(io.StringIO(text, newline=""))
     next(reader)
