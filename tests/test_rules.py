@@ -1,6 +1,7 @@
 """The consistency rules of validators/: each catches a row that breaks it, at the right line, and
 passes the real (compliant) rows; waivers keep findings without hiding them."""
 
+import contextlib
 import csv
 import dataclasses
 import io
@@ -14,10 +15,10 @@ from hypothesis import strategies as st
 
 from conftest import copy_package, run_cli
 from rightsdata import package as pkg
-from rightsdata import report, rules, schema_check
+from rightsdata import provenance, report, rules, schema_check
 from rightsdata.cells import csv_text
 from rightsdata.schema_check import q, record_lines
-from rightsdata.validate import Result, validate
+from rightsdata.validate import Result, check_source_checksums, validate
 
 UKR = {"source_id": "ukr-findings-2016", "country": "UKR"}
 TJK = {"source_id": "tjk-upr-midterm-2014"}
@@ -54,7 +55,8 @@ def small(tmp_path_factory, repo):
     assert [f.message for f in found] == []
     rules.prepare(con, loaded)
     ruleset = rules.load(root / "validators", root)
-    yield SimpleNamespace(root=root, loaded=loaded, con=con, rules={r.id: r for r in ruleset.rules}, waivers=ruleset.waivers)
+    yield SimpleNamespace(root=root, package=package, loaded=loaded, con=con, rules={r.id: r for r in ruleset.rules},
+                          waivers=ruleset.waivers)
     con.close()
 
 
@@ -83,18 +85,24 @@ def set_cells(small, resource: str, match: dict, cells: dict) -> dict:
     return old
 
 
-def rule_findings(small, rule_id: str, changes: list[tuple[str, dict, dict]]) -> list:
-    """The findings of rule `rule_id` alone, waivers applied, with `changes` (resource, match,
-    cells) made to the loaded rows for the run and undone after it."""
+@contextlib.contextmanager
+def changed(small, changes: list[tuple[str, dict, dict]]):
+    """`changes` (resource, match, cells) made to the loaded rows, undone on leaving."""
     undo = []
     try:
         for resource, match, cells in changes:
             undo.append((resource, {**match, **{k: v for k, v in cells.items() if k in match}},
                          set_cells(small, resource, match, cells)))
-        found = rules.run_one(small.con, small.loaded, small.rules[rule_id])
+        yield
     finally:
         for resource, match, old in reversed(undo):
             set_cells(small, resource, match, {k: "" if v is None else v for k, v in old.items()})
+
+
+def rule_findings(small, rule_id: str, changes: list[tuple[str, dict, dict]]) -> list:
+    """The findings of rule `rule_id` alone, waivers applied, with `changes` made for the run."""
+    with changed(small, changes):
+        found = rules.run_one(small.con, small.loaded, small.rules[rule_id])
     waivers = [dataclasses.replace(w, used=0) for w in small.waivers if w.rule == rule_id]
     rules.apply_waivers(found, rules.RuleSet(waivers=waivers))
     return found
@@ -344,12 +352,15 @@ def test_a_rule_on_an_unreadable_resource_is_skipped_with_a_warning(package_copy
     ("measures", dict(TJK, section=16, item=1), dict(source_lines=99999), "sources/lines", "source_lines"),
     ("suggested_actions", dict(UKR, item=4), dict(source_lines="442-445"), "sources/as-printed", "action"),
 ])
-def test_validate_checks_printed_values_against_the_archived_source(package_copy, resource, match, cells, rule, field):
+def test_validate_checks_printed_values_against_the_archived_source(small, resource, match, cells, rule, field):
     """A number retyped, a name misspelt, a line reference wrong: caught by validate itself, at the
-    row, against the document (a text cut short is still found in its lines: no finding)."""
-    line = change(package_copy, resource, match, **cells)
-    result = validate(package_copy / "datapackage.json")
-    found = [(f.rule, f.line, f.field) for f in result.findings if f.rule.startswith("sources/")]
+    row, against the document (a text cut short is still found in its lines: no finding). The
+    checks of sources/ (validate's checksums and provenance.check) run alone on the loaded package."""
+    line = csv_line(small.root, resource, match)
+    with changed(small, [(resource, match, cells)]):
+        findings = (check_source_checksums(small.package, small.loaded, small.con)
+                    + provenance.check(small.package, small.loaded, small.con))
+    found = [(f.rule, f.line, f.field) for f in findings if f.rule.startswith("sources/")]
     if rule is None:
         assert found == []
     else:
