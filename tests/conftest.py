@@ -35,6 +35,15 @@ def shared() -> Path:
 
 
 @pytest.fixture(scope="session")
+def repo_validated(repo):
+    """`validate` of the repository's package as it is, run once for every test that reads its
+    result (tests must not change it)."""
+    from rightsdata.validate import validate
+
+    return validate(repo / "datapackage.json")
+
+
+@pytest.fixture(scope="session")
 def tables(repo) -> dict[str, list[dict[str, str]]]:
     """Every resource of the package as rows of text cells."""
     from rightsdata import metadata
@@ -62,30 +71,51 @@ def copy_package(repo: Path, target: Path, with_rules: bool, with_imported: bool
     """Copy the package to `target`. Without the imported rows, it holds only the two curated
     documents, the review they cite, and the reference tables: small and fast to validate, for
     tests that break rows on purpose; its waivers keep only those about the rows it has."""
+    source = repo if with_imported else small_package(repo)
+    target.mkdir()
+    shutil.copy(source / "datapackage.json", target / "datapackage.json")
+    for name in ("data", "schemas", "sources") + (("validators",) if with_rules else ()):
+        shutil.copytree(source / name, target / name)
+    return target
+
+
+SMALL: dict[Path, Path] = {}  # repository -> its small package, made once per test process
+
+
+def small_package(repo: Path) -> Path:
+    """The package without the imported rows (see copy_package), filtered once per process (150k
+    rows read) and then copied file by file; never handed to a test, which gets a copy."""
+    if repo in SMALL:
+        return SMALL[repo]
+    import atexit
+    import tempfile
+
     import yaml
 
+    from rightsdata.cells import csv_text
+
+    target = Path(tempfile.mkdtemp(prefix="rightsdata-small-")) / "package"
+    atexit.register(shutil.rmtree, target.parent, ignore_errors=True)
     target.mkdir()
     shutil.copy(repo / "datapackage.json", target / "datapackage.json")
-    for name in ("data", "schemas", "sources") + (("validators",) if with_rules else ()):
+    for name in ("data", "schemas", "sources", "validators"):
         shutil.copytree(repo / name, target / name)
-    if not with_imported:
-        from rightsdata.cells import csv_text
-
-        for path in (target / "data").glob("*.csv"):
-            with open(path, encoding="utf-8", newline="") as f:
-                reader = csv.reader(f)
-                header = next(reader)
-                rows = [r for r in reader if not imported_row(dict(zip(header, r)))]
-            path.write_text(csv_text(header, rows), encoding="utf-8", newline="")
-        waivers = target / "validators" / "waivers.yaml"
-        if waivers.exists():
-            kept = []
-            for w in yaml.safe_load(waivers.read_text()):
-                keys = [k for k in ([w["key"]] if "key" in w else w["keys"]) if not imported_row({k2: str(v) for k2, v in k.items()})]
-                if keys:
-                    w = {k: v for k, v in w.items() if k not in ("key", "keys")} | ({"keys": keys} if "keys" in w else {"key": keys[0]})
-                    kept.append(w)
-            waivers.write_text(yaml.safe_dump(kept, sort_keys=False, allow_unicode=True))
+    for path in (target / "data").glob("*.csv"):
+        with open(path, encoding="utf-8", newline="") as f:
+            reader = csv.reader(f)
+            header = next(reader)
+            rows = [r for r in reader if not imported_row(dict(zip(header, r)))]
+        path.write_text(csv_text(header, rows), encoding="utf-8", newline="")
+    waivers = target / "validators" / "waivers.yaml"
+    if waivers.exists():
+        kept = []
+        for w in yaml.safe_load(waivers.read_text()):
+            keys = [k for k in ([w["key"]] if "key" in w else w["keys"]) if not imported_row({k2: str(v) for k2, v in k.items()})]
+            if keys:
+                w = {k: v for k, v in w.items() if k not in ("key", "keys")} | ({"keys": keys} if "keys" in w else {"key": keys[0]})
+                kept.append(w)
+        waivers.write_text(yaml.safe_dump(kept, sort_keys=False, allow_unicode=True))
+    SMALL[repo] = target
     return target
 
 
@@ -116,5 +146,28 @@ def data_copy(tmp_path, repo) -> Path:
     return copy_package(repo, tmp_path / "package", with_rules=False, with_imported=False)
 
 
+def run_process(*args: str, cwd: Path | None = None, **kwargs) -> subprocess.CompletedProcess:
+    """`python -m rightsdata ARGS` in a process of its own: for what only a real process shows (the
+    entry point's exit, a broken pipe, bounded memory, environment variables)."""
+    return subprocess.run([sys.executable, "-m", "rightsdata", *args], cwd=cwd, capture_output=True, text=True,
+                          timeout=120, **kwargs)
+
+
 def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "rightsdata", *args], cwd=cwd, capture_output=True, text=True, timeout=120)
+    """`rightsdata ARGS` run in this process by click's CliRunner (the commands end with sys.exit,
+    the entry point alone ends the process): the same exit code, stdout and stderr, without
+    starting Python. An exception that escapes the command is shown as the real process would
+    show it, a traceback on stderr, so that tests asserting "no traceback" still see it."""
+    import contextlib
+    import traceback
+
+    from click.testing import CliRunner
+
+    from rightsdata.cli import main
+
+    with contextlib.chdir(cwd or Path.cwd()):
+        result = CliRunner().invoke(main, list(args), prog_name="rightsdata")
+    stderr = result.stderr
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        stderr += "".join(traceback.format_exception(*result.exc_info))
+    return subprocess.CompletedProcess(["rightsdata", *args], result.exit_code, result.stdout, stderr)

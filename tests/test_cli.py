@@ -1,14 +1,18 @@
 """`rightsdata validate` on good and bad input: exit codes, messages that name file, line and
 field, no traceback, nothing read outside the package, nothing written."""
 
+import io
 import re
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from conftest import run_cli, tree_digest
+from conftest import run_cli, run_process, tree_digest
+from rightsdata import report
 
 
 def validate(package: Path, *args: str):
@@ -25,15 +29,44 @@ def edit(path: Path, old: str, new: str, count: int = 1) -> None:
     path.write_text(text.replace(old, new, count), encoding="utf-8", newline="")
 
 
-def test_the_package_in_the_repo_is_valid(repo):
-    result = run_cli("validate", cwd=repo)
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert re.search(r"datapackage.json: valid: \d+ resources, \d+ rows; 0 errors", result.stdout)
+def test_the_package_in_the_repo_is_valid(repo_validated):
+    out = io.StringIO()
+    report.write_text(repo_validated, out)  # as `validate` writes it
+    assert repo_validated.exit_code == 0, out.getvalue()
+    assert re.search(r"datapackage.json: valid: \d+ resources, \d+ rows; 0 errors", out.getvalue())
 
 
 def test_python_dash_m_and_a_directory_argument(repo, tmp_path):
-    result = run_cli("validate", str(repo), cwd=tmp_path)
-    assert result.returncode == 0
+    """The entry point in a process of its own, on the whole package: the exit code and the
+    report survive the process's fast exit (cli.run)."""
+    result = run_process("validate", str(repo), cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert re.search(f"\n{re.escape(str(repo))}: valid: \\d+ resources, \\d+ rows; 0 errors", result.stdout)
+
+
+@pytest.mark.parametrize("args,code", [(("validate",), 1), (("validate", "--format", "json"), 1), (("validate", "missing.json"), 2),
+                                       (("validate", "--limit", "-1"), 2), (("rules", "--format", "json"), 0),
+                                       (("format", "--check"), 0)])
+def test_the_console_script_exits_and_prints_as_the_command_run_in_process(data_copy, args, code):
+    """The other tests run commands in-process (conftest.run_cli); the console script adds only
+    cli.run's end of the process (no collector, no teardown for validate): the same exit code,
+    stdout and stderr."""
+    edit(data_copy / "data/enforcement.csv", ",4400,4400,", ",4400,4.400.0,")
+    script = Path(sys.executable).parent / "rightsdata"
+    real = subprocess.run([str(script), *args], cwd=data_copy, capture_output=True, text=True, timeout=120)
+    here = run_cli(*args, cwd=data_copy)
+    assert (real.returncode, real.stdout, real.stderr) == (here.returncode, here.stdout, here.stderr)
+    assert real.returncode == code, real.stdout + real.stderr
+
+
+def test_a_reader_that_goes_away_ends_validate_quietly(data_copy):
+    """`rightsdata validate | head` when head has already gone: exit 1, no traceback (cli.Command),
+    also through the entry point's fast exit."""
+    proc = subprocess.Popen([sys.executable, "-m", "rightsdata", "validate", "--limit", "0"], cwd=data_copy,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.close()  # before the command writes anything: its first write meets a closed pipe
+    stderr = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 1 and stderr == "", stderr
 
 
 def test_json_format(data_copy):
@@ -181,15 +214,14 @@ def test_a_changed_archived_source_is_reported(data_copy):
     assert "sources/sha256" in result.stdout and "data/sources.csv:5:" in result.stdout
 
 
-def test_github_format_annotations_and_summary(data_copy, tmp_path):
+def test_github_format_annotations_and_summary(data_copy, tmp_path, monkeypatch):
     path = data_copy / "data/measure_kinds.csv"
     text = path.read_text()
     path.write_text(text + "".join(f"Bad Code {i},x,rightsdata-codes\n" for i in range(12)))
     summary = tmp_path / "summary.md"
     before = tree_digest(data_copy)
-    import subprocess, sys
-    result = subprocess.run([sys.executable, "-m", "rightsdata", "validate", "--format", "github"], cwd=data_copy,
-                            capture_output=True, text=True, env=dict(os.environ, GITHUB_STEP_SUMMARY=str(summary)))
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    result = run_cli("validate", "--format", "github", cwd=data_copy)
     assert tree_digest(data_copy) == before
     assert result.returncode == 1
     annotations = [l for l in result.stdout.splitlines() if l.startswith("::error")]

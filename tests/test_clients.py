@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import run_cli
 from rightsdata import metadata
 from rightsdata.cells import LIST_DELIMITER, csv_text, read_cell
 
@@ -342,7 +343,7 @@ def test_an_optional_fields_pattern_is_still_enforced(sample, tmp_path):
     shutil.copytree(sample, bad)
     path = bad / "data" / "countries.csv"
     path.write_text(path.read_text(encoding="utf-8").replace(",004,", ",4,", 1), encoding="utf-8")
-    done = run(sys.executable, "-m", "rightsdata", "validate", "datapackage.json", cwd=bad)
+    done = run_cli("validate", "datapackage.json", cwd=bad)
     assert done.returncode == 1 and "'4' does not match the pattern [0-9]{3}" in done.stdout, done.stdout[-2000:]
 
 

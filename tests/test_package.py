@@ -18,8 +18,8 @@ SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z.-]
 PROVENANCE = {"source_id", "source_location", "source_lines"}
 
 
-def test_rightsdata_validates_the_package(repo):
-    result = validate(repo / "datapackage.json")
+def test_rightsdata_validates_the_package(repo_validated):
+    result = repo_validated
     assert result.fatal is None
     assert [f.message for f in result.findings if f.severity == "error" and not f.waived] == []
     assert result.exit_code == 0

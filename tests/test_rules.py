@@ -1,19 +1,24 @@
 """The consistency rules of validators/: each catches a row that breaks it, at the right line, and
 passes the real (compliant) rows; waivers keep findings without hiding them."""
 
+import contextlib
 import csv
+import dataclasses
 import io
 import json
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import run_cli
-from rightsdata import rules
+from conftest import copy_package, run_cli
+from rightsdata import package as pkg
+from rightsdata import provenance, report, rules, schema_check
 from rightsdata.cells import csv_text
-from rightsdata.validate import validate
+from rightsdata.schema_check import q, record_lines
+from rightsdata.validate import Result, check_source_checksums, validate
 
 UKR = {"source_id": "ukr-findings-2016", "country": "UKR"}
 TJK = {"source_id": "tjk-upr-midterm-2014"}
@@ -25,11 +30,8 @@ def change(package: Path, resource: str, match: dict, **cells) -> int:
     text = path.read_text(encoding="utf-8")
     reader = csv.reader(io.StringIO(text, newline=""))
     header = next(reader)
-    rows, lines, hits = [], [], []
-    previous = reader.line_num
+    rows, hits = [], []
     for record in reader:
-        lines.append(previous + 1)
-        previous = reader.line_num
         row = dict(zip(header, record))
         if all(row[k] == str(v) for k, v in match.items()):
             hits.append(len(rows))
@@ -37,7 +39,73 @@ def change(package: Path, resource: str, match: dict, **cells) -> int:
         rows.append([row[h] for h in header])
     assert len(hits) == 1, (resource, match, len(hits))
     path.write_text(csv_text(header, rows), encoding="utf-8", newline="")
-    return lines[hits[0]]
+    return record_lines(text)[0][hits[0]]
+
+
+# --- a rule alone, on the small package loaded once ------------------------------------------------
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory, repo):
+    """The small package (conftest's copy without the imported rows), loaded once into DuckDB and
+    made ready for the rules (`rules.prepare`): each case below breaks its rows there, runs one
+    rule and puts the rows back, instead of copying and validating the whole package."""
+    root = copy_package(repo, tmp_path_factory.mktemp("rules") / "package", with_rules=True, with_imported=False)
+    package = pkg.load(root / "datapackage.json", check_profile=False)
+    found, loaded, con = schema_check.load_all(package)
+    assert [f.message for f in found] == []
+    rules.prepare(con, loaded)
+    ruleset = rules.load(root / "validators", root)
+    yield SimpleNamespace(root=root, package=package, loaded=loaded, con=con, rules={r.id: r for r in ruleset.rules},
+                          waivers=ruleset.waivers)
+    con.close()
+
+
+def csv_line(root: Path, resource: str, match: dict) -> int:
+    """The physical line, read from the CSV file itself, of the one row of `resource` matching `match`."""
+    text = (root / "data" / f"{resource}.csv").read_text(encoding="utf-8")
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header = next(reader)
+    hits = [i for i, record in enumerate(reader) if all(dict(zip(header, record))[k] == str(v) for k, v in match.items())]
+    assert len(hits) == 1, (resource, match, len(hits))
+    return record_lines(text)[0][hits[0]]
+
+
+def set_cells(small, resource: str, match: dict, cells: dict) -> dict:
+    """Set `cells` (as the CSV file would hold them: '' is a missing value) in the loaded row of
+    `resource` matching `match`; return its old cells, to put back with the same function."""
+    t = small.loaded[resource]
+    where = " AND ".join(f"{q(k)} = ?" for k in match)
+    (rowid, *more) = [r for (r,) in small.con.execute(f"SELECT {t.row} FROM {q(t.table)} WHERE {where}",
+                                                      [str(v) for v in match.values()]).fetchall()] or [None]
+    assert rowid is not None and not more, (resource, match)
+    old = dict(zip(cells, small.con.execute(f"SELECT {', '.join(map(q, cells))} FROM {q(t.table)} WHERE {t.row} = ?",
+                                            [rowid]).fetchone()))
+    values = [None if v is None or str(v) == "" else str(v) for v in cells.values()]
+    small.con.execute(f"UPDATE {q(t.table)} SET {', '.join(f'{q(k)} = ?' for k in cells)} WHERE {t.row} = ?", [*values, rowid])
+    return old
+
+
+@contextlib.contextmanager
+def changed(small, changes: list[tuple[str, dict, dict]]):
+    """`changes` (resource, match, cells) made to the loaded rows, undone on leaving."""
+    undo = []
+    try:
+        for resource, match, cells in changes:
+            undo.append((resource, {**match, **{k: v for k, v in cells.items() if k in match}},
+                         set_cells(small, resource, match, cells)))
+        yield
+    finally:
+        for resource, match, old in reversed(undo):
+            set_cells(small, resource, match, {k: "" if v is None else v for k, v in old.items()})
+
+
+def rule_findings(small, rule_id: str, changes: list[tuple[str, dict, dict]]) -> list:
+    """The findings of rule `rule_id` alone, waivers applied, with `changes` made for the run."""
+    with changed(small, changes):
+        found = rules.run_one(small.con, small.loaded, small.rules[rule_id])
+    waivers = [dataclasses.replace(w, used=0) for w in small.waivers if w.rule == rule_id]
+    rules.apply_waivers(found, rules.RuleSet(waivers=waivers))
+    return found
 
 
 def add_validator(package: Path, name: str, content: str) -> None:
@@ -50,12 +118,6 @@ def cli_findings(package: Path, rule: str) -> tuple[int, list[dict]]:
     """`rightsdata validate --format json` on a package: its exit code and the findings of `rule`."""
     result = run_cli("validate", "--format", "json", cwd=package)
     return result.returncode, [f for f in json.loads(result.stdout)["findings"] if f["rule"] == rule]
-
-
-def findings_of(package: Path, rule: str):
-    result = validate(package / "datapackage.json")
-    assert result.fatal is None, result.fatal
-    return result, [f for f in result.findings if f.rule == rule]
 
 
 def rec(number):
@@ -125,23 +187,27 @@ MUTATIONS = [
 
 
 @pytest.mark.parametrize("rule,resource,match,cells,reported", MUTATIONS, ids=[f"{m[0]}-{i}" for i, m in enumerate(MUTATIONS)])
-def test_a_row_breaking_the_rule_is_caught_at_its_line(package_copy, rule, resource, match, cells, reported):
-    line = change(package_copy, resource, match, **cells)
-    if reported:
-        other_resource, other_match = reported
-        resource, line = other_resource, change(package_copy, other_resource, other_match)
-    result, found = findings_of(package_copy, rule)
+def test_a_row_breaking_the_rule_is_caught_at_its_line(small, rule, resource, match, cells, reported):
+    at_resource, at_match = reported or (resource, match)
+    line = csv_line(small.root, at_resource, at_match)
+    found = rule_findings(small, rule, [(resource, match, cells)])
     unwaived = [f for f in found if not f.waived]
-    assert [(f.path, f.line) for f in unwaived] == [(f"data/{resource}.csv", line)], [f.message for f in found]
-    severity = unwaived[0].severity
-    assert result.exit_code == (1 if severity == "error" else 0) or any(
-        f.severity == "error" and not f.waived for f in result.findings if f.rule != rule)
+    assert [(f.path, f.line) for f in unwaived] == [(f"data/{at_resource}.csv", line)], [f.message for f in found]
+    assert unwaived[0].severity == small.rules[rule].severity
+    assert Result(descriptor="", findings=found).exit_code == (1 if unwaived[0].severity == "error" else 0)
 
 
-def test_the_real_package_breaks_no_rule_unwaived(repo):
+def test_each_rule_passes_the_small_package_unchanged(small):
+    """The other half of every case above: the rows the cases break do not set the rule off
+    before they are broken (nor after: each case's changes are undone)."""
+    for rule in sorted({m[0] for m in MUTATIONS}):
+        assert [f.message for f in rule_findings(small, rule, []) if not f.waived] == [], rule
+
+
+def test_the_real_package_breaks_no_rule_unwaived(repo, repo_validated):
     """No unwaived error; every waiver used once. (Warnings remain: they report, for instance,
     where the publisher's judgement of a minimum age differs from the ILO thresholds.)"""
-    result = validate(repo / "datapackage.json")
+    result = repo_validated
     ruleset = rules.load(repo / "validators", repo)
     assert [f.message for f in result.findings if f.severity == "error" and not f.waived] == []
     assert sorted(f.rule for f in result.findings if f.waived) == sorted(w.rule for w in ruleset.waivers)
@@ -160,31 +226,36 @@ def test_every_rule_has_a_mutation_that_breaks_it(repo):
 
 # --- properties: the rule fires exactly when the numbers break it ---------------------------------
 
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+# (Each example runs one rule on the loaded package: far more examples than a whole validation
+# each allowed, in less time.)
+@settings(max_examples=60, deadline=None)
 @given(worksite=st.integers(0, 10_000), desk=st.integers(0, 10_000), total=st.integers(0, 20_000))
-def test_inspections_add_up_fires_exactly_when_they_do_not(package_copy, worksite, desk, total):
-    change(package_copy, "enforcement", labor("inspections_worksite", 2015), value=worksite)
-    change(package_copy, "enforcement", labor("inspections_desk_review", 2015), value=desk)
-    line = change(package_copy, "enforcement", labor("inspections", 2015), value=total)
-    _, found = findings_of(package_copy, "inspections-add-up")
+def test_inspections_add_up_fires_exactly_when_they_do_not(small, worksite, desk, total):
+    line = csv_line(small.root, "enforcement", labor("inspections", 2015))
+    found = rule_findings(small, "inspections-add-up", [
+        ("enforcement", labor("inspections_worksite", 2015), dict(value=worksite)),
+        ("enforcement", labor("inspections_desk_review", 2015), dict(value=desk)),
+        ("enforcement", labor("inspections", 2015), dict(value=total))])
     assert [f.line for f in found] == ([line] if worksite + desk != total else [])
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=60, deadline=None)
 @given(collected=st.integers(0, 400))
-def test_penalties_collected_fires_exactly_above_imposed(package_copy, collected):
-    line = change(package_copy, "enforcement", labor("penalties_collected", 2016), value=collected)
-    _, found = findings_of(package_copy, "penalties-collected-within-imposed")
+def test_penalties_collected_fires_exactly_above_imposed(small, collected):
+    line = csv_line(small.root, "enforcement", labor("penalties_collected", 2016))
+    found = rule_findings(small, "penalties-collected-within-imposed",
+                          [("enforcement", labor("penalties_collected", 2016), dict(value=collected))])
     assert [f.line for f in found] == ([line] if collected > 177 else [])
 
 
 # --- waivers --------------------------------------------------------------------------------------
 
-def test_waived_findings_are_reported_marked_and_do_not_fail(repo):
-    result = run_cli("validate", "--format", "json", cwd=repo)
-    doc = json.loads(result.stdout)
+def test_waived_findings_are_reported_marked_and_do_not_fail(repo, repo_validated):
+    out = io.StringIO()
+    report.write_json(repo_validated, out)  # as `validate --format json` writes it
+    doc = json.loads(out.getvalue())
     ruleset = rules.load(repo / "validators", repo)
-    assert result.returncode == 0 and doc["counts"]["waived"] == len(ruleset.waivers)
+    assert repo_validated.exit_code == 0 and doc["exit_code"] == 0 and doc["counts"]["waived"] == len(ruleset.waivers)
     waived = [f for f in doc["findings"] if f["waived"]]
     assert all(f["waiver_reason"] and f["key"] and f["line"] for f in waived)
 
@@ -282,12 +353,15 @@ def test_a_rule_on_an_unreadable_resource_is_skipped_with_a_warning(package_copy
     ("measures", dict(TJK, section=16, item=1), dict(source_lines=99999), "sources/lines", "source_lines"),
     ("suggested_actions", dict(UKR, item=4), dict(source_lines="442-445"), "sources/as-printed", "action"),
 ])
-def test_validate_checks_printed_values_against_the_archived_source(package_copy, resource, match, cells, rule, field):
+def test_validate_checks_printed_values_against_the_archived_source(small, resource, match, cells, rule, field):
     """A number retyped, a name misspelt, a line reference wrong: caught by validate itself, at the
-    row, against the document (a text cut short is still found in its lines: no finding)."""
-    line = change(package_copy, resource, match, **cells)
-    result = validate(package_copy / "datapackage.json")
-    found = [(f.rule, f.line, f.field) for f in result.findings if f.rule.startswith("sources/")]
+    row, against the document (a text cut short is still found in its lines: no finding). The
+    checks of sources/ (validate's checksums and provenance.check) run alone on the loaded package."""
+    line = csv_line(small.root, resource, match)
+    with changed(small, [(resource, match, cells)]):
+        findings = (check_source_checksums(small.package, small.loaded, small.con)
+                    + provenance.check(small.package, small.loaded, small.con))
+    found = [(f.rule, f.line, f.field) for f in findings if f.rule.startswith("sources/")]
     if rule is None:
         assert found == []
     else:

@@ -4,6 +4,7 @@ Both are generated from one definition; these properties check that the generati
 a row valid under one is valid under the other, in both directions, for every resource.
 """
 
+import functools
 import json
 
 import jsonschema
@@ -19,11 +20,18 @@ RESOURCES = sorted(metadata.resources())
 CHECKER = jsonschema.Draft202012Validator.FORMAT_CHECKER
 
 
+@functools.cache
+def table_schema(name: str) -> Schema:
+    """frictionless's reading of a resource's Table Schema (keys aside), made once: it took longer
+    than validating an example's row."""
+    res = metadata.resources()[name]
+    return Schema.from_descriptor({k: v for k, v in res.table_schema().items() if k not in ("primaryKey", "foreignKeys")})
+
+
 def table_errors(res, rows: list[dict[str, str]]) -> list[str]:
     """Cell errors frictionless finds in CSV rows under the resource's Table Schema (keys aside)."""
-    schema = Schema.from_descriptor({k: v for k, v in res.table_schema().items() if k not in ("primaryKey", "foreignKeys")})
     data = [res.column_names] + [[row[n] for n in res.column_names] for row in rows]
-    report = Resource(data=data, schema=schema).validate()
+    report = Resource(data=data, schema=table_schema(res.name)).validate()
     return [f"{e.type}: {e.note} ({getattr(e, 'field_name', '')})" for e in report.tasks[0].errors]
 
 
@@ -31,13 +39,35 @@ def json_validator(res):
     return jsonschema.Draft202012Validator(res.json_schema(), format_checker=CHECKER)
 
 
+# The keywords of a generated JSON Schema's top level: none relates two properties to each other.
+OBJECT_KEYWORDS = {"$schema", "title", "description", "type", "properties", "required", "additionalProperties"}
+
+
 @pytest.mark.parametrize("name", RESOURCES)
 def test_every_real_row_is_valid_under_its_json_schema(name, tables):
+    """Every row, as JSON, against the resource's JSON Schema. Checked as jsonschema would check
+    each row whole, but once per distinct value of a property (against that property's schema)
+    and once per distinct set of keys (against the object's keywords, with every property
+    allowed): the same verdict while the top level relates no two properties (asserted), in a
+    fraction of the time over 150k rows."""
     res = metadata.resources()[name]
-    validator = json_validator(res)
+    schema = res.json_schema()
+    assert set(schema) <= OBJECT_KEYWORDS, set(schema) - OBJECT_KEYWORDS
+    shape = jsonschema.Draft202012Validator(dict(schema, properties={n: True for n in schema["properties"]}),
+                                            format_checker=CHECKER)
+    cells = {n: jsonschema.Draft202012Validator(s, format_checker=CHECKER) for n, s in schema["properties"].items()}
+    seen = set()
     for row in tables[name]:
-        errors = [e.message for e in validator.iter_errors(row_to_json(res.fields, row))]
-        assert not errors, (row, errors)
+        obj = row_to_json(res.fields, row)
+        if (keys := ("keys", tuple(obj))) not in seen:
+            errors = [e.message for e in shape.iter_errors(dict.fromkeys(obj))]
+            assert not errors, (row, errors)
+            seen.add(keys)
+        for n, value in obj.items():
+            if (cell := (n, json.dumps(value))) not in seen and n in cells:
+                errors = [e.message for e in cells[n].iter_errors(value)]
+                assert not errors, (row, n, errors)
+                seen.add(cell)
 
 
 @pytest.mark.parametrize("name", RESOURCES)

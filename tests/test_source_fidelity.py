@@ -38,6 +38,9 @@ def cited_text(documents, row) -> str:
     return "\n".join(lines[n - 1] for n in line_numbers(row["source_lines"]))
 
 
+# squash and printed_pieces restate provenance.squash and provenance.pieces on purpose, from the
+# documents' side (see the module's docstring): this file is the independent oracle for the
+# `sources/as-printed` check, so a mistake in provenance's version must not pass here too.
 def squash(text: str) -> str:
     """Text without whitespace and footnote markers: the extraction wrapped lines and the data
     moves † and ‡ into boolean columns; every other character must match."""

@@ -1,3 +1,3 @@
-from rightsdata.cli import main
+from rightsdata.cli import run
 
-main()
+run()

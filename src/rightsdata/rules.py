@@ -330,6 +330,12 @@ def jobs(loaded: dict[str, LoadedTable], ruleset: RuleSet, resources: set[str] |
     return out
 
 
+def run_one(con, loaded: dict[str, LoadedTable], rule: Rule, today: dt.date | None = None) -> list[Finding]:
+    """The findings of `rule` alone, on a connection `prepare` made ready (before waivers): a rule
+    tried on its breaking example without validating the whole package."""
+    return run_rule(con, loaded, rule, set(loaded), set(), today or dt.date.today())
+
+
 def run_rule(con, loaded: dict[str, LoadedTable], rule: Rule, resources: set[str] | None, unreadable: set[str],
              today: dt.date) -> list[Finding]:
     """One rule, one query. A plain rule reads its tables (the views); a for_each rule reads
