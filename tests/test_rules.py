@@ -18,7 +18,8 @@ from rightsdata import package as pkg
 from rightsdata import provenance, report, rules, schema_check
 from rightsdata.cells import csv_text
 from rightsdata.schema_check import q, record_lines
-from rightsdata.validate import Result, check_source_checksums, validate
+from rightsdata.provenance import check_checksums
+from rightsdata.validate import Result, validate
 
 UKR = {"source_id": "ukr-findings-2016", "country": "UKR"}
 TJK = {"source_id": "tjk-upr-midterm-2014"}
@@ -359,7 +360,7 @@ def test_validate_checks_printed_values_against_the_archived_source(small, resou
     checks of sources/ (validate's checksums and provenance.check) run alone on the loaded package."""
     line = csv_line(small.root, resource, match)
     with changed(small, [(resource, match, cells)]):
-        findings = (check_source_checksums(small.package, small.loaded, small.con)
+        findings = (check_checksums(small.package, small.loaded, small.con)
                     + provenance.check(small.package, small.loaded, small.con))
     found = [(f.rule, f.line, f.field) for f in findings if f.rule.startswith("sources/")]
     if rule is None:

@@ -229,15 +229,15 @@ def test_generate_refuses_to_write_through_a_link(tmp_path, outside):
     assert sorted(p.name for p in package.rglob("*")) == ["schemas", Path(schema).name]  # nothing else written
 
 
-def test_generate_refuses_a_readme_that_links_out(tmp_path, outside):
+def test_generate_refuses_a_docs_page_that_links_out(tmp_path, outside):
     package = tmp_path / "package"
-    package.mkdir()
-    os.symlink(outside, package / "README.md")
+    (package / "docs").mkdir(parents=True)
+    os.symlink(outside, package / "docs" / "rules.md")  # a page generate fills in
     before = state(outside)
     result = run_cli("generate", "--package-dir", str(package))
     assert result.returncode == 2
-    clean(result, "README.md")
-    assert unchanged(outside, before) and sorted(p.name for p in package.iterdir()) == ["README.md"]
+    clean(result, "docs/rules.md")
+    assert unchanged(outside, before) and sorted(p.name for p in package.rglob("*")) == ["docs", "rules.md"]
 
 
 @pytest.mark.parametrize("link_target", ["outside", "inside"])
