@@ -290,7 +290,7 @@ def test_enum_checks_agree_with_frictionless(tmp_path_factory, kind, enum, cells
     fields = [{"name": "id", "type": "integer"}, {"name": "v", "type": kind, "constraints": {"enum": enum}}]
     rows = "".join(f"{i},{cell}\n" for i, cell in enumerate(cells))
     pkg = package(tmp_path_factory.mktemp("enum"), fields, f"id,v\n{rows}".encode())
-    assert ours(pkg) == theirs(pkg)
+    assert ours(pkg)[0] == theirs(pkg)  # (no group is cut at 100 rows here)
 
 
 # --- 8: control characters in text --------------------------------------------------------------
