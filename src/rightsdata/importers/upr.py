@@ -177,7 +177,7 @@ def text_states(printed: str | None, names: CountryNames) -> tuple[list[str], li
 
 def decode(data: bytes) -> tuple[str, str]:
     """The file's text and encoding: UTF-8 when the bytes are valid UTF-8, else Mac Roman (which
-    decodes any bytes; whether the result is plausible is judged cell by cell)."""
+    decodes any bytes; whether the result is plausible is judged stretch by stretch)."""
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
