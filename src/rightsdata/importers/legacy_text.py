@@ -274,6 +274,11 @@ def choose(scored: tuple, corpus_depth: int | None, file_depth: int, whole: int 
     return best[0] if top >= 0 else None
 
 
+@functools.lru_cache(maxsize=None)
+def plain(encoding: str) -> Transform:
+    return Transform(encoding)
+
+
 @dataclass(frozen=True)
 class Repaired:
     """A decoded cell repaired: its text, the transform that rebuilds it, the depth of each
@@ -289,6 +294,8 @@ class Repaired:
 def repair(cell: str, encoding: str, file_depth: int, corpus: Corpus = NO_CORPUS) -> Repaired:
     """The repaired text of a decoded cell and how to rebuild it (never an exception: a stretch
     that cannot be decided is kept as decoded and listed in `undecided`)."""
+    if cell.isascii() and "\r" not in cell:  # most cells: nothing to decide (and no object to make but one)
+        return Repaired(cell, plain(encoding))
     parts, depths, undecided, residue, pos = [], [], [], False, 0
     if not cell.isascii():
         found = []

@@ -507,8 +507,11 @@ def combined(path: Path, record: Record) -> Repaired:
                           f"line breaks or residue: {flags}")
     residue, crlf, mixed = flags.pop() if flags else (False, False, False)
     # Each cell's depths by stretch, in order (`rebuild_each` splits them again).
-    depths = [d for r in parts if r.text
-              for d in (r.depths or (r.transform.repairs,) * len(stretches(prepared(r.text, r.transform))))]
+    depths = []
+    for r in parts:
+        full = prepared(r.text, r.transform) if r.text else ""
+        if not full.isascii():  # (an ASCII cell has no stretch)
+            depths += r.depths or (r.transform.repairs,) * len(stretches(full))
     uniform = len(set(depths)) <= 1
     encoding = record.repaired["text"].transform.encoding
     return Repaired("", Transform(encoding, (depths[0] if depths else 0) if uniform else None, residue, crlf, mixed),
