@@ -10,17 +10,21 @@ A cell can hold text converted different numbers of times ("São" right beside a
 mangled twice), so the depth is decided per stretch: each run of non-ASCII characters with the
 ASCII word around it ("dÍIvoire", "vis-ö-vis"). Both conversions map ASCII to itself and every
 other character to a non-ASCII one, so a text has the same stretches at every depth, which is
-what lets `rebuild` find them again. A stretch's reading is decided, in this order, by
+what lets `rebuild` find them again. Readings are scored by how plausible they are
+(`plausibility`): typographic quotes and accented letters inside words make a reading plausible;
+Mac Roman symbols such as ™ ˆ ‡, or a capital inside a lowercase word ("womenÕs"), make it
+implausible. A stretch's reading is then decided (`choose`), in this order, by
 
-1. the corpus (`Corpus`): the words of the files read without any repair. When exactly one
-   reading of a stretch is such a word ("São", "women’s" seen as printed elsewhere), it is taken;
-2. how plausible each reading is (`plausibility`): typographic quotes and accented letters inside
-   words make a reading plausible; Mac Roman symbols such as ™ ˆ ‡, or a capital inside a
-   lowercase word ("womenÕs"), make it implausible. The best reading is taken;
-3. the file's usual depth, when readings tie and it is one of them.
+1. the corpus (`Corpus`): the words of the cells the files print without any repair. When
+   exactly one reading of a stretch is such a word ("São", "women’s"), it is taken;
+2. when readings tie ("Malé" or "Mal»"), the file's usual depth if it is one of them;
+3. the depth that reads the whole cell best, if it reads every stretch plausibly and none against
+   the corpus (most cells went through their conversions whole: "Guaraní" beside "Kaiowá", though
+   "Guaran’" alone scores a little better);
+4. the stretch's most plausible reading.
 
-A stretch none of these decides (its readings tie without the file's depth, or none is plausible)
-is undecided: kept exactly as decoded (depth 0) and reported, never guessed.
+A stretch none of these decides (a tie without the file's depth, or no plausible reading) is
+undecided: kept exactly as decoded (depth 0) and reported, never guessed.
 
 Every repair is recorded as a `Transform` (a row of the `text_transforms` code list; `repairs` is
 empty when the stretches of a cell need different depths, which are then listed per cell) and
@@ -127,19 +131,6 @@ def is_apostrophe(text: str, i: int) -> bool:
         return True
     one_letter_word = i < 2 or not text[i - 2].isalpha()
     return after in "stdlmrv" or after.isupper() or one_letter_word
-
-
-def readings(cell: str) -> list[tuple[int, str]]:
-    """The cell undone 0, 1, ... MAX_DEPTH times, as far as each step is possible."""
-    out = [(0, cell)]
-    text = cell
-    for depth in range(1, MAX_DEPTH + 1):
-        try:
-            text = unmangle(text)
-        except UnicodeError:
-            break
-        out.append((depth, text))
-    return out
 
 
 def stretches(text: str) -> list[re.Match]:
@@ -320,9 +311,10 @@ def repair(cell: str, encoding: str, file_depth: int, corpus: Corpus = NO_CORPUS
     mixed = crlf and "\n" in text.replace("\r\n", "")
     if crlf:
         text = text.replace("\r\n", "\n")
-    uniform = len(set(depths)) <= 1
-    transform = Transform(encoding, depths[0] if depths and uniform else 0 if uniform else None, residue, crlf, mixed)
-    return Repaired(text, transform, () if uniform else tuple(depths), tuple(undecided))
+    if len(set(depths)) > 1:  # the depths go in the row, stretch by stretch
+        return Repaired(text, Transform(encoding, None, residue, crlf, mixed), tuple(depths), tuple(undecided))
+    return Repaired(text, Transform(encoding, depths[0] if depths else 0, residue, crlf, mixed), (), tuple(undecided))
+
 
 def prepared(text: str, transform: Transform) -> str:
     """A repaired text with its line breaks and residue put back: the text whose stretches the
