@@ -4,6 +4,7 @@ whose depth is 1, the usual mix, cells no reading decides), the corpus of words 
 repair, and the round trip from the package's text back to every source byte."""
 
 import importlib.util
+import itertools
 import json
 from pathlib import Path
 
@@ -90,6 +91,15 @@ def test_every_cell_of_the_fixture_rebuilds_its_bytes(later, repo):
         assert rebuild_each([state["state_as_printed"], state["response_as_printed"], state["notes"]],
                             transforms[state["cells_transform"]], cell_depths) \
             == [row[3].encode("mac_roman"), row[2].encode("mac_roman"), row[5].encode("mac_roman")]
+
+
+def test_every_transform_a_mac_roman_cell_can_need_has_a_code(repo):
+    """A transform missing from the code list refuses the whole file: every combination of
+    depth (or depths by stretch), residue and line breaks has its row."""
+    codes = {Transform.from_row(r) for r in tables.read_rows(repo, "text_transforms")}
+    for repairs, residue, (crlf, mixed) in itertools.product([0, 1, 2, None], [False, True],
+                                                             [(False, False), (True, False), (True, True)]):
+        assert Transform("mac_roman", repairs, residue, crlf, mixed) in codes, (repairs, residue, crlf, mixed)
 
 
 def test_the_import_is_idempotent(later):
