@@ -182,6 +182,7 @@ MUTATIONS = [
     ("upr-one-response", "upr_recommending_states", state("88.13"), dict(response_as_printed="reject"), ("upr_recommendations", rec("88.13"))),
     ("upr-no-self-recommendation", "upr_recommending_states", state("88.13"), dict(country="TJK"), None),
     ("upr-state-unmapped", "upr_recommending_states", state("88.13"), dict(country=""), None),
+    ("upr-text-undecided", "upr_recommending_states", state("88.13"), dict(undecided="text"), None),
     ("upr-state-in-text-disagrees", "upr_recommendations", rec("88.13"), dict(text_states="AUS;NZL"), ("upr_recommending_states", state("88.13"))),
     ("statistics-data-year-not-after-report-year", "statistics", dict(UKR, indicator="working_children"), dict(data_year=2017), None),
 ]

@@ -209,6 +209,40 @@ def test_a_refusal_about_transforms_names_the_file(package, tmp_path):
     assert f"{path}:2: the text needs a transform that text_transforms lacks" in stderr
 
 
+def upr_bytes(rows: list[list[str]]) -> bytes:
+    out = io.StringIO(newline="")
+    csv.writer(out, lineterminator="\r").writerows([HEADER] + rows)
+    return out.getvalue().encode("mac_roman")
+
+
+@pytest.mark.parametrize("make, expected", [
+    # An encoding none of whose text decodes as this source's.
+    (lambda: upr_bytes([row()]).decode("mac_roman").encode("utf-16"), ":1: the file is UTF-16 (it starts with a byte order mark)"),
+    (lambda: upr_bytes([row()]).decode("mac_roman").encode("utf-32"), ":1: the file is UTF-32"),
+    (lambda: upr_bytes([row()]).decode("mac_roman").encode("utf-16-le"), ":1: the first line holds a NUL byte: a binary file"),
+    (lambda: upr_bytes([row()]).decode("mac_roman").encode("cp500"), ":1: the header is"),  # EBCDIC
+    # A binary file, whole or after a header.
+    (lambda: b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4, ":1: the header is"),
+    (lambda: upr_bytes([row()]) + bytes(range(256)) * 40, ":3: 41 of 82 rows are unreadable"),
+    # Another source's file.
+    (lambda: b"country,year,value\rTajikistan,2011,3\r", ":1: the header is ['country', 'year', 'value']"),
+])
+def test_a_file_that_is_not_this_source_is_refused_with_its_line(package, tmp_path, make, expected):
+    """The import refuses a file only when it is not this source at all: never for the few cells
+    of a year it cannot decide (issue 17)."""
+    path = upr_file(tmp_path / "upr", [row()])
+    path.write_bytes(make())
+    stderr = refused(package, path)
+    assert f"{path}{expected}" in stderr, stderr
+
+
+def test_a_few_damaged_rows_are_rejected_not_the_file(package, tmp_path):
+    path = upr_file(tmp_path / "upr", [row(), row("88.2. Protect (France);", "France"), ["88.3 Adopt \x00", "Tajikistan"]])
+    result = run_cli("import-upr", str(path), "--package-dir", str(package))
+    assert result.returncode == 0, result.stderr
+    assert "read 3 rows: kept 2, merged 0 exact duplicates, rejected 1" in result.stdout
+
+
 def test_one_recommendation_printed_20000_times_reads_in_linear_time(repo, tmp_path):
     """Each row was compared with every distinct row of its recommendation before it (21-44 s)."""
     states = ["Spain", "France", "Italy", "Brazil", "Chad"]

@@ -2,24 +2,40 @@
 
 The UPR transcription was saved in Mac Roman, but before that some of its text had been through
 conversions that read Mac Roman bytes as Windows-1252: "women’s" became "womenÕs" (once) or
-"womenÍs" (twice). Repairing a cell means undoing that conversion as many times as it was done:
+"womenÍs" (twice). Repairing text means undoing that conversion as many times as it was done:
 
-    repaired = cell.encode("cp1252").decode("mac_roman")      # once
+    repaired = text.encode("cp1252").decode("mac_roman")      # once
 
-Which depth a cell needs is decided by how plausible each reading is (`plausibility`): typographic
-quotes and accented letters inside words make a reading plausible; Mac Roman symbols such as ™ ˆ ‡,
-or a capital letter inside a lowercase word ("womenÕs"), make it implausible. A file has a depth most
-of its cells need; a cell whose readings tie takes the file's depth. A cell whose best reading is
-still implausible stops the import: the package never writes mojibake.
+A cell can hold text converted different numbers of times ("São" right beside an apostrophe
+mangled twice), so the depth is decided per stretch: each run of non-ASCII characters with the
+ASCII word around it ("dÍIvoire", "vis-ö-vis"). Both conversions map ASCII to itself and every
+other character to a non-ASCII one, so a text has the same stretches at every depth, which is
+what lets `rebuild` find them again. Readings are scored by how plausible they are
+(`plausibility`): typographic quotes and accented letters inside words make a reading plausible;
+Mac Roman symbols such as ™ ˆ ‡, or a capital inside a lowercase word ("womenÕs"), make it
+implausible. A stretch's reading is then decided (`choose`), in this order, by
 
-Every repair is recorded as a `Transform` (a row of the `text_transforms` code list) and `rebuild`
-turns the repaired text back into the file's bytes, which the tests check for every cell.
+1. the corpus (`Corpus`): the words of the cells the files print without any repair. When
+   exactly one reading of a stretch is such a word ("São", "women’s"), it is taken;
+2. when readings tie ("Malé" or "Mal»"), the file's usual depth if it is one of them;
+3. the depth that reads the whole cell best, if it reads every stretch plausibly and none against
+   the corpus (most cells went through their conversions whole: "Guaraní" beside "Kaiowá", though
+   "Guaran’" alone scores a little better);
+4. the stretch's most plausible reading.
+
+A stretch none of these decides (a tie without the file's depth, or no plausible reading) is
+undecided: kept exactly as decoded (depth 0) and reported, never guessed.
+
+Every repair is recorded as a `Transform` (a row of the `text_transforms` code list; `repairs` is
+empty when the stretches of a cell need different depths, which are then listed per cell) and
+`rebuild` turns the repaired text back into the file's bytes, which the tests check for every cell.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import functools
+import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass
@@ -32,6 +48,9 @@ APOSTROPHE = "’"
 PLAUSIBLE_SYMBOLS = set("°«»…§")
 RESIDUE = "Â"  # what a UTF-8 no-break space read as Windows-1252 leaves once the space is lost
 MAX_DEPTH = 2
+# A stretch: a run of non-ASCII characters with the ASCII word around it (letters, digits, "-", "'").
+STRETCH = re.compile(r"[A-Za-z0-9'-]*(?:[^\x00-\x7f]+[A-Za-z0-9'-]*)+")
+CONTEXT = 2  # characters either side of a stretch that its score sees (ASCII: the same at every depth)
 
 
 @dataclass(frozen=True)
@@ -40,7 +59,7 @@ class Transform:
     whether a trailing residue "Â" was removed, whether CR LF line breaks were written as LF."""
 
     encoding: str
-    repairs: int = 0
+    repairs: int | None = 0  # None: the stretches of the cell need different depths, listed per cell
     residue_removed: bool = False
     crlf_to_lf: bool = False
     line_breaks_mixed: bool = False  # some breaks were LF already: which ones is not recorded
@@ -86,9 +105,10 @@ def plausibility(text: str) -> int:
         if category == "Ll":
             score += 1
         elif category == "Lu":
-            # A capital after a lowercase letter ("womenÕs", "dÍIvoire") is the mark of mojibake;
-            # one that opens a lowercase word ("État") is as plausible as an accented lowercase letter.
-            if before.isalpha() and before.islower():
+            # A capital after a lowercase letter ("womenÕs", "dÍIvoire"), or between a letter and a
+            # lowercase one ("SÇo" for "São" mangled twice), is the mark of mojibake; one that opens
+            # a lowercase word ("État") is as plausible as an accented lowercase letter.
+            if before.isalpha() and (before.islower() or after.islower()):
                 score -= 3
             elif not after.isalpha():
                 score -= 1
@@ -113,10 +133,13 @@ def is_apostrophe(text: str, i: int) -> bool:
     return after in "stdlmrv" or after.isupper() or one_letter_word
 
 
-def readings(cell: str) -> list[tuple[int, str]]:
-    """The cell undone 0, 1, ... MAX_DEPTH times, as far as each step is possible."""
-    out = [(0, cell)]
-    text = cell
+def stretches(text: str) -> list[re.Match]:
+    return list(STRETCH.finditer(text))
+
+
+def readings(text: str) -> list[tuple[int, str]]:
+    """The text undone 0, 1, ... MAX_DEPTH times, as far as each step is possible."""
+    out = [(0, text)]
     for depth in range(1, MAX_DEPTH + 1):
         try:
             text = unmangle(text)
@@ -126,70 +149,212 @@ def readings(cell: str) -> list[tuple[int, str]]:
     return out
 
 
-@functools.lru_cache(maxsize=1 << 16)  # each cell is scored for the file's depth, then repaired
-def best_depths(cell: str) -> tuple[dict[int, str], int]:
-    """The readings that score best, by depth (all of them when they tie), and that score."""
-    scored = [(plausibility(text), depth, text) for depth, text in readings(cell)]
-    top = max(score for score, _, _ in scored)
-    texts: dict[str, int] = {}
-    for score, depth, text in scored:
-        if score == top:
-            texts.setdefault(text, depth)  # equal readings are one reading: keep the lowest depth
-    return {depth: text for text, depth in sorted(texts.items(), key=lambda item: item[1])}, top
+@functools.lru_cache(maxsize=1 << 16)  # a stretch is scored for the corpus, the file's depth, then repaired
+def scores(left: str, stretch: str, right: str, at_end: bool) -> tuple[tuple[int, str, bool], ...]:
+    """(score, reading, whether a trailing residue "Â" was dropped) of a stretch at each depth
+    0, 1, ... as far as possible. A stretch that ends the cell may end with the residue, dropped
+    when the reading scores better without it."""
+    out = []
+    for _, text in readings(stretch):
+        score, residue = plausibility(left + text + right), False
+        if at_end and text.endswith(RESIDUE):
+            without = plausibility(left + text[:-1] + right)
+            if without > score:
+                score, residue = without, True
+        out.append((score, text[:-1] if residue else text, residue))
+    return tuple(out)
+
+
+def best_of(scored: list[tuple[int, object]]) -> tuple[list[int], int]:
+    """The depths whose readings score best (equal readings are one: the lowest depth is kept), and
+    that score, from (score, reading) by depth."""
+    top = max(score for score, _ in scored)
+    seen, best = set(), []
+    for depth, (score, reading) in enumerate(scored):
+        if score == top and reading not in seen:
+            best.append(depth)
+        seen.add(reading)
+    return best, top
+
+
+def context(cell: str, m: re.Match) -> tuple[str, str, str, bool]:
+    """(left, stretch, right, whether it ends the cell): the ASCII characters either side, which
+    read the same whatever depth the neighbouring stretches take."""
+    left = re.sub(r".*[^\x00-\x7f]", "", cell[max(m.start() - CONTEXT, 0):m.start()])
+    right = re.sub(r"[^\x00-\x7f].*", "", cell[m.end():m.end() + CONTEXT])
+    return left, m.group(), right, m.end() == len(cell)
+
+
+def clear_depth(cell: str, m: re.Match) -> int | None:
+    """The depth a stretch's score alone decides, or None when readings tie or none is plausible."""
+    best, top = best_of([(score, text) for score, text, _ in scores(*context(cell, m))])
+    return best[0] if len(best) == 1 and top >= 0 else None
+
+
+class Corpus:
+    """The words (stretches) of the cells read without any repair: cells whose text reads best,
+    and plausibly in every stretch, as decoded ("São Tomé", "women’s" in a file saved once). A
+    word printed so is real text, so a reading of another stretch that is one is right. (A
+    stretch that merely reads well as decoded inside a cell that needed repair, "s’" for "sí",
+    is no evidence.)"""
+
+    def __init__(self):
+        self.words: Counter = Counter()
+
+    def add_file(self, cells: list[str]) -> None:
+        """Add the words of a file's cells read without repair (ties go to the file's depth)."""
+        depth = dominant_depth(cells)
+        for cell in cells:
+            if cell.isascii():
+                continue
+            found = [(m, scores(*context(cell, m)), None) for m in stretches(cell)]
+            if cell_depth(found, depth) == 0:
+                self.words.update(m.group() for m, scored, _ in found if not scored[0][2])  # residue: no word
+
+    def __contains__(self, word: str) -> bool:
+        return word in self.words
+
+
+NO_CORPUS = Corpus()
 
 
 def dominant_depth(cells: list[str]) -> int:
-    """The depth most of a file's non-ASCII cells clearly need (0 when none is clear)."""
+    """The depth most of a file's stretches clearly need (0 when none is clear)."""
     clear = Counter()
     for cell in cells:
-        best, _ = best_depths(cell)
-        if len(best) == 1:
-            (depth,) = best
-            clear[depth] += 1
+        for m in stretches(cell):
+            depth = clear_depth(cell, m)
+            if depth is not None:
+                clear[depth] += 1
     return clear.most_common(1)[0][0] if clear else 0
 
 
-class UndecidableText(ValueError):
-    """No reading of a cell is plausible, or two readings are equally plausible."""
+def known(stretch: str, corpus: Corpus) -> int | None:
+    """The depth of the one reading of a stretch that is a word of the corpus, or None."""
+    found = {text: depth for depth, text in reversed(readings(stretch)) if text in corpus}
+    return next(iter(found.values())) if len(found) == 1 else None
 
 
-def repair(cell: str, encoding: str, file_depth: int) -> tuple[str, Transform]:
-    """The repaired text of a decoded cell and the transform that rebuilds it."""
-    residue = False
-    text = cell
+def cell_depth(found: list[tuple[re.Match, tuple, int | None]], file_depth: int) -> int | None:
+    """The one depth that reads the whole cell best, when it reads every stretch plausibly and
+    none against the corpus: most cells went through their conversions whole, and a stretch
+    whose best reading is only a little better alone ("Guaran’" over "Guaraní") is read as the
+    rest of its cell."""
+    depths = min(len(s) for _, s, _ in found)
+    totals = [(sum(s[d][0] for _, s, _ in found), tuple(s[d][1] for _, s, _ in found)) for d in range(depths)]
+    best, _ = best_of(totals)
+    depth = best[0] if len(best) == 1 else file_depth if file_depth in best else None
+    if depth is None or any(s[depth][0] < 0 or k not in (None, depth) for _, s, k in found):
+        return None
+    return depth
+
+
+def choose(scored: tuple, corpus_depth: int | None, file_depth: int, whole: int | None) -> int | None:
+    """The depth of a stretch, or None when it is undecided: the one reading that is a word of
+    the corpus; else, when readings tie, the file's depth if it is one of them (never the depth
+    the rest of the cell needs: "Malé" beside "womenÍs" is as likely printed right as "Mal»"
+    mangled twice); else the depth of the whole cell (`cell_depth`); else the reading that
+    scores best; never one that is implausible."""
+    if corpus_depth is not None:
+        return corpus_depth
+    best, top = best_of([(score, text) for score, text, _ in scored])
+    if len(best) > 1:
+        return file_depth if file_depth in best and top >= 0 else None
+    if whole is not None:
+        return whole
+    return best[0] if top >= 0 else None
+
+
+@functools.lru_cache(maxsize=None)
+def plain(encoding: str) -> Transform:
+    return Transform(encoding)
+
+
+@dataclass(frozen=True)
+class Repaired:
+    """A decoded cell repaired: its text, the transform that rebuilds it, the depth of each
+    stretch when they differ (`transform.repairs` is None), and the stretches kept as decoded
+    because no reading could be decided."""
+
+    text: str
+    transform: Transform
+    depths: tuple[int, ...] = ()
+    undecided: tuple[str, ...] = ()
+
+
+def repair(cell: str, encoding: str, file_depth: int, corpus: Corpus = NO_CORPUS) -> Repaired:
+    """The repaired text of a decoded cell and how to rebuild it (never an exception: a stretch
+    that cannot be decided is kept as decoded and listed in `undecided`)."""
+    if cell.isascii() and "\r" not in cell:  # most cells: nothing to decide (and no object to make but one)
+        return Repaired(cell, plain(encoding))
+    parts, depths, undecided, residue, pos = [], [], [], False, 0
     if not cell.isascii():
-        best, _ = best_depths(cell)
-        if len(best) > 1:
-            if file_depth not in best:
-                raise UndecidableText(f"readings at depths {list(best)} are equally plausible: "
-                                      + " / ".join(repr(text[:60]) for text in best.values()))
-            depth = file_depth
-        else:
-            (depth,) = best
-        text = best[depth]
-        if text.endswith(RESIDUE) and plausibility(text[:-1]) > plausibility(text):
-            text, residue = text[:-1], True
-        if plausibility(text) < 0:
-            raise UndecidableText(f"no reading is plausible; the best is {text[:80]!r}")
-    else:
-        depth = 0
+        found = []
+        for m in stretches(cell):
+            found.append((m, scores(*context(cell, m)), known(m.group(), corpus)))
+        whole = cell_depth(found, file_depth)
+        for m, scored, corpus_depth in found:
+            depth = choose(scored, corpus_depth, file_depth, whole)
+            if depth is None:
+                undecided.append(m.group())
+                text, residue = m.group(), False
+                depth = 0
+            else:
+                _, text, residue = scored[depth]
+            parts += [cell[pos:m.start()], text]
+            depths.append(depth)
+            pos = m.end()
+    text = "".join(parts) + cell[pos:]
     # Line breaks are written LF. A cell whose breaks are all CR LF is rebuilt exactly; a cell that
     # mixes CR LF and LF (two in the 2010 file) is flagged, as its rebuild makes every break CR LF.
     crlf = "\r\n" in text and "\r" not in text.replace("\r\n", "")
     mixed = crlf and "\n" in text.replace("\r\n", "")
     if crlf:
         text = text.replace("\r\n", "\n")
-    return text, Transform(encoding, depth, residue, crlf, mixed)
+    if len(set(depths)) > 1:  # the depths go in the row, stretch by stretch
+        return Repaired(text, Transform(encoding, None, residue, crlf, mixed), tuple(depths), tuple(undecided))
+    return Repaired(text, Transform(encoding, depths[0] if depths else 0, residue, crlf, mixed), (), tuple(undecided))
 
 
-def rebuild(text: str, transform: Transform) -> bytes:
-    """The bytes the source file holds for a cell that `repair` turned into `text` (but for
-    `line_breaks_mixed`, where every line break comes back as CR LF)."""
+def prepared(text: str, transform: Transform) -> str:
+    """A repaired text with its line breaks and residue put back: the text whose stretches the
+    transform's depths apply to."""
     if transform.crlf_to_lf:
         text = text.replace("\n", "\r\n")
-    if transform.residue_removed:
-        text += RESIDUE
-    for _ in range(transform.repairs):
-        text = mangle(text)
-    return text.encode(transform.encoding)
+    return text + RESIDUE if transform.residue_removed else text
 
+
+def rebuild(text: str, transform: Transform, depths: tuple[int, ...] = ()) -> bytes:
+    """The bytes the source file holds for a cell that `repair` turned into `text` (but for
+    `line_breaks_mixed`, where every line break comes back as CR LF); `depths` are the cell's
+    depths by stretch when `transform.repairs` is None."""
+    text = prepared(text, transform)
+    found = stretches(text)
+    if transform.repairs is not None:
+        depths = (transform.repairs,) * len(found)
+    if len(found) != len(depths):
+        raise ValueError(f"{len(depths)} depths for the {len(found)} stretches of {text[:60]!r}")
+    parts, pos = [], 0
+    for m, depth in zip(found, depths):
+        stretch = m.group()
+        for _ in range(depth):
+            stretch = mangle(stretch)
+        parts += [text[pos:m.start()], stretch]
+        pos = m.end()
+    return ("".join(parts) + text[pos:]).encode(transform.encoding)
+
+
+def rebuild_each(texts: list[str], transform: Transform, depths: tuple[int, ...] = ()) -> list[bytes]:
+    """`rebuild` of cells that share a transform and whose depths by stretch run on from one
+    cell to the next (an empty cell holds no bytes and no stretch)."""
+    out, rest = [], list(depths)
+    for text in texts:
+        if not text:
+            out.append(b"")
+            continue
+        n = len(stretches(prepared(text, transform))) if transform.repairs is None else 0
+        out.append(rebuild(text, transform, tuple(rest[:n])))
+        del rest[:n]
+    if rest:
+        raise ValueError(f"{len(rest)} depths left over after the stretches of {len(texts)} cells")
+    return out

@@ -11,8 +11,10 @@ turns a file into the package's resources:
 - `upr_recommending_states`: one row per source row (a row repeated exactly is merged into the
   first and both lines are cited), with the state as printed and its code where the name maps.
 
-Text is decoded with the file's encoding and repaired cell by cell (`legacy_text`); each states
-row records the transforms its cells needed, so that the file's bytes can be rebuilt.
+Text is decoded with the file's encoding and repaired stretch by stretch (`legacy_text`), scored
+with the words of the files read without repair; each states row records the transforms its
+cells needed (and their depths by stretch where they differ), so that the file's bytes can be
+rebuilt, and which of its cells hold a stretch kept as decoded because no reading was decided.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from rightsdata import importers, tables
 from rightsdata.cells import LIST_DELIMITER
 from rightsdata.countries import CountryNames, UnknownCountry
 from rightsdata.importers import SourceError, SourceRows, control_character, read_source
-from rightsdata.importers.legacy_text import Transform, UndecidableText, dominant_depth, repair
+from rightsdata.importers.legacy_text import Corpus, Repaired, Transform, dominant_depth, prepared, repair, stretches
 
 # Where each column of a file goes (`notes` is missing from some files).
 COLUMNS = {
@@ -69,7 +71,12 @@ class Record:
 
     lines: tuple[int, int]
     cells: dict[str, str | None]
-    transforms: dict[str, Transform]
+    repaired: dict[str, Repaired]
+
+    @property
+    def undecided(self) -> list[str]:
+        """The columns whose cell holds a stretch kept as decoded (no reading was decided)."""
+        return [name for name, r in self.repaired.items() if r.undecided]
 
 
 @dataclass
@@ -170,15 +177,44 @@ def text_states(printed: str | None, names: CountryNames) -> tuple[list[str], li
 
 def decode(data: bytes) -> tuple[str, str]:
     """The file's text and encoding: UTF-8 when the bytes are valid UTF-8, else Mac Roman (which
-    decodes any bytes; whether the result is plausible is judged cell by cell)."""
+    decodes any bytes; whether the result is plausible is judged stretch by stretch)."""
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         return data.decode("mac_roman"), "mac_roman"
 
 
-def read_records(path: Path, data: bytes, check_header) -> tuple[list[Record], list[tuple[int, str]], str]:
-    """The file's rows (decoded and repaired), the rows rejected (line, reason) and the encoding."""
+BOMS = {b"\xff\xfe\x00\x00": "UTF-32", b"\x00\x00\xfe\xff": "UTF-32", b"\xff\xfe": "UTF-16", b"\xfe\xff": "UTF-16"}
+
+
+def not_this_source(path: Path, data: bytes) -> None:
+    """Refuse, before reading rows, a file in an encoding none of whose text would decode (it
+    starts with a UTF-16 or UTF-32 byte order mark) or a binary file (a NUL in its first line,
+    where this source has its ASCII header)."""
+    for bom, name in BOMS.items():
+        if data.startswith(bom):
+            raise SourceError(f"{path}:1: the file is {name} (it starts with a byte order mark); this source is Mac "
+                              "Roman or UTF-8 text: save it as UTF-8")
+    first = re.split(rb"[\r\n]", data[:4096], maxsplit=1)[0]
+    if b"\x00" in first:
+        raise SourceError(f"{path}:1: the first line holds a NUL byte: a binary file, not a CSV text of this source")
+
+
+def corpus_cells(data: bytes) -> list[str]:
+    """The non-ASCII cells of a file, for the corpus (nothing when it is no readable CSV: its own
+    import says why)."""
+    try:
+        return [cell for row in csv.reader(io.StringIO(decode(data)[0], newline="")) for cell in row
+                if not cell.isascii()]
+    except csv.Error:
+        return []
+
+
+def read_records(path: Path, data: bytes, check_header, corpus: Corpus | None = None
+                 ) -> tuple[list[Record], list[tuple[int, str]], str]:
+    """The file's rows (decoded and repaired, scored with `corpus`, by default the file's own
+    words), the rows rejected (line, reason) and the encoding."""
+    not_this_source(path, data)
     text, encoding = decode(data)
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
@@ -203,24 +239,32 @@ def read_records(path: Path, data: bytes, check_header) -> tuple[list[Record], l
                 raw.append((lines, row))
     except csv.Error as e:
         raise SourceError(f"{path}:{reader.line_num + 1}: not readable as CSV ({e})") from None
-    depth = dominant_depth([cell for _, row in raw for cell in row if not cell.isascii()])
+    unreadable = [line for line, reason in rejected if reason != "blank row"]
+    # Neither written (validate rejects them) nor silently dropped: a row with a control character
+    # is rejected and listed. (Repairs cannot make one: Mac Roman decodes bytes over 127 to no control.)
+    control = {lines: reason for lines, row in raw if (reason := control_in_row(dict(zip(HEADER, row))))}
+    controls = [lines[0] for lines in control]
+    if len(unreadable) + len(controls) > len(raw) - len(controls):
+        # A few damaged rows are rejected one by one; a file mostly of them is no text of this source.
+        first = min(unreadable + controls)
+        raise SourceError(f"{path}:{first}: {len(unreadable) + len(controls)} of {len(rejected) + len(raw)} rows are "
+                          "unreadable (a wrong number of cells, or control characters): a binary file or another "
+                          "format, not this source")
+    legacy = [cell for _, row in raw for cell in row if not cell.isascii()]
+    depth = dominant_depth(legacy)
+    if corpus is None:  # read on its own: its own words
+        corpus = Corpus()
+        corpus.add_file(legacy)
     records = []
     for lines, row in raw:
-        # Neither written (validate rejects them) nor silently dropped: the row is rejected and
-        # listed. (Repairs cannot make one: Mac Roman decodes bytes over 127 to no control.)
-        control = control_in_row(dict(zip(HEADER, row)))
-        if control:
-            rejected.append((lines[0], control))
+        if lines in control:
+            rejected.append((lines[0], control[lines]))
             continue
-        cells, transforms = {}, {}
+        cells, repaired = {}, {}
         for name, cell in zip(HEADER, row + [""] * (6 - len(row))):
-            try:
-                cells[name], transforms[name] = repair(cell, encoding, depth)
-            except UndecidableText as e:
-                raise SourceError(f"{path}:{lines[0]}: column {name}: cannot decode the text with confidence: {e}") from None
-            if cells[name] == "":
-                cells[name] = None
-        records.append(Record(lines, cells, transforms))
+            repaired[name] = repair(cell, encoding, depth, corpus)
+            cells[name] = repaired[name].text or None
+        records.append(Record(lines, cells, repaired))
     return records, sorted(rejected), encoding
 
 
@@ -231,13 +275,15 @@ class Importer(importers.Importer):
     Each file's review year is read from its content (column year), never from its name. Its rows
     replace the rows of the same source in upr_reviews, upr_recommendations and
     upr_recommending_states, and it gets a row in sources (with its SHA-256, and its origin from
-    MANIFEST.json). Text is decoded cell by cell and mangled characters are repaired; a cell that
-    cannot be decoded with confidence stops the import before anything is written. Importing the
-    same file twice changes nothing.
+    MANIFEST.json). Text is decoded and mangled characters are repaired stretch by stretch, scored
+    with the words the files print without repair; a stretch no reading can be decided for is
+    kept as decoded, its row imported and flagged (column undecided, rule upr-text-undecided).
+    A file that is not this source (another header, not CSV) stops the import before anything is
+    written. Importing the same files twice changes nothing.
 
     For each file it prints how many source rows it read, kept (one recommending-state row each),
     merged into an identical earlier row, and rejected (with the line and why); read = kept +
-    merged + rejected.
+    merged + rejected; and how many cells it kept as decoded, undecided (each named by line).
 
     \b
     Example:
@@ -266,9 +312,18 @@ class Importer(importers.Importer):
         self.sessions_path = sessions
         self.sessions: SourceRows | None = None
         self.sessions_by_state: dict[str, list[tuple[int, int]]] = {}
+        self.corpus: Corpus | None = None
 
     def start(self, paths: list[Path]) -> None:
-        """Read sessions.csv (by default the first one beside the files)."""
+        """Read sessions.csv (by default the first one beside the files), and the words of every
+        file imported together for the corpus (a word one year prints right helps read another)."""
+        self.corpus = Corpus()
+        for path in paths:
+            try:
+                data = Path(path).read_bytes()
+            except OSError:
+                continue  # its own read names the problem
+            self.corpus.add_file(corpus_cells(data))
         sessions = self.sessions_path or next((p.parent / "sessions.csv" for p in paths
                                                if (p.parent / "sessions.csv").is_file()), None)
         if sessions:
@@ -284,7 +339,8 @@ class Importer(importers.Importer):
         c = item.counts
         return (f"{item.source['source_id']}: read {c['read']} rows: kept {c['kept']}, merged {c['merged']} exact "
                 f"duplicates, rejected {c['rejected']}; {len(item.rows.get('upr_reviews', []))} reviews, "
-                f"{len(item.rows.get('upr_recommendations', []))} recommendations")
+                f"{len(item.rows.get('upr_recommendations', []))} recommendations; "
+                f"{c['undecided']} cells kept as decoded, undecided")
 
     # --- sessions.csv ----------------------------------------------------------------------------
     def read_sessions(self, path: Path) -> tuple[SourceRows, dict[str, list[tuple[int, int]]]]:
@@ -323,7 +379,7 @@ class Importer(importers.Importer):
     # --- a year's file ---------------------------------------------------------------------------
     def read(self, path: Path) -> SourceRows:
         data, digest = read_source(path)
-        records, rejected, encoding = read_records(path, data, self.check_header)
+        records, rejected, encoding = read_records(path, data, self.check_header, self.corpus)
         years = Counter(r.cells["year"] for r in records)
         if not records:
             raise SourceError(f"{path}: no recommendation rows")
@@ -341,6 +397,11 @@ class Importer(importers.Importer):
         item.counts["read"] = len(records) + len(rejected)
         for line, reason in rejected:
             item.reject(line, reason)
+        for record in records:  # every undecided cell of a row read, whether the row is kept, merged or rejected
+            for name in record.undecided:
+                item.counts["undecided"] += 1
+                item.warnings.append(f"{path}:{record.lines[0]}: column {name}: kept as decoded, no reading decided for "
+                                     + ", ".join(repr(s) for s in record.repaired[name].undecided))
         cycle = next((c for c in self.cycles if c["first_year"] <= year <= c["last_year"]), None)
 
         # Group rows by state under review, then by number and text.
@@ -404,6 +465,7 @@ class Importer(importers.Importer):
             source_location="column text", source_lines=line_ranges([r.lines for r in rec.records])))
         for position, group in enumerate(states, 1):
             first = group[0]
+            text, cells = first.repaired["text"], combined(path, first)
             name = first.cells["From"]
             try:
                 country = self.names.code(name) if name else None
@@ -415,8 +477,10 @@ class Importer(importers.Importer):
             item.add("upr_recommending_states", dict(
                 recommendation_id=rec_id, position=position, state_as_printed=name, country=country,
                 response_as_printed=first.cells["decision"], notes=first.cells["notes"],
-                text_transform=self.transform_code(path, first.transforms["text"], first),
-                cells_transform=self.transform_code(path, combined(path, first), first),
+                text_transform=self.transform_code(path, text.transform, first),
+                cells_transform=self.transform_code(path, cells.transform, first),
+                text_repairs=list(text.depths) or None, cells_repairs=list(cells.depths) or None,
+                undecided=first.undecided or None,
                 source_id=source_id, source_location="columns From, decision, notes",
                 source_lines=line_ranges([r.lines for r in group])))
 
@@ -428,16 +492,30 @@ class Importer(importers.Importer):
         return code
 
 
-def combined(path: Path, record: Record) -> Transform:
-    """The one transform of a row's cells other than its text (they are short; one never needs a
-    different repair from another, and an import that finds otherwise stops)."""
-    others = {t for name, t in record.transforms.items()
-              if name != "text" and (record.cells[name] or "") != "" and t != Transform(t.encoding)}
-    if len(others) > 1:
-        raise SourceError(f"{path}:{record.lines[0]}: the cells of the row need different repairs: {others}")
-    if others:
-        return others.pop()
-    return Transform(next(iter(record.transforms.values())).encoding)
+CELLS = ("From", "decision", "notes")  # the cells cells_transform rebuilds, in this order
+
+
+def combined(path: Path, record: Record) -> Repaired:
+    """The one transform of a row's cells other than its text (state, response, notes), with
+    their depths by stretch, in that order, where they differ. Their line breaks and residue
+    must agree (they are short; an import that finds otherwise stops)."""
+    parts = [record.repaired[name] for name in CELLS]
+    flags = {(r.transform.residue_removed, r.transform.crlf_to_lf, r.transform.line_breaks_mixed)
+             for r in parts if r.text} - {(False, False, False)}
+    if len(flags) > 1:
+        raise SourceError(f"{path}:{record.lines[0]}: the cells of the row need different repairs of their "
+                          f"line breaks or residue: {flags}")
+    residue, crlf, mixed = flags.pop() if flags else (False, False, False)
+    # Each cell's depths by stretch, in order (`rebuild_each` splits them again).
+    depths = []
+    for r in parts:
+        full = prepared(r.text, r.transform) if r.text else ""
+        if not full.isascii():  # (an ASCII cell has no stretch)
+            depths += r.depths or (r.transform.repairs,) * len(stretches(full))
+    uniform = len(set(depths)) <= 1
+    encoding = record.repaired["text"].transform.encoding
+    return Repaired("", Transform(encoding, (depths[0] if depths else 0) if uniform else None, residue, crlf, mixed),
+                    () if uniform else tuple(depths))
 
 
 def line_ranges(spans: list[tuple[int, int]]) -> str:
