@@ -6,8 +6,9 @@ import shutil
 import statistics
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable, TypeVar
+from typing import TypeVar
 
 REPO = Path(__file__).resolve().parent.parent
 T = TypeVar("T")

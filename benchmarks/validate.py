@@ -81,7 +81,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="*", default=[100_000, 1_000_000])
     parser.add_argument("--runs", type=int, default=5, help="runs of rightsdata per package (best and median shown)")
-    parser.add_argument("--frictionless-runs", type=int, default=3, help="runs of frictionless per package (the best is compared with rightsdata's best)")
+    parser.add_argument("--frictionless-runs", type=int, default=3,
+                        help="runs of frictionless per package (the best is compared with rightsdata's best)")
     parser.add_argument("--work", type=Path, default=Path("/tmp/rightsdata-bench"))
     parser.add_argument("--no-real", action="store_true", help="skip the package in the repository")
     args = parser.parse_args()

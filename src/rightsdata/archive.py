@@ -17,8 +17,8 @@ import stat
 import subprocess
 import tempfile
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 from rightsdata import package as pkg
 

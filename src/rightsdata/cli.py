@@ -161,7 +161,8 @@ def validate_zip(path: Path, rules_dir: Path | None, stack: contextlib.ExitStack
     """Validate the package in a release zip, unpacked (with the limits of archive.py) into a
     temporary directory that `stack` removes; messages name the zip, not that directory."""
     from rightsdata import archive
-    from rightsdata.validate import Result, validate as run
+    from rightsdata.validate import Result
+    from rightsdata.validate import validate as run
 
     tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="rightsdata-"))
     shown = f"{path}/datapackage.json"

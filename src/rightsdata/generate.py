@@ -7,8 +7,8 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from rightsdata import metadata, paths, tables
 
@@ -160,7 +160,8 @@ def ilab_coverage(package_dir: Path) -> str:
         for row in read_table(package_dir, name):
             if row["source_id"] in counts:
                 rows_of[name][row["source_id"]] = rows_of[name].get(row["source_id"], 0) + 1
-    lines = ["| report year | countries | assessed | with enforcement data | with minimum ages | enforcement rows | goods | suggested actions | file in its origin repository |",
+    lines = ["| report year | countries | assessed | with enforcement data | with minimum ages | enforcement rows | goods "
+             "| suggested actions | file in its origin repository |",
              "|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
     for sid in sorted(sources, key=lambda s: sources[s]["report_year"]):
         c = counts[sid]
@@ -185,7 +186,8 @@ def upr_coverage(package_dir: Path) -> str:
                 counts[row["source_id"]][name] = counts[row["source_id"]].get(name, 0) + 1
                 if name == "upr_reviews":
                     reviews.setdefault(row["source_id"], set()).add(int(row["session"]) if row["session"] else None)
-    lines = ["| review year | sessions | reviews | recommendations | recommending-state rows | responses coded | file in its origin repository |",
+    lines = ["| review year | sessions | reviews | recommendations | recommending-state rows | responses coded "
+             "| file in its origin repository |",
              "|---:|---|---:|---:|---:|---:|---|"]
     coded = {}
     for row in read_table(package_dir, "upr_recommendations"):

@@ -29,13 +29,13 @@ class LoadError(ValueError):
     """A resource that cannot be read as its schema says; the message names the file, line and field."""
 
 
-def read_package(package_dir: str | Path = ".") -> dict[str, "pandas.DataFrame"]:
+def read_package(package_dir: str | Path = ".") -> dict[str, pandas.DataFrame]:
     """Every resource of the package, typed, by resource name."""
     package = _package(package_dir)
     return {name: _frame(res) for name, res in package.resources.items()}
 
 
-def read_csv(resource: str, package_dir: str | Path = ".") -> "pandas.DataFrame":
+def read_csv(resource: str, package_dir: str | Path = ".") -> pandas.DataFrame:
     """One resource of the package, typed from its Table Schema."""
     package = _package(package_dir)
     res = package.resources.get(resource)
@@ -52,7 +52,7 @@ def _package(package_dir: str | Path) -> pkg.Package:
         raise LoadError(str(e)) from None
 
 
-def _frame(res: pkg.Resource) -> "pandas.DataFrame":
+def _frame(res: pkg.Resource) -> pandas.DataFrame:
     import pandas as pd
 
     if res.file is None:

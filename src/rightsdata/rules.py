@@ -23,8 +23,9 @@ most RULE_SECONDS, returning at most MAX_ROWS rows of the package; a rule file c
 stranger's pull request, so nothing in it may change the tables or exhaust the machine.
 
 Waivers (validators/waivers.yaml) keep findings on purpose: each names a rule (of validators/, or a
-waivable built-in check: `rightsdata rules` lists both), the row's key and a reason. A waived finding is still reported, marked waived, and does not fail the run; a waiver
-that matches no finding is itself an error.
+waivable built-in check: `rightsdata rules` lists both), the row's key and a reason. A waived
+finding is still reported, marked waived, and does not fail the run; a waiver that matches no
+finding is itself an error.
 """
 
 from __future__ import annotations

@@ -587,7 +587,8 @@ def field_message(f: dict, constraints: dict, rule: str, value) -> str:
     if rule == ENUM.id:
         return f"{value!r} is not one of: {', '.join(str(v) for v in constraints['enum'] if v is not None) or '(no value)'}"
     if rule == RANGE.id:
-        bounds = ", ".join(f"{k} {constraints[k]}" for k in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum") if k in constraints)
+        bounds = ", ".join(f"{k} {constraints[k]}" for k in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum")
+                           if k in constraints)
         return f"{value!r} is out of range ({bounds})"
     if rule == LENGTH.id:
         bounds = ", ".join(f"{k} {constraints[k]}" for k in ("minLength", "maxLength") if k in constraints)
@@ -706,12 +707,14 @@ def check_foreign_keys(con, tables: dict[str, LoadedTable], findings: list[Findi
                    f"FROM {q(t.table)} t LEFT JOIN (SELECT DISTINCT {keys} FROM {q(target.table)}) r ON {join} "
                    f"WHERE r.k0 IS NULL AND {present} ORDER BY t.{t.row}")
             target_label = f"{target_name}.{ref_fields[0]}" if len(fields) == 1 else f"{target_name} ({', '.join(ref_fields)})"
-            report_rows(con, t, sql, findings, fields[0] if len(fields) == 1 else None,
-                        lambda row, label=label, target_label=target_label, n=len(fields):
-                            f"{row[1]!r} is not in {target_label}" if n == 1 else f"{label} = {row[1]} is not in {target_label}")
+            single = len(fields) == 1
+            report_rows(con, t, sql, findings, fields[0] if single else None,
+                        lambda row, label=label, target_label=target_label, single=single:
+                            f"{row[1]!r} is not in {target_label}" if single else f"{label} = {row[1]} is not in {target_label}")
 
 
-def load_all(package: Package, con=None, workers: int | None = None) -> tuple[list[Finding], dict[str, LoadedTable], duckdb.DuckDBPyConnection]:
+def load_all(package: Package, con=None,
+             workers: int | None = None) -> tuple[list[Finding], dict[str, LoadedTable], duckdb.DuckDBPyConnection]:
     """Load every resource and run its cell, unique and primary-key checks; return the findings
     (in the order of the resources), the loaded tables and the connection. Resources are loaded
     concurrently, each on its own cursor (DuckDB works outside Python's lock), largest file first."""
@@ -752,7 +755,8 @@ def foreign_key_jobs(loaded: dict[str, LoadedTable]) -> list[tuple]:
     return [(lambda cursor, t=t: check_one(cursor, t), t.rows) for t in loaded.values()]
 
 
-def check(package: Package, con=None, workers: int | None = None) -> tuple[list[Finding], dict[str, LoadedTable], duckdb.DuckDBPyConnection]:
+def check(package: Package, con=None,
+          workers: int | None = None) -> tuple[list[Finding], dict[str, LoadedTable], duckdb.DuckDBPyConnection]:
     """Every schema check of the package (`load_all`, then the foreign keys); the rules run on the
     tables and connection it returns."""
     findings, loaded, con = load_all(package, con, workers)

@@ -13,8 +13,9 @@ from __future__ import annotations
 import csv
 import os
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from rightsdata import package as pkg
 from rightsdata import paths

@@ -3,10 +3,11 @@ package has them) the consistency rules, in one pass over one DuckDB connection.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from rightsdata import package as pkg
 from rightsdata import provenance, rules, schema_check

@@ -116,7 +116,7 @@ class Importer(abc.ABC):
     def command(cls) -> str:
         return f"import-{cls.name}"
 
-    def start(self, paths: list[Path]) -> None:
+    def start(self, paths: list[Path]) -> None:  # noqa: B027 (a hook a source may leave as it is)
         """Called once before the files are read (to read what the files share)."""
 
     @abc.abstractmethod

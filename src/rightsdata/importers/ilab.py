@@ -117,7 +117,8 @@ PATHS: dict[str, str] = {
     "Country/ISO2": dropped("the alpha-2 code (2013-2014); checked against the country's code, not stored twice"),
     "Country/ISO3": dropped("the alpha-3 code (2013-2014); checked against the country's code, not stored twice"),
     "Country/Region": "assessments.region (a country listed without an assessment has no row, so its region is dropped: 12 in 2021)",
-    "Country/Webpage": "assessments.webpage (a country listed without an assessment has no row, so its page is dropped: 10-16 a year in 2018-2021)",
+    "Country/Webpage": "assessments.webpage (a country listed without an assessment has no row, so its page is dropped: "
+                       "10-16 a year in 2018-2021)",
     "Country/Multiple_Territories": dropped("a Yes/No flag; the territory column of each row says the same"),
     "Country/Advancement_Level": "assessments.advancement_level, qualifier, heading_as_printed",
     "Country/Automatic_Downgrade": "assessments.qualifier, heading_as_printed (2016-2017)",
@@ -170,11 +171,13 @@ PATHS: dict[str, str] = {
     "Country/Mechanisms": "mechanisms",
     "Country/Mechanisms/*": "mechanisms (one mechanism)",
     "Country/Suggested_Actions": "suggested_actions",
-    "Country/Suggested_Actions/*": "suggested_actions.area_as_printed, area (or, where the publisher put an action's text in the element's name, suggested_actions.action)",
+    "Country/Suggested_Actions/*": "suggested_actions.area_as_printed, area (or, where the publisher put an action's text in "
+                                   "the element's name, suggested_actions.action)",
     "Country/Suggested_Actions/*/Action": "suggested_actions (one row)",
     "Country/Suggested_Actions/*/Action/Name": "suggested_actions.action (or its years, see above)",
     "Country/Suggested_Actions/*/Action/Years": "suggested_actions.years_as_printed, first_year, last_year (2013-2014)",
-    "Country/ILAB_Projects": dropped("a list of ILAB-funded projects with links to the publisher's site (2019-2022); not part of the Findings' tables"),
+    "Country/ILAB_Projects": dropped("a list of ILAB-funded projects with links to the publisher's site (2019-2022); "
+                                     "not part of the Findings' tables"),
     "Country/ILAB_Projects/Project": dropped("see ILAB_Projects"),
     "Country/ILAB_Projects/Project/Title": dropped("see ILAB_Projects"),
     "Country/ILAB_Projects/Project/Link": dropped("see ILAB_Projects"),

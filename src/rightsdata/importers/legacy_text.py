@@ -65,7 +65,7 @@ class Transform:
     line_breaks_mixed: bool = False  # some breaks were LF already: which ones is not recorded
 
     @classmethod
-    def from_row(cls, row: dict) -> "Transform":
+    def from_row(cls, row: dict) -> Transform:
         """The transform a row of `text_transforms` describes."""
         return cls(**{f.name: row[f.name] for f in dataclasses.fields(cls)})
 
@@ -265,7 +265,7 @@ def choose(scored: tuple, corpus_depth: int | None, file_depth: int, whole: int 
     return best[0] if top >= 0 else None
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def plain(encoding: str) -> Transform:
     return Transform(encoding)
 

@@ -8,10 +8,9 @@ depend on the rightsdata version installed, so an editable install is no longer 
 
 from __future__ import annotations
 
-import re
-
 import copy
 import functools
+import re
 from dataclasses import dataclass
 from pathlib import Path
 

@@ -13,10 +13,8 @@ from pathlib import Path
 
 import duckdb
 
-from rightsdata import archive
+from rightsdata import archive, paths, schema_check
 from rightsdata import package as pkg
-from rightsdata import paths
-from rightsdata import schema_check
 from rightsdata.generate import json_text
 from rightsdata.release import ReleaseError
 from rightsdata.release.versioning import parse_version

@@ -7,9 +7,9 @@ from __future__ import annotations
 import contextlib
 import tempfile
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 from rightsdata import archive
 from rightsdata import package as pkg
