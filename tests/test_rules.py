@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import copy_package, run_cli
+from conftest import REPO, copy_package, run_cli
 from rightsdata import package as pkg
 from rightsdata import provenance, report, rules, schema_check
 from rightsdata.cells import csv_text
@@ -121,71 +121,16 @@ def cli_findings(package: Path, rule: str) -> tuple[int, list[dict]]:
     return result.returncode, [f for f in json.loads(result.stdout)["findings"] if f["rule"] == rule]
 
 
-def rec(number):
-    """A recommendation of Tajikistan's 2011 review (the imported review the small copy keeps)."""
-    return dict(recommendation_id=f"TJK-2011-{number}")
-
-
-def state(number, position=1):
-    return dict(rec(number), position=position)
-
-
 def labor(indicator, year):
     return dict(UKR, domain="labor", indicator=indicator, data_year=year)
 
 
-MUTATIONS = [
-    # rule, resource, row, changes, and which row the finding is on (None: the changed row)
-    ("penalties-collected-within-imposed", "enforcement", labor("penalties_collected", 2016), dict(value=200, value_as_printed=200), None),
-    ("inspections-add-up", "enforcement", labor("inspections_worksite", 2016), dict(value=4000, value_as_printed=4000),
-     ("enforcement", labor("inspections", 2016))),
-    ("violations-with-penalties-within-found", "enforcement", labor("violations_penalties_imposed", 2015), dict(value=5, value_as_printed=5), None),
-    ("unannounced-conducted-implies-permitted", "enforcement", labor("unannounced_inspections_conducted", 2015),
-     dict(answer="true", value_as_printed="Yes"), None),
-    ("targeted-inspections-implies-routine", "enforcement", labor("routine_inspections_conducted", 2016),
-     dict(answer="false", value_as_printed="No"), ("enforcement", labor("routine_inspections_targeted", 2016))),
-    ("penalties-collected-not-applicable-without-penalties", "enforcement", labor("penalties_collected", 2015),
-     dict(status="unknown", value_as_printed="Unknown"), None),
-    ("enforcement-counts-not-negative", "enforcement", labor("inspectors", 2015), dict(value=-1), None),
-    ("figures-counts-not-negative", "reported_figures", dict(TJK, section=4, item=1), dict(value=-105), None),
-    ("shares-within-0-100", "statistics", dict(UKR, indicator="attending_school"), dict(value=120), None),
-    ("legal-standard-meets-ilo-thresholds", "legal_standards", dict(UKR, standard="minimum_age_hazardous_work"), dict(age=16), None),
-    ("suggested-action-years-in-order", "suggested_actions", dict(UKR, item=1), dict(first_year=2017), None),
-    ("suggested-action-years-in-order", "suggested_actions", dict(UKR, item=2), dict(last_year=2017), None),
-    ("suggested-action-is-a-sentence", "suggested_actions", dict(UKR, item=1), dict(action="ensure that laws prohibit all children"), None),
-    ("policy-period-in-order", "policies", dict(UKR, item=1), dict(start_year=2017), None),
-    ("program-period-in-order", "social_programs", dict(UKR, item=5), dict(start_year=2019), None),
-    ("upr-reference-resolves", "upr_section_recommendations", dict(TJK, section=1, position=1), dict(recommendation_id="TJK-2011-88.4"), None),
-    ("upr-reference-malformed", "upr_section_recommendations", dict(TJK, section=3, position=1),
-     dict(reference="", reference_status="malformed", recommendation_id="", recommendation_source_id=""), None),
-    ("report-sections-numbered-without-gaps", "report_sections", dict(TJK, section=27), dict(section=28), None),
-    ("measure-dated-before-report", "measures", dict(TJK, section=16, item=1), dict(date_iso="2015-03-19"), None),
-    ("figure-parts-add-up", "reported_figures", dict(TJK, section=4, item=3), dict(value=11129),
-     ("reported_figures", dict(TJK, section=4, item=2))),
-    ("figure-parts-add-up", "reported_figures", dict(TJK, section=19, item=3), dict(value=30000),
-     ("reported_figures", dict(TJK, section=19, item=2))),
-    ("no-formula-in-text", "agencies", dict(UKR, item=3), dict(role='=HYPERLINK("http://example.com")'), None),
-    ("no-formula-in-text", "measures", dict(TJK, section=16, item=1), dict(name="@SUM(A1)"), None),
-    ("codes-without-surrounding-space", "statistic_indicators", dict(code="attending_school"), dict(unit="percent "), None),
-    ("years-plausible", "upr_reviews", dict(TJK, review_id="TJK-2011"), dict(year=2031), None),
-    ("years-plausible", "suggested_actions", dict(UKR, item=3), dict(first_year=1940), None),
-    ("enforcement-counts-whole", "enforcement", labor("inspections", 2016), dict(value=4400.5), None),
-    ("enforcement-value-matches-printed", "enforcement", labor("inspections", 2015), dict(value=23), None),
-    ("enforcement-value-matches-printed", "enforcement", labor("complaint_mechanism", 2016), dict(answer="false"), None),
-    ("enforcement-value-matches-printed", "enforcement", labor("funding", 2015), dict(status="reported"), None),
-    ("enforcement-answer-fits-indicator", "enforcement", labor("inspectors", 2016), dict(value="", answer="true", value_as_printed="Yes"), None),
-    ("enforcement-data-year-not-after-report-year", "enforcement", labor("funding", 2016), dict(data_year=2017), None),
-    ("upr-text-without-mojibake", "upr_recommendations", rec("88.13"), dict(text="88.13. Strengthen womenÕs rights (Australia);"), None),
-    ("upr-number-ambiguous", "upr_recommendations", rec("88.13"), dict(number_note="printed without a sub-number"), None),
-    ("upr-sub-number-has-parent", "upr_recommendations", rec("88.1"), dict(number="88.100"), ("upr_recommendations", rec("88.1.1"))),
-    ("upr-response-in-code-list", "upr_recommendations", rec("88.13"), dict(response="noted"), None),
-    ("upr-one-response", "upr_recommending_states", state("88.13"), dict(response_as_printed="reject"), ("upr_recommendations", rec("88.13"))),
-    ("upr-no-self-recommendation", "upr_recommending_states", state("88.13"), dict(country="TJK"), None),
-    ("upr-state-unmapped", "upr_recommending_states", state("88.13"), dict(country=""), None),
-    ("upr-text-undecided", "upr_recommending_states", state("88.13"), dict(undecided="text"), None),
-    ("upr-state-in-text-disagrees", "upr_recommendations", rec("88.13"), dict(text_states="AUS;NZL"), ("upr_recommending_states", state("88.13"))),
-    ("statistics-data-year-not-after-report-year", "statistics", dict(UKR, indicator="working_children"), dict(data_year=2017), None),
-]
+# Each rule's breaking examples sit in its own file (validators/<id>.yaml, `examples`): a new rule
+# brings its test with it.
+MUTATIONS = [(rule.id, ex["resource"], ex["row"], ex["set"],
+              (ex["reported_at"]["resource"], ex["reported_at"]["row"]) if ex.get("reported_at") else None)
+             for rule in rules.load(REPO / "validators", REPO).rules for ex in rule.examples]
+TESTED_ELSEWHERE = "repeated-in-source", "sources-agree-"  # by tests that need two sources of one fact
 
 
 @pytest.mark.parametrize("rule,resource,match,cells,reported", MUTATIONS, ids=[f"{m[0]}-{i}" for i, m in enumerate(MUTATIONS)])
@@ -222,8 +167,20 @@ def test_the_curated_documents_break_no_rule_unwaived(package_copy):
 
 
 def test_every_rule_has_a_mutation_that_breaks_it(repo):
-    tested_elsewhere = {"repeated-in-source"} | {r.id for r in rules.load(repo / "validators", repo).rules if r.id.startswith("sources-agree-")}
-    assert {r.id for r in rules.load(repo / "validators", repo).rules} == {m[0] for m in MUTATIONS} | tested_elsewhere
+    without = [r.id for r in rules.load(repo / "validators", repo).rules if not r.examples]
+    assert [i for i in without if not i.startswith(TESTED_ELSEWHERE)] == []
+    assert len(MUTATIONS) >= 42  # (as many as when they were listed here)
+
+
+def test_a_rule_with_a_malformed_example_is_refused(tmp_path):
+    rule = (REPO / "validators" / "enforcement-counts-not-negative.yaml").read_text(encoding="utf-8")
+    for examples, says in [("examples: {resource: enforcement}", "must be a list"),
+                           ("examples:\n  - {resource: enforcement, row: {country: UKR}}", "mapping of resource, row, set"),
+                           ("examples:\n  - {resource: enforcement, row: [UKR], set: {value: -1}}", "row and set map columns"),
+                           ("examples:\n  - {resource: enforcement, row: {a: 1}, set: {value: -1}, reported_at: x}", "reported_at")]:
+        (tmp_path / "enforcement-counts-not-negative.yaml").write_text(rule.split("examples:")[0] + examples + "\n", encoding="utf-8")
+        with pytest.raises(rules.RuleError, match=says):
+            rules.load(tmp_path, tmp_path)
 
 
 # --- properties: the rule fires exactly when the numbers break it ---------------------------------

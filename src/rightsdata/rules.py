@@ -38,6 +38,7 @@ import re
 import string
 import threading
 from dataclasses import dataclass, field
+from dataclasses import field as dataclass_field
 from pathlib import Path
 
 import duckdb
@@ -47,7 +48,8 @@ from rightsdata import paths
 from rightsdata.findings import CHECKS, ERROR, WARNING, Check, Finding, declare
 from rightsdata.schema_check import LoadedTable, lit, q, typed
 
-RULE_KEYS = {"id", "severity", "resource", "field", "description", "query", "message", "for_each"}
+RULE_KEYS = {"id", "severity", "resource", "field", "description", "query", "message", "for_each", "examples"}
+EXAMPLE_KEYS = {"resource", "row", "set", "reported_at"}
 FOR_EACH = ("string_columns", "code_columns", "year_columns")
 WAIVERS = "waivers.yaml"
 UNMATCHED = declare("waivers/unmatched", "every waiver matches a finding",
@@ -69,6 +71,9 @@ class Rule:
     path: str  # relative to the package
     field: str | None = None
     for_each: str | None = None
+    # Rows that break the rule, for the tests (validate does not run them): each sets the cells
+    # `set` of the `row` of `resource`, and the rule must then report that row (or `reported_at`).
+    examples: list[dict] = dataclass_field(default_factory=list)  # (`field` is a column here)
 
 
 @dataclass
@@ -172,7 +177,28 @@ def load_rule(path: Path, root: Path, file: Path) -> Rule:
     check_message(spec["message"], shown)
     return Rule(id=spec["id"], severity=spec["severity"], resource=spec.get("resource"),
                 description=" ".join(spec["description"].split()), query=spec["query"], message=spec["message"].strip(),
-                path=shown, field=spec.get("field"), for_each=spec.get("for_each"))
+                path=shown, field=spec.get("field"), for_each=spec.get("for_each"),
+                examples=check_examples(spec.get("examples", []), shown))
+
+
+def check_examples(examples: object, shown: str) -> list[dict]:
+    """A rule's breaking examples: a list of {resource, row, set[, reported_at: {resource, row}]},
+    rows and cells as mappings of a column to a plain value."""
+    plain = lambda m: isinstance(m, dict) and m and all(isinstance(k, str) and (v is None or isinstance(v, (str, int, float, bool)))
+                                                        for k, v in m.items())
+    if not isinstance(examples, list):
+        raise RuleError(f"{shown}: 'examples' must be a list of {{resource, row, set}}")
+    for i, ex in enumerate(examples, 1):
+        where = f"{shown}: example {i}"
+        if not isinstance(ex, dict) or set(ex) - EXAMPLE_KEYS or not {"resource", "row", "set"} <= set(ex):
+            raise RuleError(f"{where}: must be a mapping of resource, row, set (and reported_at, if another row is reported)")
+        if not isinstance(ex["resource"], str) or not plain(ex["row"]) or not plain(ex["set"]):
+            raise RuleError(f"{where}: resource is a name; row and set map columns to values")
+        at = ex.get("reported_at")
+        if at is not None and not (isinstance(at, dict) and set(at) == {"resource", "row"} and isinstance(at["resource"], str)
+                                   and plain(at["row"])):
+            raise RuleError(f"{where}: reported_at must be a mapping of resource and row")
+    return examples
 
 
 def check_message(message: str, shown: str) -> None:
