@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from rightsdata import metadata, paths, tables
+from rightsdata.cells import csv_text
 
 BEGIN = "<!-- BEGIN generated: {name} (rightsdata generate) -->"
 END = "<!-- END generated: {name} -->"
@@ -61,6 +62,7 @@ def run(package_dir: Path, check: bool = False) -> list[Path]:
             if not check:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_text(text, encoding="utf-8", newline="")
+    stale += add_new_columns(package_dir, check)
     if not check:
         known = {p.name for p in expected}
         schemas = paths.inside(package_dir, "schemas", kind=paths.DIRECTORY, write=True)
@@ -68,6 +70,27 @@ def run(package_dir: Path, check: bool = False) -> list[Path]:
             if name.endswith(".json") and name not in known:
                 (schemas / name).unlink()  # (a link is removed itself; what it points at is left alone)
                 stale.append(package_dir / "schemas" / name)
+    return stale
+
+
+def add_new_columns(package_dir: Path, check: bool) -> list[Path]:
+    """A field just added to a resource in the metadata gets its column, empty, in the resource's
+    data file, at its place: adding a field is an edit of fields.yaml and resources.yaml only.
+    A file whose header is not the schema's columns less some is left for validate to report (a
+    column removed, renamed or moved is a decision about its data, not generate's)."""
+    stale = []
+    for res in metadata.resources().values():
+        target = paths.inside(package_dir, res.path, write=True, missing_ok=True)
+        if not target.exists():
+            continue
+        header, records = tables.read_csv_file(target, res.path)
+        columns = res.column_names
+        if header == columns or header != [c for c in columns if c in header]:
+            continue
+        stale.append(package_dir / res.path)
+        if not check:
+            target.write_text(csv_text(columns, ([dict(zip(header, r)).get(c, "") for c in columns] for _, r in records)),
+                              encoding="utf-8", newline="")
     return stale
 
 
