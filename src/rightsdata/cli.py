@@ -96,7 +96,7 @@ class Process:
 def run() -> None:
     """The console entry point (pyproject's `rightsdata`, and `python -m rightsdata`): `main`, then
     for a FAST_EXIT command the end of the process without tearing down DuckDB's tables and
-    Python's modules piece by piece (0.1 s at a million rows), once everything written is out."""
+    Python's modules piece by piece (measurable at a million rows), once everything written is out."""
     process = Process()
     try:
         main(obj=process)

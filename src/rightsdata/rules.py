@@ -315,7 +315,7 @@ def matching_columns(for_each: str, loaded: dict[str, LoadedTable]) -> list[tupl
 
 # Only these are replaced in a query, so that SQL may use braces of its own (regular expressions).
 MAX_ROWS = 100_000  # rows a rule may return: more is a broken query, not a finding per row
-RULE_SECONDS = 60  # a rule's query runs at most this long (the slowest takes a tenth of a second)
+RULE_SECONDS = 60  # a rule's query runs at most this long (far beyond what any rule here needs: benchmarks/README.md)
 
 PLACEHOLDER = re.compile(r"\{(resource|cells|current_year)\}")
 
