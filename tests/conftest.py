@@ -22,6 +22,27 @@ def read_csv(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(f))
 
 
+def once_per_run(tmp_path_factory, name: str, build) -> Path:
+    """A directory that `build(directory)` fills once for the whole run, every xdist worker
+    included (a session fixture alone runs once per worker): the first to come builds it under a
+    lock, the others wait and reuse it. Tests only read it. A failed build is retried by the next."""
+    import fcntl
+    import os
+
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent  # the run's directory, above each worker's own
+    target, done = root / f"once-{name}", root / f"once-{name}.done"
+    with open(root / f"once-{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not done.exists():
+            shutil.rmtree(target, ignore_errors=True)
+            target.mkdir()
+            build(target)
+            done.touch()
+    return target
+
+
 @pytest.fixture(scope="session")
 def repo() -> Path:
     return REPO

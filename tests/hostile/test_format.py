@@ -6,6 +6,7 @@ import re
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -47,10 +48,18 @@ NUMBERS = st.lists(st.one_of(NUMBER, st.sampled_from(["-0", "1e400", "-1E-400", 
                    min_size=1, max_size=8)
 
 
+@pytest.fixture(scope="module")
+def descriptor_only(tmp_path_factory) -> Path:
+    """The descriptor and schemas, copied once: each example below writes only its data file."""
+    return package_of(tmp_path_factory.mktemp("p"), "")
+
+
 @settings(max_examples=200, deadline=None)
 @given(NUMBERS)
-def test_format_keeps_every_number_digit_for_digit(tmp_path_factory, numbers):
-    root = package_of(tmp_path_factory.mktemp("p"), csv_text(COLUMNS, [enforcement_row(i, n) for i, n in enumerate(numbers)]))
+def test_format_keeps_every_number_digit_for_digit(descriptor_only, numbers):
+    root = descriptor_only
+    (root / "data/enforcement.csv").write_text(csv_text(COLUMNS, [enforcement_row(i, n) for i, n in enumerate(numbers)]),
+                                               encoding="utf-8", newline="")
     tables.canonical(root, RESOURCE)
     out = values((root / "data/enforcement.csv").read_text(encoding="utf-8"))
     for before, after in zip(numbers, out):
