@@ -140,6 +140,20 @@ def small_package(repo: Path) -> Path:
     return target
 
 
+def reached_by(name: str) -> list[str]:
+    """Resource `name` and every resource its foreign keys reach, directly or not: the least a
+    descriptor cut down to `name` must keep (package.load checks that references resolve)."""
+    from rightsdata import metadata
+
+    reached, todo = [], [name]
+    while todo:
+        n = todo.pop()
+        if n not in reached:
+            reached.append(n)
+            todo += [fk["reference"]["resource"] or n for fk in metadata.resources()[n].foreign_keys]
+    return reached
+
+
 def with_descriptor(root: Path, repo: Path = REPO) -> Path:
     """Copy datapackage.json and schemas/ of the repository into `root`: every command but
     `generate` reads what a resource is from the package's own descriptor, not the installed YAML."""
