@@ -12,7 +12,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from conftest import copy_package, read_csv, run_cli, tree_digest
+from conftest import copy_package, once_per_run, read_csv, run_cli, tree_digest
 from rightsdata import tables
 from rightsdata.provenance import line_numbers
 from rightsdata.importers.legacy_text import Transform, mangle, rebuild, rebuild_each, repair
@@ -206,14 +206,16 @@ def shared_files(shared: Path) -> list[Path]:
     return files
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def reimported(shared, repo, tmp_path_factory) -> Path:
-    """The package with the UPR files imported again from ../shared."""
-    target = copy_package(repo, tmp_path_factory.mktemp("upr") / "package", with_rules=False, with_imported=True)
-    result = run_cli("import-upr", *map(str, shared_files(shared)), "--package-dir", str(target))
-    assert result.returncode == 0, result.stderr
-    target.joinpath("import.out").write_text(result.stdout)
-    return target
+    """The package with the UPR files imported again from ../shared, once for every worker of the
+    run (11 s): tests only read it."""
+    def build(root: Path) -> None:
+        target = copy_package(repo, root / "package", with_rules=False, with_imported=True)
+        result = run_cli("import-upr", *map(str, shared_files(shared)), "--package-dir", str(target))
+        assert result.returncode == 0, result.stderr
+        target.joinpath("import.out").write_text(result.stdout)
+    return once_per_run(tmp_path_factory, "upr-reimported", build) / "package"
 
 
 def test_committed_upr_rows_are_what_the_import_writes(reimported, repo):

@@ -11,6 +11,7 @@ import json
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from conftest import reached_by
 from rightsdata import metadata
 from rightsdata.cells import csv_text
 from rightsdata.schema_check import record_lines
@@ -23,12 +24,7 @@ def validate_resource(package, name: str):
     """`validate` on the package cut down to resource `name` and the resources its foreign keys
     reach (a descriptor of its own beside datapackage.json): every check of the broken row runs,
     on a few tables instead of all of them."""
-    reached, todo = [], [name]
-    while todo:
-        n = todo.pop()
-        if n not in reached:
-            reached.append(n)
-            todo += [fk["reference"]["resource"] or n for fk in metadata.resources()[n].foreign_keys]
+    reached = reached_by(name)
     descriptor = json.loads((package / "datapackage.json").read_text(encoding="utf-8"))
     descriptor["resources"] = [r for r in descriptor["resources"] if r["name"] in reached]
     assert {r["name"] for r in descriptor["resources"]} == set(reached)

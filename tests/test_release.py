@@ -15,7 +15,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from conftest import copy_package, read_csv, run_cli
+from conftest import copy_package, once_per_run, read_csv, run_cli
 from test_readme import assert_prints_its_comments, blocks, section
 from rightsdata import metadata
 from rightsdata.release.assets import V1_DESCRIPTOR
@@ -25,13 +25,14 @@ from rightsdata.release.versioning import check_version, least_version
 
 # --- a built release ----------------------------------------------------------------------------------
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def built(repo, tmp_path_factory) -> Path:
-    """The release of the repository's package, built into <tmp>/dist."""
-    dist = tmp_path_factory.mktemp("release") / "dist"
-    result = run_cli("release", "--out", str(dist), "--package-dir", str(repo))
-    assert result.returncode == 0, result.stdout + result.stderr
-    return dist
+    """The release of the repository's package, built once for every worker of the run (8 s a
+    build): read it, never change it; a test that must change a build makes its own."""
+    def build(root: Path) -> None:
+        result = run_cli("release", "--out", str(root / "dist"), "--package-dir", str(repo))
+        assert result.returncode == 0, result.stdout + result.stderr
+    return once_per_run(tmp_path_factory, "release", build) / "dist"
 
 
 def test_release_files_and_checksums(built):
@@ -254,8 +255,19 @@ def test_diff_names_what_it_cannot_read(tmp_path, repo, spec, words):
     assert not (tmp_path.parent / "escape.txt").exists()
 
 
-def test_diff_between_git_refs(repo):
-    result = run_cli("diff", "HEAD", "HEAD", "--format", "json", "--repo", str(repo))
+def test_diff_between_git_refs(repo, tmp_path):
+    """Two commits of a small package in a repository named by --repo (run from elsewhere): the whole
+    package read at each ref took 10 s and showed no change; this one has one to find."""
+    package, git = git_package(repo, tmp_path / "package")
+    git("add", "-A")
+    git("commit", "-qm", "base")
+    edit_csv(package / "data/conventions.csv", lambda rows, h: (rows + [dict(rows[0], code="c998")], h))
+    git("commit", "-qam", "a convention added")
+    result = run_cli("diff", "HEAD~1", "HEAD", "--format", "json", "--repo", str(package), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    doc = json.loads(result.stdout)
+    assert doc["bump"] == "minor" and resource(doc, "conventions")["added"] == [{"code": "c998"}]
+    result = run_cli("diff", "HEAD", "HEAD", "--format", "json", "--repo", str(package), cwd=tmp_path)
     assert result.returncode == 0 and json.loads(result.stdout)["bump"] == "none"
 
 
