@@ -273,7 +273,7 @@ def test_readme_loading_r_example_prints_its_comments(repo, r_results):
     (example,) = blocks(section((repo / "README.md").read_text(encoding="utf-8"), "Loading the data"), "r")
     done = subprocess.run(["Rscript", "-"], input=example, cwd=repo, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
-    assert [line.rstrip() for line in done.stdout.splitlines()] == [l[2:] for l in example.splitlines() if l.startswith("# ")]
+    assert [line.rstrip() for line in done.stdout.splitlines()] == [ln[2:] for ln in example.splitlines() if ln.startswith("# ")]
 
 
 # --- 3. SQL export by stock frictionless and datapackage-to-datasette --------------------------------

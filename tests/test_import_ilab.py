@@ -9,7 +9,8 @@ import pytest
 from lxml import etree
 
 from conftest import REPO, read_csv, run_cli, tree_digest
-from rightsdata.importers import SourceError, import_files as import_any
+from rightsdata.importers import SourceError
+from rightsdata.importers import import_files as import_any
 from rightsdata.importers.ilab import PATHS, Importer, normalised_path, unmapped_paths
 from rightsdata.validate import validate
 
@@ -78,7 +79,8 @@ def test_2013_layout(imported):
     assert mechanisms == {"coordination": "true", "policy": "false"}
     actions = rows(imported, "suggested_actions", sid)
     ratify = one(actions, item=1)
-    assert (ratify["area"], ratify["area_as_printed"], ratify["first_year"], ratify["last_year"]) == ("legal_framework", "Laws", "2009", "2013")
+    assert (ratify["area"], ratify["area_as_printed"], ratify["first_year"], ratify["last_year"]) == \
+        ("legal_framework", "Laws", "2009", "2013")
     assert (one(actions, item=2)["first_year"], one(actions, item=2)["last_year"]) == ("2012", "2013")
     odd = one(actions, item=3)  # the action in the element's name, its years in Name
     assert (odd["area"], odd["action"], odd["years_as_printed"], odd["first_year"]) == (
@@ -166,7 +168,8 @@ def test_an_unknown_country_stops_the_import_and_writes_nothing(package_copy, tm
 @pytest.mark.parametrize("content,words", [
     ("<Countries><Country><Name>Ukraine</Name>", "not well-formed XML"),
     ("<Other/>", "root element is <Other>"),
-    ("<Countries><Country><Name>Ukraine</Name><Description>No year here.</Description></Country></Countries>", "cannot tell the report year"),
+    ("<Countries><Country><Name>Ukraine</Name><Description>No year here.</Description></Country></Countries>",
+     "cannot tell the report year"),
 ])
 def test_unusable_files_are_refused(package_copy, tmp_path, content, words):
     bad = tmp_path / "x.xml"

@@ -14,9 +14,9 @@ from hypothesis import strategies as st
 
 from conftest import copy_package, once_per_run, read_csv, run_cli, tree_digest
 from rightsdata import tables
-from rightsdata.provenance import line_numbers
 from rightsdata.importers.legacy_text import Transform, mangle, rebuild, rebuild_each, repair
 from rightsdata.importers.upr import parse_number, states_in_text, text_states
+from rightsdata.provenance import line_numbers
 
 RESOURCES = ("upr_reviews", "upr_recommendations", "upr_recommending_states", "sources")
 SESSIONS = [["", "To", "To_COW", "Session"], ["1", "Andorra", "AND", "10"], ["2", "Tajikistan", "TAJ", "12"]]
@@ -68,7 +68,8 @@ def test_fixture_import_counts_and_rows(small, tmp_path):
     result = run_cli("import-upr", str(path), "--package-dir", str(small))
     assert result.returncode == 0, result.stderr
     # 10 rows after the header: one blank (rejected), one exact repeat (merged), 8 kept.
-    assert "upr-recommendations-2011: read 10 rows: kept 8, merged 1 exact duplicates, rejected 1; 2 reviews, 6 recommendations" in result.stdout
+    assert ("upr-recommendations-2011: read 10 rows: kept 8, merged 1 exact duplicates, rejected 1; 2 reviews, 6 recommendations"
+            in result.stdout)
     assert f"{path}:6: rejected: blank row" in result.stderr
     assert "'Narnia' maps to no country" in result.stderr
     rows = imported(small, "upr-recommendations-2011")
@@ -115,7 +116,8 @@ def test_fixture_import_is_idempotent_and_validates(small, tmp_path):
      "mac_roman", "is this a UPR recommendations file?"),
     ([["text", "to", "decision", "From", "year", "notes"], ["1.1 Do (Chad);", "Andorra", "support", "Chad", "20ll", ""]],
      "mac_roman", "column year: '20ll' is not a year"),
-    ([["text", "to", "decision", "From", "year", "notes"], ["1.1 Protect " + mangle("women’s") + " rights (Chad);", "Andorra", "support", "Chad", "2011", ""]],
+    ([["text", "to", "decision", "From", "year", "notes"],
+      ["1.1 Protect " + mangle("women’s") + " rights (Chad);", "Andorra", "support", "Chad", "2011", ""]],
      "utf-8", "needs a transform that text_transforms lacks"),
 ])
 def test_bad_input_is_named_and_nothing_is_written(small, tmp_path, rows, encoding, expected):
@@ -235,11 +237,11 @@ def test_every_source_row_is_accounted_for(reimported, shared):
         cited = Counter(n for r in states if r["source_id"] == source_id for n in line_numbers(r["source_lines"]))
         assert max(cited.values()) == 1, f"{path.name}: a line cited twice"
         blank = {first for first, row in lines if not any(c.strip() for c in row)}
-        for first, row in lines:
+        for first, _row in lines:
             assert (first in cited) != (first in blank), f"{path.name}:{first}: cited {first in cited}, blank {first in blank}"
         stated = next(line for line in out.splitlines() if line.startswith(source_id + ":"))
-        read, kept, merged, rejected = (int(x) for x in
-                                        re.findall(r"read (\d+) rows: kept (\d+), merged (\d+) exact duplicates, rejected (\d+)", stated)[0])
+        counted = re.findall(r"read (\d+) rows: kept (\d+), merged (\d+) exact duplicates, rejected (\d+)", stated)[0]
+        read, kept, merged, rejected = (int(x) for x in counted)
         assert read == len(lines) == kept + merged + rejected
         assert kept == sum(1 for r in states if r["source_id"] == source_id)
 
@@ -294,6 +296,8 @@ def _utf8(data: bytes) -> bool:
 
 
 def _record_lines(text: str) -> list[tuple[int, list[str]]]:
+    """Each record of a source file with the line it starts on. Deliberately not the importer's
+    reader: an independent oracle of which source line each imported row cites."""
     reader = csv.reader(io.StringIO(text, newline=""))
     next(reader)
     out, last = [], reader.line_num

@@ -14,8 +14,7 @@ from hypothesis import strategies as st
 
 from conftest import copy_package, read_csv, run_cli, tree_digest
 from rightsdata import tables
-from rightsdata.importers.legacy_text import (Corpus, Transform, mangle, rebuild, rebuild_each, repair,
-                                              stretches)
+from rightsdata.importers.legacy_text import Corpus, Transform, mangle, rebuild, rebuild_each, repair, stretches
 from rightsdata.importers.upr import Record, combined
 
 FIXTURES = Path(__file__).parent / "fixtures/upr"

@@ -1,10 +1,9 @@
 """The package as a whole: it validates (with rightsdata and with stock frictionless), its generated
 files are current, and its design rules hold for every resource."""
 
+import copy
 import json
 import re
-
-import copy
 
 import frictionless
 import pytest
@@ -12,7 +11,6 @@ import pytest
 from conftest import run_cli, with_descriptor
 from rightsdata import generate, metadata, tables
 from rightsdata import package as pkg
-from rightsdata.validate import validate
 
 SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$")
 PROVENANCE = {"source_id", "source_location", "source_lines"}

@@ -16,12 +16,11 @@ import duckdb
 import pytest
 
 from conftest import copy_package, once_per_run, read_csv, run_cli
-from test_readme import assert_prints_its_comments, blocks, section
 from rightsdata import metadata
 from rightsdata.release.assets import V1_DESCRIPTOR
 from rightsdata.release.diff import PackageDiff, ResourceDiff
 from rightsdata.release.versioning import check_version, least_version
-
+from test_readme import assert_prints_its_comments, blocks, section
 
 # --- a built release ----------------------------------------------------------------------------------
 
@@ -321,7 +320,8 @@ def test_check_version_in_a_repository(tmp_path, repo):
     version = json.loads((package / "datapackage.json").read_text())["version"]
     assert run_cli("check-version", "--base", "HEAD", "--package-dir", str(package)).returncode == 0
 
-    edit_csv(package / "data/agencies.csv", lambda rows, h: ([dict(r, role=r["role"] + " (corrected)") if r["item"] == "1" else r for r in rows], h))
+    edit_csv(package / "data/agencies.csv",
+             lambda rows, h: ([dict(r, role=r["role"] + " (corrected)") if r["item"] == "1" else r for r in rows], h))
     result = run_cli("check-version", "--base", "HEAD", "--package-dir", str(package))
     assert result.returncode == 1 and "the changes ask for: patch" in result.stdout and "agencies: rows changed (patch)" in result.stdout
     major, minor, patch = map(int, version.split("."))

@@ -10,15 +10,15 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import REPO, copy_package, run_cli
 from rightsdata import package as pkg
 from rightsdata import provenance, report, rules, schema_check
 from rightsdata.cells import csv_text
-from rightsdata.schema_check import q, record_lines
 from rightsdata.provenance import check_checksums
+from rightsdata.schema_check import q, record_lines
 from rightsdata.validate import Result, validate
 
 UKR = {"source_id": "ukr-findings-2016", "country": "UKR"}
@@ -241,8 +241,10 @@ def test_fixing_a_waived_row_leaves_an_unmatched_waiver(package_copy):
     ("waivers.yaml", "- rule: inspections-add-up\n  key: {a: b}\n", "needs a reason"),
     ("waivers.yaml", "- rule: no-such-rule\n  key: {a: b}\n  reason: x\n", "no rule 'no-such-rule'"),
     ("waivers.yaml", "- [unclosed\n", "not valid YAML"),
-    ("bad-sql.yaml", "id: bad-sql\nseverity: error\nresource: sources\ndescription: d\nquery: SELEC nonsense\nmessage: m\n", "query failed"),
-    ("wrong-id.yaml", "id: other\nseverity: error\nresource: sources\ndescription: d\nquery: SELECT 1\nmessage: m\n", "must be the file's name"),
+    ("bad-sql.yaml", "id: bad-sql\nseverity: error\nresource: sources\ndescription: d\nquery: SELEC nonsense\nmessage: m\n",
+     "query failed"),
+    ("wrong-id.yaml", "id: other\nseverity: error\nresource: sources\ndescription: d\nquery: SELECT 1\nmessage: m\n",
+     "must be the file's name"),
     ("unknown-key.yaml", "id: unknown-key\nseverity: fatal\nresource: sources\ndescription: d\nquery: SELECT 1\nmessage: m\n", "severity"),
     ("bad-message.yaml", "id: bad-message\nseverity: error\nresource: sources\ndescription: d\nquery: SELECT 1 AS _rowid\n"
                          "message: 'a brace { left open'\n", "not a template"),

@@ -134,7 +134,8 @@ def test_citations_expand_the_printed_groups(tables):
         for row in rows:
             if "citations_as_printed" in row and row["source_id"] in (UKRAINE, TAJIKISTAN):
                 printed, listed = row["citations_as_printed"], row["citations"]
-                assert (expand(printed) if printed else []) == ([int(n) for n in listed.split(LIST_DELIMITER)] if listed else []), (name, row)
+                expected = [int(n) for n in listed.split(LIST_DELIMITER)] if listed else []
+                assert (expand(printed) if printed else []) == expected, (name, row)
                 checked += bool(printed)
     assert checked > 80
 
@@ -348,11 +349,11 @@ def test_findings_tables_row_counts_counted_in_the_chapter(tables, documents):
     lines = documents[UKRAINE]
     start = next(i for i, line in enumerate(lines) if line.startswith("Table 11."))
     table11 = [line.strip() for line in lines[start:]]
-    assert len(of(tables, "suggested_actions", UKRAINE)) == sum(bool(re.fullmatch(r"\d{4} – \d{4}", l)) for l in table11) == 14
+    assert len(of(tables, "suggested_actions", UKRAINE)) == sum(bool(re.fullmatch(r"\d{4} – \d{4}", ln)) for ln in table11) == 14
     two_answers = re.compile(r"^(.*?) (Yes|No|Unknown|N/A|\d+)(?: \([\d, -]+\))? (Yes|No|Unknown|N/A|\d+)(?: \([\d, -]+\))?$")
     for table, domain in (("Table 6.", "labor"), ("Table 7.", "criminal")):
         body = region(lines, table, "Although" if domain == "labor" else "During the reporting period")
-        printed = [two_answers.match(l) for l in body[2:]]
+        printed = [two_answers.match(ln) for ln in body[2:]]
         printed = [m for m in printed if m]
         rows = [r for r in of(tables, "enforcement", UKRAINE) if r["domain"] == domain]
         assert len(rows) == 2 * len(printed) == {"labor": 36, "criminal": 16}[domain]
@@ -361,15 +362,15 @@ def test_findings_tables_row_counts_counted_in_the_chapter(tables, documents):
             got = {r["data_year"]: r["value_as_printed"] for r in rows if r["label_as_printed"] == label}
             assert got == {"2015": m.group(2), "2016": m.group(3)}, label
     table2 = region(lines, "Table 2.", "†")
-    assert len(of(tables, "activities", UKRAINE)) == sum(bool(re.search(r"\([\d, -]+\)$", l)) for l in table2) == 8
+    assert len(of(tables, "activities", UKRAINE)) == sum(bool(re.search(r"\([\d, -]+\)$", ln)) for ln in table2) == 8
     table3 = region(lines, "Table 3.", "The Government has established laws")
     conventions = [line for line in table3[2:] if line]
     assert sorted(r["convention_as_printed"] for r in of(tables, "ratifications", UKRAINE)) == sorted(conventions)
     assert len(conventions) == 6
     table4 = region(lines, "Table 4.", "‡ Age calculated")
-    assert len(of(tables, "legal_standards", UKRAINE)) == sum(bool(re.search(r"(^| )Yes( |$)", l)) for l in table4) == 12
+    assert len(of(tables, "legal_standards", UKRAINE)) == sum(bool(re.search(r"(^| )Yes( |$)", ln)) for ln in table4) == 12
     table1 = region(lines, "Table 1.", "Source for")
-    assert len(of(tables, "statistics", UKRAINE)) == sum(bool(re.search(r"\(%", l)) for l in table1) == 4
+    assert len(of(tables, "statistics", UKRAINE)) == sum(bool(re.search(r"\(%", ln)) for ln in table1) == 4
     for name, table, end in (("agencies", "Table 5.", "As part of"), ("coordinating_bodies", "Table 8.", "V. GOVERNMENT"),
                              ("policies", "Table 9.", "A lack of"), ("social_programs", "Table 10.", "Ukraine has a variety")):
         body = " ".join(region(lines, table, end))
@@ -382,7 +383,7 @@ def test_findings_tables_row_counts_counted_in_the_chapter(tables, documents):
 
 def test_findings_sections_and_assessment(tables, documents):
     lines = documents[UKRAINE]
-    headings = [l.strip() for l in lines if re.match(r"^[IVX]+\. [A-Z ]+$", l.strip())]
+    headings = [ln.strip() for ln in lines if re.match(r"^[IVX]+\. [A-Z ]+$", ln.strip())]
     assert [r["heading"] for r in of(tables, "report_sections", UKRAINE)] == headings and len(headings) == 7
     assessment = of(tables, "assessments", UKRAINE)[0]
     level, _, qualifier = assessment["heading_as_printed"].partition(" – ")
