@@ -22,7 +22,8 @@ from rightsdata.schema_check import q  # quoting is the same in DuckDB and SQLit
 
 # The release's zip holds the package and its documentation; SHA256SUMS lists every artifact.
 ZIP_TOP = ["datapackage.json", "README.md", "LICENSE", "CHANGELOG.md"]
-ZIP_DIRS = ["data", "schemas", "sources", "validators"]  # validators: an unzipped release validates with its rules
+# validators: an unzipped release validates with its rules; docs: the README's links work in it
+ZIP_DIRS = ["data", "schemas", "sources", "validators", "docs"]
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)  # the zip format's earliest date: no build clock in the bytes
 
 
