@@ -1,4 +1,4 @@
-"""Repairs decided stretch by stretch (issue 17): the later-year fixture in tests/fixtures/upr (one
+"""Repairs decided stretch by stretch (issue 17): the later-year file tests/fixtures/upr/make.py writes (one
 character mangled twice beside one never mangled, readings at depths 0 and 2 that tie in a file
 whose depth is 1, the usual mix, cells no reading decides), the corpus of words read without
 repair, and the round trip from the package's text back to every source byte."""
@@ -21,20 +21,21 @@ FIXTURES = Path(__file__).parent / "fixtures/upr"
 SPEC = importlib.util.spec_from_file_location("upr_fixture", FIXTURES / "make.py")
 make = importlib.util.module_from_spec(SPEC)
 SPEC.loader.exec_module(make)
-LATER = FIXTURES / "upr_recommendations_2011.csv"
-
-
-def test_the_fixture_is_what_make_writes():
-    assert LATER.read_bytes() == make.file_bytes(), "run tests/fixtures/upr/make.py"
 
 
 @pytest.fixture(scope="module")
-def later(repo, tmp_path_factory):
-    """A package without imported rows, the later-year fixture imported into it, and the output."""
+def later_file(tmp_path_factory) -> Path:
+    """The made-up later year, written where a test may read it (never committed)."""
+    return make.write(tmp_path_factory.mktemp("later-source"))
+
+
+@pytest.fixture(scope="module")
+def later(repo, tmp_path_factory, later_file):
+    """A package without imported rows, the later-year file imported into it, and the output."""
     package = copy_package(repo, tmp_path_factory.mktemp("later") / "package", with_rules=True, with_imported=False)
-    result = run_cli("import-upr", str(LATER), "--package-dir", str(package))
+    result = run_cli("import-upr", str(later_file), "--package-dir", str(package))
     assert result.returncode == 0, result.stderr
-    return package, result
+    return package, result, later_file
 
 
 def rows_of(package: Path, name: str) -> list[dict[str, str]]:
@@ -42,7 +43,7 @@ def rows_of(package: Path, name: str) -> list[dict[str, str]]:
 
 
 def test_each_kind_reads_right_and_the_undecidable_is_kept_and_flagged(later):
-    package, result = later
+    package, result, later_file = later
     recs = {r["recommendation_id"]: r for r in rows_of(package, "upr_recommendations")}
     states = {r["recommendation_id"]: r for r in rows_of(package, "upr_recommending_states")}
     assert len(states) == len(make.ROWS)  # every row imported, the undecidable ones too
@@ -53,7 +54,7 @@ def test_each_kind_reads_right_and_the_undecidable_is_kept_and_flagged(later):
         assert states[rec_id]["notes"] == notes, line
         assert states[rec_id]["undecided"] == ";".join(undecided), line
         for column in undecided:
-            assert f"{LATER}:{line}: column {column}: kept as decoded" in result.stderr
+            assert f"{later_file}:{line}: column {column}: kept as decoded" in result.stderr
     # No one depth reads the mixed cells: their depths are kept stretch by stretch.
     assert states["TJK-2011-88.6"]["text_transform"] == "mac_roman_repaired_by_stretch"
     assert states["TJK-2011-88.6"]["text_repairs"] == "2;0;0"
@@ -64,7 +65,7 @@ def test_each_kind_reads_right_and_the_undecidable_is_kept_and_flagged(later):
 
 
 def test_the_rule_lists_every_flagged_row_and_mojibake_does_not_fail_them(later):
-    package, _ = later
+    package, _, _ = later
     result = run_cli("validate", str(package / "datapackage.json"), "--format", "json")
     findings = json.loads(result.stdout)["findings"]
     listed = sorted(f["message"] for f in findings if f["rule"] == "upr-text-undecided")
@@ -77,7 +78,7 @@ def test_the_rule_lists_every_flagged_row_and_mojibake_does_not_fail_them(later)
 
 
 def test_every_cell_of_the_fixture_rebuilds_its_bytes(later, repo):
-    package, _ = later
+    package, _, _ = later
     transforms = {r["code"]: Transform.from_row(r) for r in tables.read_rows(package, "text_transforms")}
     recs = {r["recommendation_id"]: r for r in rows_of(package, "upr_recommendations")}
     source = make.rows()[1:]
@@ -102,9 +103,9 @@ def test_every_transform_a_mac_roman_cell_can_need_has_a_code(repo):
 
 
 def test_the_import_is_idempotent(later):
-    package, _ = later
+    package, _, later_file = later
     before = tree_digest(package / "data")
-    assert run_cli("import-upr", str(LATER), "--package-dir", str(package)).returncode == 0
+    assert run_cli("import-upr", str(later_file), "--package-dir", str(package)).returncode == 0
     assert tree_digest(package / "data") == before
 
 
