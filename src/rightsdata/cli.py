@@ -254,11 +254,11 @@ def format_(check: bool, package_dir: Path):
     # be read, or a file that is a link (never written through), changes nothing.
     changed = {}
     try:
-        for name, res in tables.resources(package_dir).items():
-            source = tables.resource_path(package_dir, name, write=not check)
+        for res in tables.resources(package_dir).values():  # (the descriptor read once for every file)
+            source = tables.resource_file(package_dir, res, write=not check)
             if not source.exists():
                 continue
-            text = tables.canonical_text(package_dir, name)
+            text = tables.canonical_text(package_dir, res)
             if text.encode("utf-8") != source.read_bytes():
                 changed[res.path] = (source, text)
     except paths.PathError as e:

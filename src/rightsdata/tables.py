@@ -47,10 +47,11 @@ def resource(package_dir: Path, name: str) -> pkg.Resource:
 def resource_path(package_dir: Path, name: str, write: bool = False) -> Path:
     """The file of a resource, checked by paths.inside (raises PathError): read through a link
     only inside the package, written never through one."""
-    return _file(package_dir, resource(package_dir, name), write)
+    return resource_file(package_dir, resource(package_dir, name), write)
 
 
-def _file(package_dir: Path, res: pkg.Resource, write: bool = False) -> Path:
+def resource_file(package_dir: Path, res: pkg.Resource, write: bool = False) -> Path:
+    """`resource_path` for a resource already described (no second reading of the descriptor)."""
     if res.path is None:
         raise TableError(f"datapackage.json: resource {res.name!r} has no usable 'path'")
     return paths.inside(package_dir, res.path, write=write, missing_ok=True)
@@ -104,7 +105,7 @@ def text_rows(package_dir: Path, name: str) -> list[tuple[int, dict[str, str]]]:
 
 
 def _text_rows(package_dir: Path, res: pkg.Resource) -> list[tuple[int, dict[str, str]]]:
-    path = _file(package_dir, res)
+    path = resource_file(package_dir, res)
     if not path.exists():
         return []
     header, records = read_csv_file(path, res.path, res.column_names)
@@ -131,7 +132,7 @@ def _read_rows(package_dir: Path, res: pkg.Resource) -> list[dict[str, Any]]:
 
 def write_rows(package_dir: Path, name: str, rows: Iterable[dict[str, Any]]) -> None:
     res = resource(package_dir, name)
-    write_table(_file(package_dir, res, write=True), res.fields, rows, sort_key=res.primary_key)
+    write_table(resource_file(package_dir, res, write=True), res.fields, rows, sort_key=res.primary_key)
 
 
 def replace_sources(package_dir: Path, source_ids: set[str], new_rows: dict[str, list[dict[str, Any]]]) -> dict[str, int]:
@@ -146,7 +147,7 @@ def replace_sources(package_dir: Path, source_ids: set[str], new_rows: dict[str,
                 raise TableError(f"{Path(package_dir) / 'datapackage.json'}: no resource {name!r} to write the rows into")
             res = described[name]
             kept = [r for r in _read_rows(package_dir, res) if r.get("source_id") not in source_ids]
-            target = _file(package_dir, res, write=True)
+            target = resource_file(package_dir, res, write=True)
             fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
             os.close(fd)
             staged.append((Path(tmp), target))
@@ -159,15 +160,14 @@ def replace_sources(package_dir: Path, source_ids: set[str], new_rows: dict[str,
     return {name: len(rows) for name, rows in new_rows.items()}
 
 
-def canonical_text(package_dir: Path, name: str) -> str:
+def canonical_text(package_dir: Path, res: pkg.Resource) -> str:
     """A resource's file in canonical form (`rightsdata format`): rows sorted by primary key as the
     importers sort them, LF line ends, each cell's text made canonical (`cells.canonical_cell`),
     which never changes a value. TableError naming file:line for a file validate rejects as a
     whole or row by row for its layout (see `read_csv_file`, and mixed line ends)."""
     from rightsdata.schema_check import line_end_problem
 
-    res = resource(package_dir, name)
-    problem = line_end_problem(_file(package_dir, res).read_bytes().decode("utf-8", errors="replace"))
+    problem = line_end_problem(resource_file(package_dir, res).read_bytes().decode("utf-8", errors="replace"))
     if problem:
         raise TableError(f"{res.path}:{problem[0]}: {problem[1]}")
     fields = {f["name"]: f for f in res.fields}
@@ -184,8 +184,9 @@ def canonical_text(package_dir: Path, name: str) -> str:
 
 def canonical(package_dir: Path, name: str) -> bool:
     """Rewrite a resource's file in canonical form; return whether it changed."""
-    path = resource_path(package_dir, name, write=True)
-    text = canonical_text(package_dir, name)
+    res = resource(package_dir, name)
+    path = resource_file(package_dir, res, write=True)
+    text = canonical_text(package_dir, res)
     if text.encode("utf-8") == path.read_bytes():
         return False
     path.write_text(text, encoding="utf-8", newline="")
