@@ -48,7 +48,7 @@ class Check:
     finding cannot carry an id that `rightsdata rules` does not list."""
     id: str
     applies_to: str  # what the check asks of the package, in a phrase
-    why: str  # why it matters; empty when applies_to says it all
+    why: str  # why it matters (declare refuses an empty one)
     severity: str = ERROR
     waivable: bool = True  # waivers.yaml may name it (its findings carry a row's key, or may)
 

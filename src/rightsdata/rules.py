@@ -567,7 +567,7 @@ def built_in() -> list[Check]:
 
 def catalogue(directory: Path, root: Path) -> list[dict]:
     """Every check of `rightsdata validate`: the built-in ones, then the rules of `directory`."""
-    out = [dict(id=c.id, severity=c.severity, applies_to=c.applies_to, description=c.why or c.applies_to, built_in=True)
+    out = [dict(id=c.id, severity=c.severity, applies_to=c.applies_to, description=c.why, built_in=True)
            for c in built_in()]
     for rule in load(directory, root).rules:
         if rule.for_each and rule.for_each.startswith("column:"):

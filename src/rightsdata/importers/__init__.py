@@ -26,7 +26,6 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from rightsdata import metadata, tables
-from rightsdata.cells import control_character  # noqa: F401 (validate reports them: an importer never writes one)
 
 
 class SourceError(Exception):

@@ -28,9 +28,9 @@ from pathlib import Path
 from lxml import etree
 
 from rightsdata import importers, tables
-from rightsdata.cells import LIST_DELIMITER
+from rightsdata.cells import LIST_DELIMITER, control_character
 from rightsdata.countries import CountryNames, UnknownCountry
-from rightsdata.importers import SourceError, SourceRows, control_character, manifest_entry, read_source
+from rightsdata.importers import SourceError, SourceRows, manifest_entry, read_source
 
 RESOURCES = ["assessments", "statistics", "ratifications", "legal_standards", "enforcement", "suggested_actions",
              "goods", "good_sectors", "mechanisms"]

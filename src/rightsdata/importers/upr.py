@@ -29,9 +29,9 @@ from pathlib import Path
 import click
 
 from rightsdata import importers, tables
-from rightsdata.cells import LIST_DELIMITER
+from rightsdata.cells import LIST_DELIMITER, control_character
 from rightsdata.countries import CountryNames, UnknownCountry
-from rightsdata.importers import SourceError, SourceRows, control_character, read_source
+from rightsdata.importers import SourceError, SourceRows, read_source
 from rightsdata.importers.legacy_text import Corpus, Repaired, Transform, dominant_depth, prepared, repair, stretches
 
 # Where each column of a file goes (`notes` is missing from some files).

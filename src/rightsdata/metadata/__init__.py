@@ -51,11 +51,6 @@ class Resource:
         return {f["name"] for f in self.fields if f.get("asPrinted")}
 
     @property
-    def units(self) -> dict[str, str]:
-        """Column -> unit, where every value has the same one (field property `unit`)."""
-        return {f["name"]: f["unit"] for f in self.fields if "unit" in f}
-
-    @property
     def path(self) -> str:
         return f"data/{self.name}.csv"
 
