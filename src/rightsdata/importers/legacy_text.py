@@ -40,7 +40,10 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 
-MANGLED_FROM, MANGLED_AS = "mac_roman", "cp1252"  # the conversion that mangled the text
+# The conversions that mangle text: bytes of the first codec read as the second. The transcription
+# knows the first; UPR Info's export, whose few mangled cells ftfy repairs, the second.
+MANGLINGS = {"mac_roman_read_as_cp1252": ("mac_roman", "cp1252"), "utf8_read_as_latin1": ("utf-8", "latin-1")}
+MAC_ROMAN_AS_CP1252 = "mac_roman_read_as_cp1252"
 OPENING = set("“‘„")  # plausible at the start of a word, not inside one ("Sucuzhañay" is not "Sucuzha“ay")
 CLOSING = set("”")  # plausible at the end of a word
 TYPOGRAPHIC = set("–—")  # plausible anywhere
@@ -63,6 +66,7 @@ class Transform:
     residue_removed: bool = False
     crlf_to_lf: bool = False
     line_breaks_mixed: bool = False  # some breaks were LF already: which ones is not recorded
+    mangling: str = MAC_ROMAN_AS_CP1252  # the conversion `repairs` undid (a key of MANGLINGS)
 
     @classmethod
     def from_row(cls, row: dict) -> Transform:
@@ -70,12 +74,14 @@ class Transform:
         return cls(**{f.name: row[f.name] for f in dataclasses.fields(cls)})
 
 
-def mangle(text: str) -> str:
-    return text.encode(MANGLED_FROM).decode(MANGLED_AS)
+def mangle(text: str, mangling: str = MAC_ROMAN_AS_CP1252) -> str:
+    written, read = MANGLINGS[mangling]
+    return text.encode(written).decode(read)
 
 
-def unmangle(text: str) -> str:
-    return text.encode(MANGLED_AS).decode(MANGLED_FROM)
+def unmangle(text: str, mangling: str = MAC_ROMAN_AS_CP1252) -> str:
+    written, read = MANGLINGS[mangling]
+    return text.encode(read).decode(written)
 
 
 def plausibility(text: str) -> int:
@@ -338,7 +344,7 @@ def rebuild(text: str, transform: Transform, depths: tuple[int, ...] = ()) -> by
     for m, depth in zip(found, depths):
         stretch = m.group()
         for _ in range(depth):
-            stretch = mangle(stretch)
+            stretch = mangle(stretch, transform.mangling)
         parts += [text[pos:m.start()], stretch]
         pos = m.end()
     return ("".join(parts) + text[pos:]).encode(transform.encoding)

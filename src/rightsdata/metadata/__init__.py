@@ -80,7 +80,12 @@ class Resource:
 @functools.cache
 def load_yaml(name: str) -> dict:
     with open(HERE / name, encoding="utf-8") as f:
-        return yaml.safe_load(f)
+        try:
+            return yaml.safe_load(f)
+        except yaml.MarkedYAMLError as e:  # a hand edit gone wrong: say where, as a contributor reads it
+            mark = e.problem_mark
+            where = f":{mark.line + 1}:{mark.column + 1}" if mark else ""
+            raise MetadataError(f"{name}{where}: not valid YAML: {e.problem}") from None
 
 
 def package_metadata() -> dict:
