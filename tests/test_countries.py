@@ -3,6 +3,8 @@ that sources use."""
 
 import pycountry
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from rightsdata import countries
 
@@ -52,3 +54,38 @@ def test_build_is_idempotent_and_keeps_curated_rows(package_copy):
     countries.build(package_copy)
     after = {p.name: p.read_bytes() for p in (package_copy / "data").iterdir()}
     assert after == before
+
+
+@pytest.fixture(scope="module")
+def names(repo) -> countries.CountryNames:
+    return countries.CountryNames(repo)
+
+
+@pytest.mark.parametrize("name,closest", [
+    ("Tadjikistan", "Tajikistan"), ("Andora", "Andorra"), ("Untied States", "United States"), ("republicofkorae", "Republic of Korea"),
+])
+def test_closest_suggests_the_names_a_misspelling_is_nearest(names, name, closest):
+    found = names.closest(name)
+    assert found[0] == closest and len(found) <= 3
+    with pytest.raises(countries.UnknownCountry):
+        names.code(name)  # a suggestion, never a mapping
+
+
+def test_closest_suggests_nothing_for_a_name_like_none(names):
+    assert names.closest("") == [] and names.closest("Xqzvw") == []
+
+
+@settings(max_examples=50, deadline=None)
+@given(data=st.data())
+def test_a_known_name_or_one_letter_off_finds_itself_first(names, data):
+    """A name of country_names is its own closest name (or one the same but for case, accents and
+    spacing); with one letter dropped from a name of 8 letters or more, it is still among the three closest."""
+    known = data.draw(st.sampled_from(sorted(names.exact)))
+    first = names.closest(known)[0]
+    assert countries.fold(first) == countries.fold(known) or countries.slug(first) == countries.slug(known)
+    letters = [i for i, ch in enumerate(known) if ch.isalpha()]
+    if len(letters) >= 8:
+        i = data.draw(st.sampled_from(letters))
+        typo = known[:i] + known[i + 1:]
+        close = names.closest(typo)
+        assert any(countries.slug(c) == countries.slug(known) for c in close), (typo, close)

@@ -2,6 +2,7 @@
 ../shared/ilab (skipped with a reason when they are absent)."""
 
 import hashlib
+import re
 from collections import Counter
 from pathlib import Path
 
@@ -160,8 +161,37 @@ def test_an_unknown_country_stops_the_import_and_writes_nothing(package_copy, tm
     before = tree_digest(package_copy)
     result = run_cli("import-ilab", str(bad), cwd=package_copy)
     assert result.returncode == 2 and "Traceback" not in result.stderr
-    assert f"{bad}:4: country name 'Atlantis' maps to no code in country_names" in result.stderr
+    assert f"error: {bad}: a spelling of the country name maps to no country:" in result.stderr
+    assert f"{bad}:5: the country name 'Atlantis' maps to no country in country_names (closest known names: " in result.stderr
     assert "nothing was written" in result.stderr
+    assert tree_digest(package_copy) == before
+
+
+@pytest.mark.parametrize("fixture,replacements,lines", [
+    # a country's Name, a good's Derived_Country and another Name: every one listed, at its line
+    ("findings_c.xml", [("<Name>Pakistan</Name>", "<Name>Pakistn</Name>"), ("<Derived_Country>No</Derived_Country>",
+                        "<Derived_Country>Indai</Derived_Country>"), ("<Name>Malaysia</Name>", "<Name>Malaysai</Name>")],
+     {"Pakistn": ("4", "Pakistan"), "Indai": ("17", "India"), "Malaysai": ("86", "Malaysia")}),
+    # the goods file: a country's Country_Name and a Derived_Country
+    ("goods_c.xml", [("<Country_Name>Pakistan</Country_Name>", "<Country_Name>Pakistn</Country_Name>"),
+                     ("<Derived_Country>No</Derived_Country>\n", "<Derived_Country>Burm</Derived_Country>\n")],
+     {"Pakistn": ("7", "Pakistan"), "Burm": ("13", "Burma")}),
+])
+def test_every_unknown_country_name_of_a_file_is_listed_at_once(package_copy, tmp_path, fixture, replacements, lines):
+    bad = tmp_path / fixture
+    content = (FIXTURES / fixture).read_text()
+    for old, new in replacements:
+        assert old in content
+        content = content.replace(old, new, 1)
+    bad.write_text(content)
+    before = tree_digest(package_copy)
+    result = run_cli("import-ilab", str(bad), cwd=package_copy)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert f"error: {bad}: {len(lines)} spellings of the country name map to no country:" in result.stderr
+    listed = re.findall(rf"^{re.escape(str(bad))}:(\d+): the country name '([^']*)' maps to no country in country_names "
+                        r"\(closest known names: '([^']*)'", result.stderr, flags=re.MULTILINE)
+    assert {name: (line, closest) for line, name, closest in listed} == lines
+    assert "add each to data/country_names.csv" in result.stderr and "nothing was written" in result.stderr
     assert tree_digest(package_copy) == before
 
 

@@ -131,6 +131,52 @@ def test_bad_input_is_named_and_nothing_is_written(small, tmp_path, rows, encodi
     assert tree_digest(small / "data") == before
 
 
+def unknown_lines(stderr: str, path: Path) -> dict[str, str]:
+    """The error's lines naming an unknown spelling: spelling -> its line."""
+    found = re.findall(rf"^{re.escape(str(path))}:(\d+): the [a-z ]+ '([^']*)' maps to no country in country_names \((.*)\)$",
+                       stderr, flags=re.MULTILINE)
+    assert len({name for _, name, _ in found}) == len(found), found  # each spelling listed once
+    return {name: (line, hint) for line, name, hint in found}
+
+
+def test_every_unknown_state_under_review_is_listed_at_once_and_nothing_is_written(small, tmp_path):
+    """Three spellings no row of country_names has (one printed twice): one error lists them all,
+    each at its first line with the closest known names, and says how to fix it."""
+    rows = [FIXTURE[0],
+            ["88.1. Do (Chad);", "Tajikistan", "support", "Chad", "2011", ""],
+            ["88.2. Do (Chad);", "Tadjikistan", "support", "Chad", "2011", ""],
+            ["88.3. Do (Chad);", "Andora", "support", "Chad", "2011", ""],
+            ["88.4. Do (Chad);", "Tadjikistan", "support", "Chad", "2011", ""],
+            ["88.5. Do (Chad);", "Narnia", "support", "Chad", "2011", ""]]
+    path = write_fixture(tmp_path / "upr", rows)
+    before = tree_digest(small / "data")
+    result = run_cli("import-upr", str(path), "--package-dir", str(small))
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert f"error: {path}: 3 spellings of the state under review map to no country:" in result.stderr
+    listed = unknown_lines(result.stderr, path)
+    assert {name: line for name, (line, _) in listed.items()} == {"Tadjikistan": "3", "Andora": "4", "Narnia": "6"}
+    assert listed["Tadjikistan"][1].startswith("closest known names: 'Tajikistan' (TJK)")
+    assert listed["Andora"][1].startswith("closest known names: 'Andorra' (AND)")
+    assert "add each to data/country_names.csv" in result.stderr and "rightsdata-codes" in result.stderr
+    assert "nothing was written" in result.stderr
+    assert tree_digest(small / "data") == before
+
+
+def test_every_unknown_state_of_sessions_csv_is_listed_at_once(small, tmp_path):
+    path = write_fixture(tmp_path / "upr")
+    sessions = path.parent / "sessions.csv"
+    sessions.write_bytes(csv_bytes(SESSIONS + [["3", "Tajikstan", "TAJ", "12"], ["4", "Chad", "CHA", "6"],
+                                               ["5", "Bosnia & Herzegowina", "BOS", "7"]], "utf-8", "\n"))
+    before = tree_digest(small / "data")
+    result = run_cli("import-upr", str(path), "--package-dir", str(small))
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert f"error: {sessions}: 2 spellings of the state map to no country:" in result.stderr
+    listed = unknown_lines(result.stderr, sessions)
+    assert {name: line for name, (line, _) in listed.items()} == {"Tajikstan": "4", "Bosnia & Herzegowina": "6"}
+    assert "'Bosnia & Herzegovina' (BIH)" in listed["Bosnia & Herzegowina"][1]
+    assert tree_digest(small / "data") == before
+
+
 def test_a_cell_no_reading_decides_is_imported_flagged_and_counted(small, tmp_path):
     """Once refused the whole file ("cannot decode the text with confidence")."""
     rows = [FIXTURE[0], ["1.1 Do ΩΩ≈√ (Chad);", "Andorra", "support", "Chad", "2011", ""]]

@@ -7,6 +7,7 @@ user-assigned code and the name variants found in sources are curated rows of th
 
 from __future__ import annotations
 
+import difflib
 import unicodedata
 from pathlib import Path
 
@@ -75,9 +76,12 @@ class CountryNames:
         self.exact = {r["name"]: r["code"] for r in rows}
         self.folded: dict[str, set[str]] = {}
         self.slugs: dict[str, set[str]] = {}
+        self.spelled: dict[str, dict[str, list[str]]] = {"folded": {}, "slug": {}}  # key -> the names of that key
         for r in rows:
             self.folded.setdefault(fold(r["name"]), set()).add(r["code"])
             self.slugs.setdefault(slug(r["name"]), set()).add(r["code"])
+            self.spelled["folded"].setdefault(fold(r["name"]), []).append(r["name"])
+            self.spelled["slug"].setdefault(slug(r["name"]), []).append(r["name"])
 
     def code(self, name: str) -> str:
         if name in self.exact:
@@ -89,6 +93,19 @@ class CountryNames:
             if codes:
                 break  # ambiguous: a looser match would only hide it
         raise UnknownCountry(name)
+
+    def closest(self, name: str, n: int = 3, cutoff: float = 0.6) -> list[str]:
+        """The names of `country_names` most like `name` (difflib's ratio, on the folded names and on
+        their slugs, the higher of the two), best first: suggestions for a person fixing a
+        spelling, never a mapping."""
+        scores: dict[str, float] = {}
+        for kind, key in (("folded", fold(name)), ("slug", slug(name))):
+            index = self.spelled[kind]
+            for match in difflib.get_close_matches(key, index, n=n, cutoff=cutoff):
+                ratio = difflib.SequenceMatcher(None, key, match).ratio()
+                for known in index[match]:
+                    scores[known] = max(scores.get(known, 0.0), ratio)
+        return sorted(scores, key=lambda known: (-scores[known], known))[:n]
 
 
 def slug(name: str) -> str:

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from rightsdata import metadata, tables
+from rightsdata.countries import CountryNames, UnknownCountry
 
 
 class SourceError(Exception):
@@ -62,6 +63,34 @@ def read_source(path: Path) -> tuple[bytes, str]:
     except OSError as e:
         raise SourceError(f"{path}: cannot read ({e.strerror})") from None
     return data, hashlib.sha256(data).hexdigest()
+
+
+def check_names(path: Path, spellings: dict[str, int], names: CountryNames, what: str = "state") -> None:
+    """Stop the import (SourceError) when any spelling maps to no country, listing every unknown
+    spelling of the file at once, each with the line it is first printed on and the closest known
+    names (difflib on country_names), and saying how to fix it (add the name to
+    data/country_names.csv, source rightsdata-codes).
+
+    `spellings`: every spelling the file prints -> the line it is first printed on; `what` names
+    what the spelling is in the file ("state under review", "country name")."""
+    unknown = {}
+    for spelling, line in spellings.items():
+        try:
+            names.code(spelling)
+        except UnknownCountry:
+            unknown[spelling] = line
+    if not unknown:
+        return
+    problems = []
+    for spelling, line in sorted(unknown.items(), key=lambda item: (item[1], item[0])):
+        close = names.closest(spelling)
+        hint = ("closest known names: " + ", ".join(f"{known!r} ({names.code(known)})" for known in close)
+                if close else "no known name is close")
+        problems.append(f"{path}:{line}: the {what} {spelling!r} maps to no country in country_names ({hint})")
+    some = "a spelling of the {} maps" if len(unknown) == 1 else f"{len(unknown)} spellings of the {{}} map"
+    raise SourceError(f"{path}: {some.format(what)} to no country:\n" + "\n".join(problems) + "\nadd each to "
+                      "data/country_names.csv (the name as printed, its code, kind source_variant, source_id "
+                      "rightsdata-codes, a note saying where it is printed) and import again")
 
 
 def manifest_entry(path: Path, digest: str, manifest: Path | None = None) -> dict | None:

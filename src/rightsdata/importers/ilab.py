@@ -29,8 +29,8 @@ from lxml import etree
 
 from rightsdata import importers, tables
 from rightsdata.cells import LIST_DELIMITER, control_character
-from rightsdata.countries import CountryNames, UnknownCountry
-from rightsdata.importers import SourceError, SourceRows, manifest_entry, read_source
+from rightsdata.countries import CountryNames
+from rightsdata.importers import SourceError, SourceRows, check_names, manifest_entry, read_source
 
 RESOURCES = ["assessments", "statistics", "ratifications", "legal_standards", "enforcement", "suggested_actions",
              "goods", "good_sectors", "mechanisms"]
@@ -445,7 +445,8 @@ class Importer(importers.Importer):
     enforcement, suggested_actions, goods, good_sectors and mechanisms, and it gets a row in
     sources (with its SHA-256, and its origin from MANIFEST.json). Importing the same file twice
     changes nothing. A country name that maps to no code stops the import before anything is
-    written.
+    written; every such name of the file is listed at once, with its line and the closest known
+    names.
 
     \b
     Example:
@@ -516,13 +517,29 @@ class Importer(importers.Importer):
             raise SourceError(f"{path}: the descriptions name several years {dict(years)}: cannot tell the report year")
         return year
 
-    def country_code(self, path: Path, element, name: str | None, errors: list[str]) -> str | None:
-        try:
-            return self.names.code(name or "")
-        except UnknownCountry:
-            errors.append(f"{path}:{element.sourceline}: country name {name!r} maps to no code in country_names; "
-                          "add it to data/country_names.csv as a source_variant and import again")
-            return None
+    def check_country_names(self, path: Path, root) -> None:
+        """Every country name the file prints must map (`check_names`: all the unknown ones are
+        listed at once): a country's Name, and a good's Derived_Country other than "No", in a
+        countries file; a country's Country_Name and Derived_Country in a goods file."""
+        spellings: dict[str, int] = {}
+
+        def printed(element, parent) -> None:
+            name = text(element)
+            spellings.setdefault(name or "", (element if element is not None else parent).sourceline)
+
+        for top in root:
+            if root.tag == "Countries":
+                printed(top.find("Name"), top)
+                goods = list(top.iter("Good"))
+            else:  # a Good of the goods file: a row for each of its countries
+                goods = list(top.iter("Country"))
+                for country in goods:
+                    printed(country.find("Country_Name"), country)
+            for good in goods:
+                derived = text(good.find("Derived_Country"))
+                if derived and derived != "No":
+                    printed(good.find("Derived_Country"), good)
+        check_names(path, spellings, self.names, "country name")
 
     # -- countries files -----------------------------------------------------------------------------
 
@@ -530,12 +547,11 @@ class Importer(importers.Importer):
         year = self.report_year(path, root)
         out = SourceRows(source=self.ilab_source_row(path, digest, "countries", year), path=path)
         sid = out.source["source_id"]
+        self.check_country_names(path, root)
         errors: list[str] = []
         for element in root:
             name = text(element.find("Name"))
-            code = self.country_code(path, element, name, errors)
-            if code is None:
-                continue
+            code = self.names.code(name or "")
             iso3 = text(element.find("ISO3"))
             if iso3 and iso3 != code:
                 where = f"{path}:{element.find('ISO3').sourceline}: {name!r} has ISO3 {iso3!r} in the file, {code!r} in country_names"
@@ -545,7 +561,7 @@ class Importer(importers.Importer):
                     out.warnings.append(where + f"; {iso3!r} is no ISO 3166-1 code, the name decides")
             base = dict(country=code, report_year=year, source_id=sid)
             self.assessment(out, base, element)
-            self.goods(out, base, element, path, errors)
+            self.goods(out, base, element)
             self.statistics(out, base, element, year)
             self.ratifications(out, base, element)
             self.legal_standards(out, base, element)
@@ -577,15 +593,13 @@ class Importer(importers.Importer):
                                     webpage=text(element.find("Webpage")) or None,
                                     source_location=self.locate(heading_el), source_lines=lines_of(cited)))
 
-    def goods(self, out, base, element, path, errors) -> None:
+    def goods(self, out, base, element) -> None:
         for good in element.iter("Good"):
-            out.add("goods", self.good_row(base, good, text(good.find("Good_Name")), path, errors))
+            out.add("goods", self.good_row(base, good, text(good.find("Good_Name"))))
 
-    def good_row(self, base, good, name, path, errors) -> dict:
+    def good_row(self, base, good, name) -> dict:
         derived = text(good.find("Derived_Country"))
-        derived_code = None
-        if derived and derived != "No":
-            derived_code = self.country_code(path, good.find("Derived_Country"), derived, errors)
+        derived_code = self.names.code(derived) if derived and derived != "No" else None
         return dict(base, good=name, child_labor=yes_no(text(good.find("Child_Labor"))),
                     forced_labor=yes_no(text(good.find("Forced_Labor"))),
                     forced_child_labor=yes_no(text(good.find("Forced_Child_Labor"))),
@@ -803,7 +817,7 @@ class Importer(importers.Importer):
         """The List of Goods by good. Its content names no year: the year is the one whose country
         data lists exactly the same goods, countries and flags (`match_year`)."""
         out = SourceRows(source={}, path=path)
-        errors: list[str] = []
+        self.check_country_names(path, root)
         rows = []
         for good in root:
             name = text(good.find("Good_Name"))
@@ -811,12 +825,8 @@ class Importer(importers.Importer):
                                          source_location=self.locate(good),
                                          source_lines=lines_of([good.find("Good_Name"), good.find("Good_Sector")])))
             for country in good.iter("Country"):
-                code = self.country_code(path, country, text(country.find("Country_Name")), errors)
-                if code is None:
-                    continue
-                rows.append(self.good_row(dict(country=code), country, name, path, errors))
-        if errors:
-            raise SourceError("\n".join(errors))
+                code = self.names.code(text(country.find("Country_Name")) or "")
+                rows.append(self.good_row(dict(country=code), country, name))
         out.rows["goods"] = rows
         out.source = dict(digest=digest)  # completed by `finish` once the year is known
         out.warnings += self.unmapped(path, unmapped_paths(root))

@@ -31,7 +31,7 @@ import click
 from rightsdata import importers, tables
 from rightsdata.cells import LIST_DELIMITER, control_character
 from rightsdata.countries import CountryNames, UnknownCountry
-from rightsdata.importers import SourceError, SourceRows, read_source
+from rightsdata.importers import SourceError, SourceRows, check_names, read_source
 from rightsdata.importers.legacy_text import Corpus, Repaired, Transform, dominant_depth, prepared, repair, stretches
 
 # Where each column of a file goes (`notes` is missing from some files).
@@ -355,16 +355,19 @@ class Importer(importers.Importer):
             path, digest, SESSIONS_SOURCE, document_type="sessions_transcription", report_year=None,
             title="UPR sessions: the state under review in each Working Group session 1-20 (research transcription)"),
             path=path)
-        by_state: dict[str, list[tuple[int, int]]] = {}
+        rows = []
         for row in reader:
             line = reader.line_num
             if len(row) != 4 or not re.fullmatch(r"[0-9]{1,4}", row[3].strip()):
                 raise SourceError(f"{path}:{line}: expected a row number, a state, its COW code and a session number, found {row}")
-            try:
-                code = self.names.code(row[1])
-            except UnknownCountry:
-                raise SourceError(f"{path}:{line}: the state {row[1]!r} maps to no country: add the name to country_names") from None
-            by_state.setdefault(code, []).append((int(row[3]), line))
+            rows.append((line, row))
+        spellings: dict[str, int] = {}
+        for line, row in rows:
+            spellings.setdefault(row[1], line)
+        check_names(path, spellings, self.names)
+        by_state: dict[str, list[tuple[int, int]]] = {}
+        for line, row in rows:
+            by_state.setdefault(self.names.code(row[1]), []).append((int(row[3]), line))
         return item, by_state
 
     def session_of(self, country: str, cycle: dict | None) -> tuple[int | None, str | None]:
@@ -404,15 +407,17 @@ class Importer(importers.Importer):
                                      + ", ".join(repr(s) for s in record.repaired[name].undecided))
         cycle = next((c for c in self.cycles if c["first_year"] <= year <= c["last_year"]), None)
 
+        # Every state under review must map: the file's unknown spellings are listed at once.
+        spellings: dict[str, int] = {}
+        for record in records:
+            spellings.setdefault(record.cells["to"] or "", record.lines[0])
+        check_names(path, spellings, self.names, "state under review")
+
         # Group rows by state under review, then by number and text.
         reviews: dict[str, dict] = {}
         for record in records:
             to = record.cells["to"] or ""
-            try:
-                country = self.names.code(to)
-            except UnknownCountry:
-                raise SourceError(f"{path}:{record.lines[0]}: the state under review {to!r} maps to no country: "
-                                  "add the name to country_names (source rightsdata-codes)") from None
+            country = self.names.code(to)
             parsed = parse_number(record.cells["text"] or "")
             problem = "the text opens with no paragraph number" if parsed is None else number_problem(parsed[1])
             if problem:
