@@ -110,19 +110,6 @@ def manifest_entry(path: Path, digest: str, manifest: Path | None = None) -> dic
     return None
 
 
-def check_names(path: Path, spellings: dict[str, int], names, what: str = "state") -> None:
-    """(Provisional, replaced by the shared version.) Stop listing every unknown spelling."""
-    from rightsdata.countries import UnknownCountry
-    unknown = {}
-    for s, line in spellings.items():
-        try:
-            names.code(s)
-        except UnknownCountry:
-            unknown[s] = line
-    if unknown:
-        raise SourceError(f"{path}: unknown {what} spellings: " + "; ".join(f"line {n}: {s!r}" for s, n in unknown.items()))
-
-
 def origin_of(entry: dict | None) -> str | None:
     """A manifest entry as the sources row cites it; a repository named owner/name, without a
     host, is on GitHub."""
