@@ -76,9 +76,10 @@ class Row:
     """One row of an export file, as printed, with its repaired text."""
 
     lines: tuple[int, int]
-    cells: list[str]  # as printed, in the order of HEADER
+    printed: tuple[str, ...]  # the cells as printed, in the order of HEADER
+    cells: list[str]  # the cells as written: line breaks LF (the Recommendation cell as printed)
     text: Repaired  # the Recommendation cell repaired
-    others: Repaired  # how the other cells were read (all of them UTF-8 as printed, line breaks aside)
+    others: Repaired  # how the other cells were read (UTF-8 as printed, their line breaks written LF)
 
     def __getitem__(self, name: str) -> str:
         return self.cells[INDEX[name]]
@@ -176,9 +177,10 @@ def read_rows(path: Path, data: bytes) -> tuple[list[Row], list[tuple[int, str]]
                 rejected.append((lines[0], f"column {bad[0]} holds the control character {bad[1]}; a text never holds "
                                  "one (a damaged file?), so the row is not imported"))
             else:
-                others = [line_breaks(c) for i, c in enumerate(cells) if i != 3]
+                written = [c if i == INDEX["Recommendation"] else line_breaks(c)[0] for i, c in enumerate(cells)]
+                others = [line_breaks(c) for i, c in enumerate(cells) if i != INDEX["Recommendation"]]
                 crlf, mixed = any(o[1] for o in others), any(o[2] for o in others)
-                rows.append(Row(lines, cells, repair_utf8(cells[3]),
+                rows.append(Row(lines, tuple(cells), written, repair_utf8(cells[INDEX["Recommendation"]]),
                                 Repaired("", Transform("utf-8", 0, False, crlf, mixed, "utf8_read_as_latin1"))))
     except csv.Error as e:
         raise SourceError(f"{path}:{reader.line_num + 1}: not readable as CSV ({e})") from None
@@ -383,7 +385,7 @@ class Importer(importers.Importer):
             # A row printed twice exactly is one recommending-state row citing both lines.
             states: dict[tuple, list[Row]] = {}
             for row in rec_rows:
-                group = states.setdefault(tuple(row.cells), [])
+                group = states.setdefault(row.printed, [])
                 if group:
                     item.counts["merged"] += 1
                 group.append(row)
