@@ -135,8 +135,10 @@ def cell_strategy(field: dict) -> st.SearchStrategy[str]:
         values = st.from_regex(c["pattern"], fullmatch=True) if "pattern" in c else st.text(min_size=max(1, c.get("minLength", 1)))
     elif kind == "integer":
         values = st.integers(min_value=c.get("minimum", -10**12), max_value=c.get("maximum", 10**12)).map(str)
-    elif kind == "number":
-        values = st.one_of(st.integers(-10**9, 10**9).map(str), st.floats(allow_nan=False, allow_infinity=False).map(repr))
+    elif kind == "number":  # within the field's bounds, where it has them (a share, a similarity)
+        lo, hi = c.get("minimum"), c.get("maximum")
+        values = st.one_of(st.integers(int(lo if lo is not None else -10**9), int(hi if hi is not None else 10**9)).map(str),
+                           st.floats(min_value=lo, max_value=hi, allow_nan=False, allow_infinity=False).map(repr))
     elif kind == "boolean":
         values = st.sampled_from(["true", "false", "True", "FALSE", "1", "0"])
     elif kind == "date":

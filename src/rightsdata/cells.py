@@ -177,12 +177,12 @@ def write_table(path: Path, fields: list[dict], rows: Iterable[dict[str, Any]], 
     rows = list(rows)
     if sort_key:
         rows.sort(key=lambda r: tuple(_sortable(r.get(k)) for k in sort_key))
-    writers = [(f["name"], _cell_writer(f)) for f in fields]
+    writers = [(f["name"], cell_writer(f)) for f in fields]
     text = csv_text(names, ([write(r.get(name)) for name, write in writers] for r in rows))
     path.write_text(text, encoding="utf-8", newline="")
 
 
-def _cell_writer(field: dict):
+def cell_writer(field: dict):
     """`write_cell` for one field, with a fast path for the text of string fields (most cells of
     the package: one call each, where write_cell made several)."""
     if field["type"] == "string":

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
@@ -226,6 +227,71 @@ def upr_coverage(package_dir: Path) -> str:
     return "\n".join(lines) + "\n"
 
 
+def upr_counts(package_dir: Path) -> tuple[dict[tuple[str, int | None], Counter], dict, dict] | None:
+    """For each UPR source kind ("transcription", "uprinfo") and session: reviews, recommendations,
+    recommending-state rows and those paired with the other source; the year of each session and
+    the cycles. None when UPR Info's export is not imported."""
+    kinds = {"recommendations_transcription": "transcription", "recommendations_database": "uprinfo"}
+    side = {r["source_id"]: kinds[r["document_type"]] for r in read_table(package_dir, "sources")
+            if r["document_type"] in kinds}
+    if "uprinfo" not in side.values():
+        return None
+    cycles = {int(r["cycle"]): (int(r["first_session"]), int(r["last_session"])) for r in read_table(package_dir, "upr_cycles")}
+    years, review_of, rec_of = {}, {}, {}
+    counts: dict[tuple[str, int | None], Counter] = {}
+    for r in read_table(package_dir, "upr_reviews"):
+        if r["source_id"] in side:
+            session = int(r["session"]) if r["session"] else None
+            review_of[(r["review_id"], r["source_id"])] = session
+            counts.setdefault((side[r["source_id"]], session), Counter())["reviews"] += 1
+            if side[r["source_id"]] == "uprinfo":
+                years[session] = r["year"]
+    for r in read_table(package_dir, "upr_recommendations"):
+        if r["source_id"] in side:
+            session = review_of[(r["review_id"], r["source_id"])]
+            rec_of[(r["recommendation_id"], r["source_id"])] = session
+            counts[(side[r["source_id"]], session)]["recommendations"] += 1
+    for r in read_table(package_dir, "upr_recommending_states"):
+        if r["source_id"] in side:
+            counts[(side[r["source_id"]], rec_of[(r["recommendation_id"], r["source_id"])])]["states"] += 1
+    for m in read_table(package_dir, "upr_recommendation_matches"):
+        counts[("uprinfo", rec_of[(m["recommendation_id"], m["source_id"])])]["paired"] += 1
+        counts[("transcription", rec_of[(m["transcription_recommendation_id"], m["transcription_source_id"])])]["paired"] += 1
+    return counts, years, cycles
+
+
+def share(n: int, total: int) -> str:
+    return f"{n} ({100 * n / total:.1f}%)" if total else ""
+
+
+def upr_coverage_table(package_dir: Path, by: str) -> str:
+    """The two UPR sources side by side, by session or by cycle (`by`)."""
+    found = upr_counts(package_dir)
+    if found is None:
+        return "UPR Info's export is not imported.\n"
+    counts, years, cycles = found
+    cycle_of = {s: next((c for c, (a, b) in cycles.items() if a <= s <= b), None) for _, s in counts if s is not None}
+    groups: dict = {}
+    for (kind, session), c in counts.items():
+        key = session if by == "session" else cycle_of.get(session)
+        groups.setdefault(key, {}).setdefault(kind, Counter()).update(c)
+    first = (["| cycle | session | held in |", "|---:|---:|---:|"] if by == "session"
+             else ["| cycle | sessions |", "|---:|---|"])
+    lines = [first[0] + " UPR Info: reviews | recommendations | state rows | transcription: reviews | recommendations "
+             "| state rows | transcription's state rows paired | UPR Info's state rows paired |",
+             first[1] + "---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for key in sorted(k for k in groups if k is not None) + ([None] if None in groups else []):
+        u, t = groups[key].get("uprinfo", Counter()), groups[key].get("transcription", Counter())
+        if by == "session":
+            head = f"| {cycle_of.get(key) or ''} | {key or 'unknown'} | {years.get(key, '')} |"
+        else:
+            head = f"| {key or 'unknown'} | {'-'.join(map(str, cycles[key])) if key else ''} |"
+        lines.append(f"{head} {u['reviews'] or ''} | {u['recommendations'] or ''} | {u['states'] or ''} | {t['reviews'] or ''} | "
+                     f"{t['recommendations'] or ''} | {t['states'] or ''} | {share(t['paired'], t['states'])} | "
+                     f"{share(u['paired'], u['states']) if t['states'] else ''} |")
+    return "\n".join(lines) + "\n"
+
+
 def cli_reference(package_dir: Path) -> str:
     """Every command's --help, as `rightsdata COMMAND --help` prints it at a fixed width (so that
     the page does not depend on the terminal that generated it)."""
@@ -249,4 +315,6 @@ PAGES: dict[str, dict[str, Callable[[Path], str]]] = {
     "docs/cli.md": {"cli": cli_reference},
     "docs/sources/ilab.md": {"ilab_coverage": ilab_coverage},
     "docs/sources/upr.md": {"upr_coverage": upr_coverage},
+    "docs/sources/uprinfo.md": {"upr_sessions": lambda d: upr_coverage_table(d, "session")},
+    "README.md": {"upr_cycles": lambda d: upr_coverage_table(d, "cycle")},
 }

@@ -19,7 +19,7 @@ from typing import Any
 
 from rightsdata import package as pkg
 from rightsdata import paths
-from rightsdata.cells import CellError, _sortable, canonical_cell, csv_text, read_cell, write_table
+from rightsdata.cells import CellError, _sortable, canonical_cell, cell_writer, csv_text, read_cell, write_table
 
 
 class TableError(ValueError):
@@ -126,8 +126,15 @@ def read_rows(package_dir: Path, name: str) -> list[dict[str, Any]]:
 
 
 def _read_rows(package_dir: Path, res: pkg.Resource) -> list[dict[str, Any]]:
+    path = resource_file(package_dir, res)
+    if not path.exists():
+        return []
+    header, records = read_csv_file(path, res.path, res.column_names)
     fields = {f["name"]: f for f in res.fields}
-    return [{k: typed_cell(res, fields[k], v, line) for k, v in row.items()} for line, row in _text_rows(package_dir, res)]
+    # A string cell is its own value (None when empty): most cells, read without a call each.
+    text = [fields[name]["type"] == "string" for name in header]
+    return [{name: (cell or None) if is_text else typed_cell(res, fields[name], cell, line)
+             for name, is_text, cell in zip(header, text, record)} for line, record in records]
 
 
 def write_rows(package_dir: Path, name: str, rows: Iterable[dict[str, Any]]) -> None:
@@ -146,18 +153,45 @@ def replace_sources(package_dir: Path, source_ids: set[str], new_rows: dict[str,
             if name not in described:
                 raise TableError(f"{Path(package_dir) / 'datapackage.json'}: no resource {name!r} to write the rows into")
             res = described[name]
-            kept = [r for r in _read_rows(package_dir, res) if r.get("source_id") not in source_ids]
             target = resource_file(package_dir, res, write=True)
             fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
             os.close(fd)
             staged.append((Path(tmp), target))
-            write_table(Path(tmp), res.fields, kept + list(rows), sort_key=res.primary_key)
+            # The file's own mode (a new file's: what the umask allows), not mkstemp's owner-only one.
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(tmp, target.stat().st_mode & 0o777 if target.exists() else 0o666 & ~umask)
+            Path(tmp).write_text(csv_text(res.column_names, merged_records(package_dir, res, source_ids, rows)),
+                                 encoding="utf-8", newline="")
         for tmp, target in staged:
             os.replace(tmp, target)
     finally:
         for tmp, _ in staged:
             tmp.unlink(missing_ok=True)
     return {name: len(rows) for name, rows in new_rows.items()}
+
+
+def merged_records(package_dir: Path, res: pkg.Resource, source_ids: set[str], rows: list[dict[str, Any]]) -> list[list[str]]:
+    """The records of a resource's file once the rows of `source_ids` are replaced by `rows`, sorted
+    by primary key. The rows of other sources are kept as their text, typed only in their key
+    (to sort them): an import neither rewrites nor needs to read every cell of another source."""
+    fields = {f["name"]: f for f in res.fields}
+    key = res.primary_key
+    keyed: list[tuple[tuple, list[str]]] = []
+    path = resource_file(package_dir, res)
+    if path.exists():
+        header, records = read_csv_file(path, res.path, res.column_names)
+        where = [header.index(k) for k in key]
+        source = header.index("source_id") if "source_id" in header else None
+        for line, record in records:
+            if source is None or (record[source] or None) not in source_ids:
+                keyed.append((tuple(_sortable(typed_cell(res, fields[k], record[i], line)) for k, i in zip(key, where)), record))
+    writers = [cell_writer(f) for f in res.fields]
+    names = res.column_names
+    keyed += [(tuple(_sortable(row.get(k)) for k in key), [write(row.get(n)) for n, write in zip(names, writers)])
+              for row in rows]
+    keyed.sort(key=lambda pair: pair[0])
+    return [record for _, record in keyed]
 
 
 def canonical_text(package_dir: Path, res: pkg.Resource) -> str:

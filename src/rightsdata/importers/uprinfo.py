@@ -252,7 +252,44 @@ class Importer(importers.Importer):
         self.years = self.read_years(Path(path))
 
     def finish(self, batch: list[SourceRows]) -> list[SourceRows]:
+        """Pair each recommending-state row with the transcription's row that is the same
+        recommendation and state (the transcription's rows already in the package)."""
+        from rightsdata import upr_matching
+
+        transcription = self.transcription()
+        if not transcription:
+            for item in batch:
+                item.warnings.append(f"{item.path}: the package holds no transcription of UPR recommendations "
+                                     "(`rightsdata import-upr`): no row was paired with it")
+        uprinfo = [rec for item in batch for rec in recommendations(item.rows.get("upr_reviews", []),
+                                                                     item.rows.get("upr_recommendations", []),
+                                                                     item.rows.get("upr_recommending_states", []))]
+        by_source = {item.source["source_id"]: item for item in batch}
+        years = {session: year for session, (year, _) in self.session_years.items()}
+        for m in upr_matching.match(transcription, uprinfo, years):
+            t, u = m.transcription, m.uprinfo
+            by_source[u.source_id].add("upr_recommendation_matches", dict(
+                recommendation_id=u.recommendation_id, position=u.position, source_id=u.source_id,
+                transcription_recommendation_id=t.recommendation_id, transcription_position=t.position,
+                transcription_source_id=t.source_id, method=m.method, similarity=m.similarity,
+                source_location=f"paired at import with {t.source_id} (rightsdata.upr_matching)"))
         return [self.years]
+
+    def transcription(self) -> list:
+        """The transcription's recommendations in the package (sources of document type
+        recommendations_transcription), as `upr_matching` takes them."""
+        kinds = {r["source_id"] for r in tables.read_rows(self.package_dir, "sources")
+                 if r["document_type"] == "recommendations_transcription"}
+        # Read as text, the few numbers made numbers here: typing every cell of these files took seconds.
+        number = lambda cell: int(cell) if cell else None
+        rows = {name: [r for _, r in tables.text_rows(self.package_dir, name) if r["source_id"] in kinds]
+                for name in ("upr_reviews", "upr_recommendations", "upr_recommending_states")}
+        for r in rows["upr_reviews"]:
+            r.update(session=number(r["session"]), year=number(r["year"]))
+        for r in rows["upr_recommending_states"]:
+            r.update(position=number(r["position"]), country=r["country"] or None)
+        return recommendations(rows["upr_reviews"], rows["upr_recommendations"], rows["upr_recommending_states"],
+                               transcription=True)
 
     @classmethod
     def summary(cls, item: SourceRows) -> str | None:
@@ -412,3 +449,21 @@ class Importer(importers.Importer):
                               "it to data/text_transforms.csv")
         return code
 
+
+def recommendations(reviews: list[dict], recs: list[dict], states: list[dict], transcription: bool = False) -> list:
+    """Rows of upr_reviews, upr_recommendations and upr_recommending_states (of either source) as
+    the recommendations `upr_matching.match` pairs (the transcription's with the year it files
+    each review under)."""
+    from rightsdata.upr_matching import Recommendation, StateRow
+
+    review = {(r["review_id"], r["source_id"]): r for r in reviews}
+    out: dict[tuple[str, str], Recommendation] = {}
+    for r in recs:
+        v = review[(r["review_id"], r["source_id"])]
+        out[(r["recommendation_id"], r["source_id"])] = Recommendation(
+            r["recommendation_id"], r["source_id"], v["country"], v["session"], v["year"] if transcription else None,
+            r["text"], [])
+    for s in states:
+        out[(s["recommendation_id"], s["source_id"])].states.append(StateRow(
+            s["recommendation_id"], s["source_id"], s["position"], s["country"], s["state_as_printed"]))
+    return list(out.values())
