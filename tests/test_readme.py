@@ -18,7 +18,7 @@ from rightsdata import cli, generate
 PAGE_GLOBS = ("README.md", "docs/**/*.md", "benchmarks/README.md")
 # The README's sections whose examples a test runs (the Quick start's second block is .ci/run's).
 README_RUN = {"Using the data": "test_readme.py", "Loading the data": "test_clients.py",
-              "Loading a release": "test_release.py"}
+              "Two sources of the same recommendations": "test_readme.py", "Loading a release": "test_release.py"}
 
 
 def section(readme: str, heading: str) -> str:
@@ -54,6 +54,19 @@ def test_using_the_data_examples_run(repo, monkeypatch):
     assert [(r[0], r[1], r[2]) for r in rows] == [
         (2015, "inspections", 22), (2015, "inspections_desk_review", 0), (2015, "inspections_worksite", 22),
         (2016, "inspections", 4400), (2016, "inspections_desk_review", 0), (2016, "inspections_worksite", 4400)]
+
+
+def test_two_sources_examples_run(repo, monkeypatch):
+    """The README's example on Tajikistan's pending recommendations, with DuckDB and with stock
+    frictionless: both give the table the README shows (57 pending in 2011: 32 supported in the
+    end, 26 of them answered by the 2014 report; 25 noted, 3 answered)."""
+    text = section((repo / "README.md").read_text(encoding="utf-8"), "Two sources of the same recommendations")
+    (python,) = blocks(text, "python")
+    (sql,) = blocks(text, "sql")
+    monkeypatch.chdir(repo)
+    assert duckdb.sql(sql).fetchall() == [("supported", 32, 26), ("noted", 25, 3)]
+    assert "| supported | 32 | 26 |" in text and "| noted | 25 | 3 |" in text
+    assert_prints_its_comments(python)
 
 
 def test_upr_sql_example_returns_what_the_page_says(repo, monkeypatch):

@@ -65,6 +65,8 @@ YEARS_SOURCE = "upr-sessions-years"
 PUBLISHER = "UPR Info (database of UPR recommendations; export published in a research repository)"
 LICENCE = ("UPR Info's terms apply to its database and this export; the origin repository declares no licence; the "
            "recommendation texts are those of UN documents.")
+YEARS_LICENCE = ("No licence is recorded for the file; which year each session was held is a fact of the UN Human "
+                 "Rights Council's calendar.")
 # The export's recommending state when it does not know it: "(Unknown)", HTML-escaped. Not a
 # spelling of a state: kept as printed with no code (rule upr-state-unmapped lists it).
 UNKNOWN_STATE = "&#40;Unknown&#41;"
@@ -311,10 +313,11 @@ class Importer(importers.Importer):
             if len(row) != 2 or not all(re.fullmatch(r"[0-9]{1,4}", c.strip()) for c in row):
                 raise SourceError(f"{path}:{reader.line_num}: expected a session number and a year, found {row}")
             self.session_years[int(row[0])] = (int(row[1]), reader.line_num)
-        return SourceRows(self.source_row(
+        source = self.source_row(
             path, digest, YEARS_SOURCE, document_type="sessions_list", report_year=None,
-            title="UPR Working Group sessions and the year each was held (sessions 1-53; research repository)"),
-            path=path)
+            title="UPR Working Group sessions and the year each was held (sessions 1-53; research repository)")
+        source["licence"] = YEARS_LICENCE
+        return SourceRows(source, path=path)
 
     def read(self, path: Path) -> SourceRows:
         data, digest = read_source(path)
