@@ -82,29 +82,30 @@ class Match:
     similarity: float  # 0..1, rounded to 3 places: how close the normalised texts are
 
 
-_NUMBER = re.compile(r"^\s*\d+(?:\s*\.+\s*\d+)*\.?(?:\s+\d+(?:\.+\d+)+\.?)?")
+_NUMBER = re.compile(r"^\s*\d+(?:\s*\.+\s*\d+)*\.?(?:\s+\d+(?:\.+\d+)+\.?|\s+\d+\.(?=\s))?")
 _WORD = re.compile(r"[^\W_]+")
 _COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 
 
 def strip_number(text: str) -> str:
-    """The text without its leading paragraph number (`88.1`, `88.1.`, `88. 1`, `88.1..1`, `108.91 108.92`)."""
+    """The text without its leading paragraph number (`88.1`, `88.1.`, `88. 1`, `88.1..1`, `108.91 108.92`,
+    `135.122. 122.`)."""
     return _NUMBER.sub("", text, count=1)
 
 
 def strip_closing_parentheses(text: str) -> str:
     """The text without its last parenthesised group when nothing but punctuation follows it
-    (`... (Norway);`, `... (Bolivia (Plurinational State of)).`, `... (Egypt). );`); the text
-    unchanged otherwise."""
+    (`... (Norway);`, `... (Bolivia (Plurinational State of)).`, `... (Egypt). );`, with a
+    footnote mark `... (Germany)7; );`); the text unchanged otherwise."""
     end = len(text)
-    while end and not text[end - 1].isalnum():
+    while end and not text[end - 1].isalnum() or text[:end].rstrip("0123456789").endswith(")"):
         if text[end - 1] == ")":
             depth = 0
             for i in range(end - 1, -1, -1):
                 depth += {")": 1, "(": -1}.get(text[i], 0)
                 if depth == 0:
                     return text[:i]
-        end -= 1  # not a group's end (a stray bracket, punctuation): looked past
+        end -= 1  # not a group's end (a stray bracket, punctuation, a footnote's digit): looked past
     return text
 
 
@@ -240,9 +241,9 @@ def _closest(left: list[_Row], right: list[_Row], scorer, threshold: float) -> I
     score: dict[tuple[int, int], tuple[float, float]] = {}
     for i, a in enumerate(left):
         for j, b in enumerate(right):
-            found = [s for s in (scorer(t, b.texts[0], threshold - MARGIN) for t in a.texts) if s]
+            found = scorer(a.texts[0], b.texts[0], threshold - MARGIN)  # the transcription's text without its parentheses
             if found:
-                score[i, j] = max(found)
+                score[i, j] = found
     used_left: set[int] = set()
     used_right: set[int] = set()
     for (i, j), s in sorted(score.items(), key=lambda item: (-item[1][0], -item[1][1], item[0])):
