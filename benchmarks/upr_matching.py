@@ -96,12 +96,14 @@ def main() -> None:
     print(f"loaded in {time.perf_counter() - start:.2f} s: transcription {len(ours)} recommendations, "
           f"{sum(len(r.states) for r in ours)} state rows; UPR Info {len(theirs)} recommendations, "
           f"{sum(len(r.states) for r in theirs)} state rows")
-    times = []
+    times, cpu = [], []
     for _ in range(args.runs):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         matches = match(ours, theirs, years)
         times.append(time.perf_counter() - start)
-    print(f"match over {args.runs} runs: median {statistics.median(times):.2f} s, min {min(times):.2f} s, max {max(times):.2f} s")
+        cpu.append(time.process_time() - start_cpu)
+    print(f"match over {args.runs} runs: median {statistics.median(times):.2f} s, min {min(times):.2f} s, max {max(times):.2f} s "
+          f"(CPU: median {statistics.median(cpu):.2f} s; the machine's load makes wall time vary)")
 
     # one-to-one, always
     assert len({m.transcription for m in matches}) == len(matches) == len({m.uprinfo for m in matches}), "a row paired twice"

@@ -83,7 +83,7 @@ class Match:
 
 
 _NUMBER = re.compile(r"^\s*\d+(?:\s*\.+\s*\d+)*\.?(?:\s+\d+(?:\.+\d+)+\.?|\s+\d+\.(?=\s))?")
-_WORD = re.compile(r"[^\W_]+")
+_NON_WORD = re.compile(r"[\W_]+")
 _COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 
 
@@ -113,7 +113,7 @@ def words(text: str) -> str:
     """Letters and digits only, case and accents folded, words joined by one space."""
     if not text.isascii():
         text = _COMBINING.sub("", unicodedata.normalize("NFKD", text))
-    return " ".join(_WORD.findall(text.casefold()))
+    return _NON_WORD.sub(" ", text.casefold()).strip()
 
 
 def ascii_words(text: str) -> str:
@@ -143,10 +143,18 @@ def _transcription_variants(text: str) -> list[str]:
     return [stripped, body] if stripped != body else [body]
 
 
-def _rows(rec: Recommendation, variants: list[str]) -> list[_Row]:
-    texts = tuple(dict.fromkeys(words(v) for v in variants))
-    ascii_texts = texts if all(v.isascii() for v in variants) else tuple(dict.fromkeys(ascii_words(v) for v in variants))
-    return [_Row(s, texts, ascii_texts) for s in rec.states if s.country is not None]
+class _Texts(dict):
+    """A recommendation's normalised texts, computed the first time a bucket needs them (most
+    UPR Info recommendations, of reviews the transcription lacks, never need them)."""
+
+    def of(self, rec: Recommendation, transcription: bool) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        found = self.get(id(rec))
+        if found is None:
+            variants = _transcription_variants(rec.text) if transcription else [rec.text]
+            texts = tuple(dict.fromkeys(words(v) for v in variants))
+            ascii_texts = texts if all(v.isascii() for v in variants) else tuple(dict.fromkeys(ascii_words(v) for v in variants))
+            found = self[id(rec)] = (texts, ascii_texts)
+        return found
 
 
 def _compact(text: str) -> str:
@@ -161,13 +169,14 @@ def match(transcription: list[Recommendation], uprinfo: list[Recommendation], se
     whose session was held in the review's year or the year before (the transcription labels
     sessions held late in a year with the next year), when there is exactly one."""
     sessions: dict[str, set[int]] = defaultdict(set)
-    buckets: dict[tuple, tuple[list[_Row], list[_Row]]] = defaultdict(lambda: ([], []))
+    buckets: dict[tuple, tuple[list, list]] = defaultdict(lambda: ([], []))
     for rec in uprinfo:
         if rec.session is None:
             continue
         sessions[rec.country].add(rec.session)
-        for r in _rows(rec, [rec.text]):
-            buckets[(rec.country, rec.session, r.row.country)][1].append(r)
+        for state in rec.states:
+            if state.country is not None:
+                buckets[(rec.country, rec.session, state.country)][1].append((state, rec))
     for rec in transcription:
         session = rec.session
         if session is None:
@@ -176,13 +185,17 @@ def match(transcription: list[Recommendation], uprinfo: list[Recommendation], se
             if len(candidates) != 1:
                 continue
             session = candidates.pop()
-        for r in _rows(rec, _transcription_variants(rec.text)):
-            buckets[(rec.country, session, r.row.country)][0].append(r)
+        for state in rec.states:
+            if state.country is not None:
+                buckets[(rec.country, session, state.country)][0].append((state, rec))
+    texts = _Texts()
     matches: list[Match] = []
     for key in sorted(buckets):
         ours, theirs = buckets[key]
         if ours and theirs:
-            matches.extend(_match_bucket(sorted(ours, key=lambda r: r.key), sorted(theirs, key=lambda r: r.key)))
+            rows = [sorted((_Row(state, *texts.of(rec, side == 0)) for state, rec in found), key=lambda r: r.key)
+                    for side, found in enumerate((ours, theirs))]
+            matches.extend(_match_bucket(*rows))
     return sorted(matches, key=lambda m: (_key(m.transcription), _key(m.uprinfo)))
 
 
