@@ -130,10 +130,11 @@ def main() -> None:
     print(f"UPR Info state rows of sessions 1-17 matched: {n_theirs} / {len(their_rows)} ({100 * n_theirs / len(their_rows):.2f}%)")
     methods = Counter(m.method for m in matches)
     print("pairs per method: " + ", ".join(f"{k} {methods[k]}" for k in METHODS))
-    sims = [m.similarity for m in matches if m.method == "similar_text"]
-    if sims:
-        print(f"similar_text similarity: min {min(sims)}, median {statistics.median(sims)}, "
-              f"below 0.95: {sum(s < 0.95 for s in sims)}")
+    for method in ("similar_text", "part_of_text"):
+        sims = [m.similarity for m in matches if m.method == method]
+        if sims:
+            print(f"{method} similarity (whole texts): min {min(sims)}, median {statistics.median(sims)}, "
+                  f"below 0.9: {sum(s < 0.9 for s in sims)}, below 0.7: {sum(s < 0.7 for s in sims)}")
 
     rng = random.Random(args.seed)
     for method in METHODS:

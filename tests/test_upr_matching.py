@@ -88,6 +88,8 @@ def test_a_part_of_a_recommendation_pairs_with_it():
                        "agreements on cross-border pastoralism (Netherlands);", ["NLD"])]
     other = [theirs("U-1", "Align policies on land for pastoralists with the African Union Framework", ["NLD"])]
     assert pairs(ours, other) == {("T-1", 1, "U-1", 1, "part_of_text")}
+    [m] = match(ours, other, YEARS)
+    assert 0.5 < m.similarity < 0.8  # the whole texts' similarity, not the part's
 
 
 def test_same_text_by_two_states_in_another_order():
@@ -121,10 +123,19 @@ def test_session_none_found_by_year():
                         theirs("U-2", "Ratify the ICRMW", ["NOR"], country="SRB", session=4)]) == set()
 
 
-def test_methods_documented():
-    ours = [rec("T-1", "90.1 Ratify the ICRMW (Norway);", ["NOR"])]
-    assert {m.method for m in match(ours, [theirs("U-1", "Ratify the ICRMW", ["NOR"])], YEARS)} <= set(METHODS)
-    assert all(METHODS.values())
+def test_every_method_documented_and_reached():
+    """One review whose four recommending states each pair by another method: every method a
+    Match can carry is in METHODS."""
+    long = "Take all measures to ensure that girls in rural areas have equal access to primary and secondary education"
+    ours = [rec("T-1", "90.1 Ratify the ICRMW (Norway);", ["NOR"]),
+            rec("T-2", "90.2 Respect the rights of the Guaraníes (Spain);", ["ESP"]),
+            rec("T-3", f"90.3 {long} (Chile);", ["CHL"]),
+            rec("T-4", f"90.4 {long} and combat child labour (Peru);", ["PER"])]
+    other = [theirs("U-1", "Ratify the ICRMW.", ["NOR"]), theirs("U-2", "Respect the rights of the GuaranÃ\xades", ["ESP"]),
+             theirs("U-3", long.replace("secondary", "secundary"), ["CHL"]), theirs("U-4", long, ["PER"])]
+    found = {m.uprinfo.recommendation_id: m.method for m in match(ours, other, YEARS)}
+    assert found == {"U-1": "same_text", "U-2": "same_ascii_text", "U-3": "similar_text", "U-4": "part_of_text"}
+    assert set(found.values()) == set(METHODS) and all(METHODS.values())
 
 
 TEXTS = ["Ratify the ICRMW", "Ratify the ICRMW.", "Ratify the CED", "Abolish the death penalty for all crimes",

@@ -5,8 +5,10 @@ Pure: no I/O. The importer of UPR Info's export (issue 16, Reconciliation) build
 under review and Working Group session), of the same recommending state (equal country codes), and
 whose texts are the same once the transcription's paragraph number and closing parentheses naming
 states, case, accents, spacing and punctuation are set aside; failing that, whose texts are the
-closest of their review and state and close enough (`SIMILAR`). Each row is paired at most once.
-A row left unpaired is better than a doubtful pair: nothing is guessed.
+closest of their review and state and close enough (`SIMILAR`), or of which one is nearly word for
+word a part of the other (`PART`: UPR Info splits some recommendations). Each row is paired at
+most once. A row left unpaired is better than a doubtful pair: two candidates nearly equally close
+(`MARGIN`) pair with neither. `METHODS` says what each method code of a `Match` means.
 """
 
 from __future__ import annotations
@@ -79,7 +81,7 @@ class Match:
     transcription: StateRow
     uprinfo: StateRow
     method: str  # a key of METHODS
-    similarity: float  # 0..1, rounded to 3 places: how close the normalised texts are
+    similarity: float  # 0..1, rounded to 3 places: how close the whole normalised texts are (rapidfuzz's ratio)
 
 
 _NUMBER = re.compile(r"^\s*\d+(?:\s*\.+\s*\d+)*\.?(?:\s+\d+(?:\.+\d+)+\.?|\s+\d+\.(?=\s))?")
@@ -225,15 +227,15 @@ def _match_bucket(ours: list[_Row], theirs: list[_Row]) -> Iterable[Match]:
         if not left or not right:
             return
         paired = list(_closest(left, right, scorer, threshold))
-        for i, j, similarity in paired:
-            yield Match(left[i].row, right[j].row, method, round(similarity, 3))
+        for i, j, (_, whole) in paired:
+            yield Match(left[i].row, right[j].row, method, round(whole, 3))
         done_left, done_right = {i for i, _, _ in paired}, {j for _, j, _ in paired}
         left = [r for i, r in enumerate(left) if i not in done_left]
         right = [r for j, r in enumerate(right) if j not in done_right]
 
 
 def _similar(a: str, b: str, cutoff: float) -> tuple[float, float] | None:
-    """The texts' similarity, twice (it is both what pairs them and what ranks them)."""
+    """The texts' similarity, twice (it is both what pairs them and their whole similarity)."""
     score = fuzz.ratio(a, b, score_cutoff=cutoff * 100) / 100
     return (score, score) if score else None
 
@@ -247,8 +249,8 @@ def _part(a: str, b: str, cutoff: float) -> tuple[float, float] | None:
     return (part, fuzz.ratio(a, b) / 100) if part else None
 
 
-def _closest(left: list[_Row], right: list[_Row], scorer, threshold: float) -> Iterable[tuple[int, int, float]]:
-    """Pairs (i, j, score) of rows whose texts score at least `threshold`, closest first, each
+def _closest(left: list[_Row], right: list[_Row], scorer, threshold: float) -> Iterable[tuple[int, int, tuple[float, float]]]:
+    """Pairs (i, j, scores) of rows whose texts score at least `threshold`, closest first, each
     row at most once. A pair is not made (doubtful) when one of its rows has another unpaired
     candidate within MARGIN of it on both of the scorer's measures."""
     score: dict[tuple[int, int], tuple[float, float]] = {}
@@ -268,4 +270,4 @@ def _closest(left: list[_Row], right: list[_Row], scorer, threshold: float) -> I
             continue  # another candidate nearly as close: doubtful, left unpaired
         used_left.add(i)
         used_right.add(j)
-        yield i, j, s[0]
+        yield i, j, s
