@@ -41,10 +41,11 @@ def transcription(package_dir: Path) -> list[Recommendation]:
     return recs
 
 
-def uprinfo(package_dir: Path, folder: Path) -> list[Recommendation]:
+def uprinfo(package_dir: Path, folder: Path, responses: dict[str, str] | None = None) -> list[Recommendation]:
     """UPR Info's export files as `Recommendation`s: the rows of one review (state under review
     and session) with the same text, response, action and issues are one recommendation, its
-    states numbered in file order. The ids are made up here (file stem, review, number)."""
+    states numbered in file order. The ids are made up here (file stem, review, number); each
+    one's response (Supported, Noted) goes into `responses` when given."""
     names = CountryNames(package_dir)
 
     def code(name: str) -> str | None:
@@ -68,10 +69,12 @@ def uprinfo(package_dir: Path, folder: Path) -> list[Recommendation]:
                 sur, _, _, text, rs, _, _, response, action, issue, session = row
                 grouped.setdefault((sur, session, text, response, action, issue), []).append(rs)
         numbers: Counter = Counter()
-        for (sur, session, text, _, _, _), rss in grouped.items():
+        for (sur, session, text, response, _, _), rss in grouped.items():
             country = code(sur)
             numbers[sur, session] += 1
             rec_id = f"{source_id}-{country}-{session or 'none'}-{numbers[sur, session]}"
+            if responses is not None:
+                responses[rec_id] = response
             recs.append(Recommendation(rec_id, source_id, country, int(session) if session else None, None, text,
                                        [StateRow(rec_id, source_id, n, code(rs), rs) for n, rs in enumerate(rss, 1)]))
     return recs
@@ -92,7 +95,8 @@ def main() -> None:
     args = parser.parse_args()
     folder = args.shared / "uprinfo"
     start = time.perf_counter()
-    ours, theirs, years = transcription(REPO), uprinfo(REPO, folder), session_years(folder)
+    responses = {r["recommendation_id"]: r["response"] for r in tables.read_rows(REPO, "upr_recommendations")}
+    ours, theirs, years = transcription(REPO), uprinfo(REPO, folder, responses), session_years(folder)
     print(f"loaded in {time.perf_counter() - start:.2f} s: transcription {len(ours)} recommendations, "
           f"{sum(len(r.states) for r in ours)} state rows; UPR Info {len(theirs)} recommendations, "
           f"{sum(len(r.states) for r in theirs)} state rows")
@@ -135,6 +139,16 @@ def main() -> None:
         if sims:
             print(f"{method} similarity (whole texts): min {min(sims)}, median {statistics.median(sims)}, "
                   f"below 0.9: {sum(s < 0.9 for s in sims)}, below 0.7: {sum(s < 0.7 for s in sims)}")
+
+    # a check on the pairs that does not depend on their texts: where both responses are final,
+    # pairs of one recommendation should agree about as often whatever the method
+    final = {"supported": "Supported", "already_implemented": "Supported", "not_supported": "Noted", "noted": "Noted"}
+    for method in METHODS:
+        both = [(final[responses[m.transcription.recommendation_id]], responses[m.uprinfo.recommendation_id])
+                for m in matches if m.method == method and responses[m.transcription.recommendation_id] in final]
+        if both:
+            differ = sum(a != b for a, b in both)
+            print(f"{method}: final responses differ in {differ} of {len(both)} pairs ({100 * differ / len(both):.1f}%)")
 
     rng = random.Random(args.seed)
     for method in METHODS:
