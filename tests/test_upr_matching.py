@@ -1,0 +1,193 @@
+"""Matching the UPR transcription's recommending-state rows with UPR Info's (issue 16,
+Reconciliation): small hand-made reviews for each rule, determinism under shuffled input, and the
+real data (the transcription in data/, the export in ../shared/uprinfo) for the rate and the
+one-to-one rule."""
+
+import importlib.util
+import random
+import time
+from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from rightsdata.upr_matching import METHODS, Recommendation, StateRow, match, strip_closing_parentheses, strip_number
+
+REPO = Path(__file__).resolve().parent.parent
+YEARS = {1: 2008, 2: 2008, 3: 2008, 4: 2009, 5: 2009, 6: 2009, 7: 2010, 12: 2011, 13: 2012}
+
+
+def rec(rec_id: str, text: str, states: list[str | None], country: str = "TJK", session: int | None = 12,
+        year: int | None = None, source: str = "t") -> Recommendation:
+    return Recommendation(rec_id, source, country, session, year, text,
+                          [StateRow(rec_id, source, n, code, code or "NA") for n, code in enumerate(states, 1)])
+
+
+def theirs(rec_id: str, text: str, states: list[str | None], country: str = "TJK", session: int | None = 12) -> Recommendation:
+    return rec(rec_id, text, states, country, session, None, "u")
+
+
+def pairs(ours: list[Recommendation], other: list[Recommendation]) -> set[tuple[str, int, str, int, str]]:
+    return {(m.transcription.recommendation_id, m.transcription.position, m.uprinfo.recommendation_id, m.uprinfo.position, m.method)
+            for m in match(ours, other, YEARS)}
+
+
+def test_normalisation_helpers():
+    assert strip_number("88.1..1 Ratify CAT (Norway);") == " Ratify CAT (Norway);"
+    assert strip_number("88. 12. Ratify") == " Ratify"
+    assert strip_closing_parentheses("Ratify CAT (Bolivia (Plurinational State of)). );") == "Ratify CAT "
+    assert strip_closing_parentheses("Ratify CAT (OP-CAT) now") == "Ratify CAT (OP-CAT) now"
+
+
+def test_same_text_despite_number_parentheses_case_spacing_and_punctuation():
+    ours = [rec("T-88.1", "88.1.  Ratify the  Convention on the Rights of Persons with Disabilities (Norway);", ["NOR"])]
+    other = [theirs("U-1", "ratify the Convention on the Rights of Persons with Disabilities. ", ["NOR"])]
+    [m] = match(ours, other, YEARS)
+    assert (m.method, m.similarity) == ("same_text", 1.0)
+
+
+def test_parentheses_that_are_part_of_the_text_are_compared():
+    """The transcription's last parentheses name the states; UPR Info's are part of its text."""
+    ours = [rec("T-1", "90.1 Ratify the Optional Protocol to the Convention against Torture (OP-CAT) (France);", ["FRA"]),
+            rec("T-2", "90.2 Ratify the Optional Protocol to the Convention against Torture (OP-CAT);", ["FRA"])]
+    other = [theirs("U-1", "Ratify the Optional Protocol to the Convention against Torture (OP-CAT).", ["FRA"]),
+             theirs("U-2", "Ratify the Optional Protocol to the Convention against Torture (OP-CAT).", ["FRA"])]
+    assert {(a, b, m) for a, _, b, _, m in pairs(ours, other)} == {("T-1", "U-1", "same_text"), ("T-2", "U-2", "same_text")}
+
+
+def test_mangled_characters_set_aside():
+    ours = [rec("T-1", "90.3 Hold the authors of the violence in Guaraníes communities to account (Spain);", ["ESP"])]
+    other = [theirs("U-1", "Hold the authors of the violence in GuaranÃ\xades communities to account", ["ESP"])]
+    assert pairs(ours, other) == {("T-1", 1, "U-1", 1, "same_ascii_text")}
+
+
+def test_a_text_one_word_away_does_not_pair_when_a_closer_one_exists():
+    text = "Take all measures to ensure that girls in rural areas have equal access to primary and secondary education"
+    ours = [rec("T-1", f"90.4 {text} (Chile);", ["CHL"])]
+    other = [theirs("U-1", text.replace("girls", "women"), ["CHL"]),
+             theirs("U-2", text.replace("secondary", "secundary"), ["CHL"])]
+    assert pairs(ours, other) == {("T-1", 1, "U-2", 1, "similar_text")}
+
+
+def test_two_equally_close_candidates_stay_unpaired():
+    text = "Take all measures to ensure that girls in rural areas have equal access to primary and secondary education"
+    ours = [rec("T-1", f"90.4 {text} (Chile);", ["CHL"])]
+    other = [theirs("U-1", text.replace("girls", "women"), ["CHL"]), theirs("U-2", text.replace("girls", "youth"), ["CHL"])]
+    assert pairs(ours, other) == set()
+
+
+def test_different_recommendations_never_pair():
+    ours = [rec("T-1", "90.5 Ratify the CRPD (Chile);", ["CHL"]),
+            rec("T-2", "90.6 Abolish the death penalty for all crimes (Chile);", ["CHL"])]
+    other = [theirs("U-1", "Ratify the CED", ["CHL"]), theirs("U-2", "Establish a national human rights institution", ["CHL"])]
+    assert pairs(ours, other) == set()
+
+
+def test_a_part_of_a_recommendation_pairs_with_it():
+    ours = [rec("T-1", "90.7 Align policies on land for pastoralists with the African Union Framework and conclude regional "
+                       "agreements on cross-border pastoralism (Netherlands);", ["NLD"])]
+    other = [theirs("U-1", "Align policies on land for pastoralists with the African Union Framework", ["NLD"])]
+    assert pairs(ours, other) == {("T-1", 1, "U-1", 1, "part_of_text")}
+    [m] = match(ours, other, YEARS)
+    assert 0.5 < m.similarity < 0.8  # the whole texts' similarity, not the part's
+
+
+def test_same_text_by_two_states_in_another_order():
+    ours = [rec("T-1", "90.8 Ratify the ICRMW (Norway, Sweden);", ["NOR", "SWE"])]
+    other = [theirs("U-1", "Ratify the ICRMW", ["SWE", "NOR"])]
+    assert pairs(ours, other) == {("T-1", 1, "U-1", 2, "same_text"), ("T-1", 2, "U-1", 1, "same_text")}
+
+
+def test_other_state_other_review_and_unmapped_state_do_not_pair():
+    ours = [rec("T-1", "90.9 Ratify the ICRMW (Norway);", ["NOR"]), rec("T-2", "90.9 Ratify the ICRMW (NA);", [None]),
+            rec("T-3", "90.9 Ratify the ICRMW (Spain);", ["ESP"], session=13)]
+    other = [theirs("U-1", "Ratify the ICRMW", ["SWE", None, "ESP"])]
+    assert pairs(ours, other) == set()
+
+
+def test_one_to_one():
+    ours = [rec("T-1", "90.10 Ratify the ICRMW (Norway);", ["NOR"]), rec("T-2", "90.11 Ratify the ICRMW (Norway);", ["NOR"])]
+    other = [theirs("U-1", "Ratify the ICRMW", ["NOR"])]
+    assert pairs(ours, other) == {("T-1", 1, "U-1", 1, "same_text")}
+    other.append(theirs("U-2", "Ratify the ICRMW.", ["NOR"]))
+    assert pairs(ours, other) == {("T-1", 1, "U-1", 1, "same_text"), ("T-2", 1, "U-2", 1, "same_text")}
+
+
+def test_session_none_found_by_year():
+    """A review labelled 2009 without a session is the one of 2009 or 2008 (session 3, held late
+    in 2008, is labelled 2009), never one of another year; two candidates: nothing is paired."""
+    ours = [rec("T-1", "57.1 Ratify the ICRMW (Norway);", ["NOR"], country="SRB", session=None, year=2009)]
+    assert pairs(ours, [theirs("U-1", "Ratify the ICRMW", ["NOR"], country="SRB", session=3)]) == {("T-1", 1, "U-1", 1, "same_text")}
+    assert pairs(ours, [theirs("U-1", "Ratify the ICRMW", ["NOR"], country="SRB", session=7)]) == set()
+    assert pairs(ours, [theirs("U-1", "Ratify the ICRMW", ["NOR"], country="SRB", session=3),
+                        theirs("U-2", "Ratify the ICRMW", ["NOR"], country="SRB", session=4)]) == set()
+
+
+def test_every_method_documented_and_reached():
+    """One review whose four recommending states each pair by another method: every method a
+    Match can carry is in METHODS."""
+    long = "Take all measures to ensure that girls in rural areas have equal access to primary and secondary education"
+    ours = [rec("T-1", "90.1 Ratify the ICRMW (Norway);", ["NOR"]),
+            rec("T-2", "90.2 Respect the rights of the Guaraníes (Spain);", ["ESP"]),
+            rec("T-3", f"90.3 {long} (Chile);", ["CHL"]),
+            rec("T-4", f"90.4 {long} and combat child labour (Peru);", ["PER"])]
+    other = [theirs("U-1", "Ratify the ICRMW.", ["NOR"]), theirs("U-2", "Respect the rights of the GuaranÃ\xades", ["ESP"]),
+             theirs("U-3", long.replace("secondary", "secundary"), ["CHL"]), theirs("U-4", long, ["PER"])]
+    found = {m.uprinfo.recommendation_id: m.method for m in match(ours, other, YEARS)}
+    assert found == {"U-1": "same_text", "U-2": "same_ascii_text", "U-3": "similar_text", "U-4": "part_of_text"}
+    assert set(found.values()) == set(METHODS) and all(METHODS.values())
+
+
+TEXTS = ["Ratify the ICRMW", "Ratify the ICRMW.", "Ratify the CED", "Abolish the death penalty for all crimes",
+         "Abolish the death penalty for all crimes and commute sentences", "Take measures to combat violence against women"]
+
+
+@st.composite
+def reviews(draw):
+    def one(side: str, n: int) -> Recommendation:
+        text = draw(st.sampled_from(TEXTS))
+        states = draw(st.lists(st.sampled_from(["NOR", "SWE", None]), min_size=1, max_size=3))
+        session = draw(st.sampled_from([12, 13, None] if side == "t" else [12, 13]))
+        if side == "t":
+            return rec(f"T-{n}", f"90.{n} {text} (Norway);", states, session=session, year=2011 if session is None else None)
+        return theirs(f"U-{n}", text, states, session=session)
+    ours = [one("t", n) for n in range(draw(st.integers(0, 6)))]
+    other = [one("u", n) for n in range(draw(st.integers(0, 6)))]
+    return ours, other
+
+
+@settings(max_examples=150, deadline=None)
+@given(reviews(), st.randoms(use_true_random=False))
+def test_deterministic_and_one_to_one_under_shuffled_input(data, rnd: random.Random):
+    ours, other = data
+    expected = match(ours, other, YEARS)
+    assert expected == sorted(expected, key=lambda m: (m.transcription.recommendation_id, m.transcription.position,
+                                                       m.uprinfo.recommendation_id, m.uprinfo.position))
+    assert len({m.transcription for m in expected}) == len(expected) == len({m.uprinfo for m in expected})
+    shuffled = [Recommendation(r.recommendation_id, r.source_id, r.country, r.session, r.year, r.text, rnd.sample(r.states, len(r.states)))
+                for r in rnd.sample(ours, len(ours))]
+    assert match(shuffled, rnd.sample(other, len(other)), YEARS) == expected
+
+
+def test_real_data(shared):
+    """Every pair within one review and recommending state, one-to-one, and at least 98.7% of the
+    transcription's state rows of sessions 1-17 paired (measured with a plain normalisation)."""
+    spec = importlib.util.spec_from_file_location("bench_upr_matching", REPO / "benchmarks/upr_matching.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    ours, other = bench.transcription(REPO), bench.uprinfo(REPO, shared / "uprinfo")
+    years = bench.session_years(shared / "uprinfo")
+    start = time.perf_counter()
+    matches = match(ours, other, years)
+    took = time.perf_counter() - start
+    assert len({m.transcription for m in matches}) == len(matches) == len({m.uprinfo for m in matches})
+    rec_of = {s: r for recs in (ours, other) for r in recs for s in r.states}
+    for m in matches:
+        a, b = rec_of[m.transcription], rec_of[m.uprinfo]
+        assert a.country == b.country and m.transcription.country == m.uprinfo.country is not None
+        assert a.session == b.session or (a.session is None and years[b.session] in (a.year, a.year - 1))
+    in_both = [s for r in ours if r.session is None or r.session <= 17 for s in r.states]
+    paired = {m.transcription for m in matches}
+    rate = sum(s in paired for s in in_both) / len(in_both)
+    assert rate >= 0.987, f"{rate:.2%} of the transcription's state rows paired"
+    assert took < 10, f"match took {took:.1f} s"
