@@ -27,18 +27,11 @@ BOTH = range(1, 18)  # the sessions both sources hold
 
 
 def transcription(package_dir: Path) -> list[Recommendation]:
-    """The package's transcription as `Recommendation`s (review, text, states)."""
-    reviews = {r["review_id"]: r for r in tables.read_rows(package_dir, "upr_reviews")}
-    states: dict[str, list[StateRow]] = defaultdict(list)
-    for s in tables.read_rows(package_dir, "upr_recommending_states"):
-        states[s["recommendation_id"]].append(StateRow(s["recommendation_id"], s["source_id"], s["position"], s["country"],
-                                                       s["state_as_printed"]))
-    recs = []
-    for r in tables.read_rows(package_dir, "upr_recommendations"):
-        review = reviews[r["review_id"]]
-        recs.append(Recommendation(r["recommendation_id"], r["source_id"], review["country"], review["session"], review["year"],
-                                   r["text"], states[r["recommendation_id"]]))
-    return recs
+    """The package's transcription as `Recommendation`s (review, text, states), as the importer
+    of UPR Info's export reads it from the package."""
+    from rightsdata.importers.uprinfo import Importer
+
+    return Importer(package_dir).transcription()
 
 
 def uprinfo(package_dir: Path, folder: Path, responses: dict[str, str] | None = None) -> list[Recommendation]:

@@ -78,7 +78,9 @@ def tables(repo) -> dict[str, list[dict[str, str]]]:
 
 
 IMPORTED = ("ilab-", "upr-")  # sources whose rows come from importers reading ../shared
-KEPT_REVIEW = "TJK-2011"  # the imported review the Tajikistan report answers: its rows stay in small copies
+# The review the Tajikistan report answers, in the transcription and in UPR Info's database: its
+# rows stay in small copies.
+KEPT_REVIEW = ("TJK-2011", "TJK-s12")
 
 
 def imported_row(row: dict[str, str]) -> bool:

@@ -274,11 +274,14 @@ def upr_coverage_table(package_dir: Path, by: str) -> str:
     groups: dict = {}
     for (kind, session), c in counts.items():
         key = session if by == "session" else cycle_of.get(session)
+        c = Counter(c)
+        if kind == "uprinfo" and counts.get(("transcription", session), Counter())["states"]:
+            c["shared"] = c["states"]  # UPR Info's rows of the sessions the transcription holds too
         groups.setdefault(key, {}).setdefault(kind, Counter()).update(c)
     first = (["| cycle | session | held in |", "|---:|---:|---:|"] if by == "session"
              else ["| cycle | sessions |", "|---:|---|"])
     lines = [first[0] + " UPR Info: reviews | recommendations | state rows | transcription: reviews | recommendations "
-             "| state rows | transcription's state rows paired | UPR Info's state rows paired |",
+             "| state rows | transcription's state rows paired | UPR Info's state rows paired (of the sessions both hold) |",
              first[1] + "---:|---:|---:|---:|---:|---:|---:|---:|"]
     for key in sorted(k for k in groups if k is not None) + ([None] if None in groups else []):
         u, t = groups[key].get("uprinfo", Counter()), groups[key].get("transcription", Counter())
@@ -288,7 +291,7 @@ def upr_coverage_table(package_dir: Path, by: str) -> str:
             head = f"| {key or 'unknown'} | {'-'.join(map(str, cycles[key])) if key else ''} |"
         lines.append(f"{head} {u['reviews'] or ''} | {u['recommendations'] or ''} | {u['states'] or ''} | {t['reviews'] or ''} | "
                      f"{t['recommendations'] or ''} | {t['states'] or ''} | {share(t['paired'], t['states'])} | "
-                     f"{share(u['paired'], u['states']) if t['states'] else ''} |")
+                     f"{share(u['paired'], u['shared'])} |")
     return "\n".join(lines) + "\n"
 
 

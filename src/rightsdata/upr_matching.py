@@ -35,6 +35,11 @@ METHODS = {
                     "least PART_WORDS words, aligns with a part of the longer with a similarity of at least PART, and each is "
                     "the other's closest, by a margin, among the rows of its review and recommending state that no surer "
                     "method paired. The other parts stay unpaired: pairs are one-to-one.",
+    "other_part_of_text": "UPR Info split one recommendation into several, and this is one more of its parts: the UPR Info "
+                          "text, of at least PART_WORDS words, aligns with a part of the transcription's text with a "
+                          "similarity of at least PART, and with no other text of its review and recommending state. "
+                          "The transcription row is then in a pair with each part (the only pairs a transcription row "
+                          "can be in more than once); the UPR Info row, in one pair.",
 }
 
 SIMILAR = 0.9
@@ -206,6 +211,7 @@ def _match_bucket(ours: list[_Row], theirs: list[_Row]) -> Iterable[Match]:
     texts, then the closest similar texts (both lists sorted by key, so that the result does not
     depend on the input's order)."""
     left, right = list(ours), list(theirs)
+    whole: set[int] = set()  # the transcription rows paired with a whole text (not a part of theirs)
     for method, attr in (("same_text", "texts"), ("same_ascii_text", "ascii_texts")):
         index: dict[str, list[_Row]] = defaultdict(list)
         for r in right:
@@ -217,6 +223,7 @@ def _match_bucket(ours: list[_Row], theirs: list[_Row]) -> Iterable[Match]:
                 hits = index.get(_compact(texts[variant]), []) if variant < len(texts) else []
                 if hits:
                     other = hits.pop(0)
+                    whole.add(id(r))
                     yield Match(r.row, other.row, method, round(fuzz.ratio(texts[variant], getattr(other, attr)[0]) / 100, 3))
                 else:
                     unpaired.append(r)
@@ -225,13 +232,33 @@ def _match_bucket(ours: list[_Row], theirs: list[_Row]) -> Iterable[Match]:
         right = [r for r in right if id(r) in remaining]
     for method, scorer, threshold in (("similar_text", _similar, SIMILAR), ("part_of_text", _part, PART)):
         if not left or not right:
-            return
+            break
         paired = list(_closest(left, right, scorer, threshold))
-        for i, j, (_, whole) in paired:
-            yield Match(left[i].row, right[j].row, method, round(whole, 3))
+        for i, j, (_, similarity) in paired:
+            if method != "part_of_text":
+                whole.add(id(left[i]))
+            yield Match(left[i].row, right[j].row, method, round(similarity, 3))
         done_left, done_right = {i for i, _, _ in paired}, {j for _, j, _ in paired}
         left = [r for i, r in enumerate(left) if i not in done_left]
         right = [r for j, r in enumerate(right) if j not in done_right]
+    yield from _other_parts([r for r in ours if id(r) not in whole], right)
+
+
+def _other_parts(ours: list[_Row], theirs: list[_Row]) -> Iterable[Match]:
+    """The UPR Info rows left unpaired that are one more part of a transcription text UPR Info
+    split: a text of at least PART_WORDS words that aligns with a part of exactly one longer
+    transcription text of the review and state (by MARGIN over any other), unpaired or paired
+    with another part (`ours`: not those paired with a whole text)."""
+    for r in theirs:
+        text = r.texts[0]
+        if text.count(" ") + 1 < PART_WORDS:
+            continue
+        scored = sorted(((fuzz.partial_ratio(text, o.texts[0]) / 100, k) for k, o in enumerate(ours)
+                         if len(o.texts[0]) > len(text)), reverse=True)
+        if not scored or scored[0][0] < PART or (len(scored) > 1 and scored[0][0] - scored[1][0] < MARGIN):
+            continue
+        other = ours[scored[0][1]]
+        yield Match(other.row, r.row, "other_part_of_text", round(fuzz.ratio(other.texts[0], text) / 100, 3))
 
 
 def _similar(a: str, b: str, cutoff: float) -> tuple[float, float] | None:
