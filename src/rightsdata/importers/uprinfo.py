@@ -25,6 +25,7 @@ stretch, and the repair recorded as a `text_transforms` row that undoes it, as f
 from __future__ import annotations
 
 import csv
+import difflib
 import hashlib
 import io
 import re
@@ -332,19 +333,27 @@ class Importer(importers.Importer):
             states.setdefault(row["SuR"], row.lines[0])
             if row["RS"] != UNKNOWN_STATE:
                 states.setdefault(row["RS"], row.lines[0])
-        importers.check_names(path, states, self.names)
+        try:  # the unknown states and the unknown codes below are listed together
+            importers.check_names(path, states, self.names)
+            unknown_states = ""
+        except SourceError as e:
+            unknown_states = f"{e}\n"
         unknown: dict[str, int] = {}
         for row in rows:
             for label in filter(None, row["Issue"].split(",")):
                 if label not in self.issues:
-                    unknown.setdefault(f"issue {label!r}", row.lines[0])
+                    close = difflib.get_close_matches(label, list(self.issues), n=3, cutoff=0.6)
+                    hint = f" (closest known labels: {', '.join(map(repr, close))})" if close else " (no known label is close)"
+                    unknown.setdefault(f"issue {label!r}{hint}", row.lines[0])
             if row["Action"] and not (row["Action"].isdigit() and int(row["Action"]) in self.categories):
-                unknown.setdefault(f"action category {row['Action']!r}", row.lines[0])
+                unknown.setdefault(f"action category {row['Action']!r} (known: {sorted(self.categories)})", row.lines[0])
         if unknown:
             listed = "; ".join(f"line {line}: {what}" for what, line in unknown.items())
-            raise SourceError(f"{path}:{min(unknown.values())}: {len(unknown)} values the package's code lists lack: "
-                              f"{listed}. Add each to data/upr_issues.csv or data/upr_action_categories.csv "
+            raise SourceError(f"{unknown_states}{path}:{min(unknown.values())}: {len(unknown)} values the package's code "
+                              f"lists lack: {listed}. Add each to data/upr_issues.csv or data/upr_action_categories.csv "
                               "(source rightsdata-codes)")
+        if unknown_states:
+            raise SourceError(unknown_states.rstrip("\n"))
 
     def add_review(self, path: Path, item: SourceRows, country: str, session: int, rows: list[Row]) -> None:
         source_id = item.source["source_id"]
