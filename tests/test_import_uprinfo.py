@@ -194,6 +194,54 @@ def test_the_id_does_not_depend_on_the_order_of_the_export(small, tmp_path):
     assert {i[0] for i in ids[0]} == {i[0] for i in ids[1]} and len(ids[0]) == 9
 
 
+def test_quirks_a_later_export_may_have(small, tmp_path):
+    """An issue printed twice in a row, a response that upr_responses does not print: imported,
+    each said, nothing lost."""
+    rows = [TJK + ["Do it", "Chad", "Africa", "", "Supported", "4", "General,Justice,General", "12"],
+            TJK + ["Do that", "Chad", "Africa", "", "Supported/Noted", "4", "Justice", "12"]]
+    path = write_export(tmp_path / "uprinfo", rows)
+    result = run_cli("import-uprinfo", str(path), "--package-dir", str(small))
+    assert result.returncode == 0, result.stderr
+    assert f"{path}:2: column Issue: 'General,Justice,General' prints an issue twice" in result.stderr
+    assert f"{path}:3: column Response: 'Supported/Noted' is not how upr_responses prints a response" in result.stderr
+    rows = imported(small, "upr-info-sessions-12-12")
+    assert [r["review_id"] for r in rows["upr_reviews"]] == ["TJK-s12"]
+    recs = {r["text"]: r for r in rows["upr_recommendations"]}
+    assert recs["Do it"]["issues_as_printed"] == "General,Justice,General"
+    assert sorted((r["position"], r["issue"]) for r in rows["upr_recommendation_issues"]
+                  if r["recommendation_id"] == recs["Do it"]["recommendation_id"]) == [("1", "general"), ("2", "justice")]
+    assert (recs["Do that"]["response_as_printed"], recs["Do that"]["response"]) == ("Supported/Noted", "")
+    assert check_cells(small, path) == 2
+
+
+def test_a_session_printed_with_spaces_is_read(small, tmp_path):
+    """Once "no row names a session" (the file's sessions were read unstripped, its rows stripped).
+    The spaces themselves are not kept (upr_reviews.session is a number)."""
+    path = write_export(tmp_path / "uprinfo", [TJK + ["Do it", "Chad", "Africa", "", "Supported", "4", "General", " 12 "]])
+    result = run_cli("import-uprinfo", str(path), "--package-dir", str(small))
+    assert result.returncode == 0, result.stderr
+    assert [r["review_id"] for r in imported(small, "upr-info-sessions-12-12")["upr_reviews"]] == ["TJK-s12"]
+
+
+def test_a_bare_lf_beside_a_cr_lf_is_not_rebuilt_as_cr_lf(small, tmp_path):
+    """The other cells share one CR LF flag: a state under review printed with LF beside a
+    recommending state printed with CR LF is mixed. Either the package records it as mixed, or,
+    while text_transforms has no such UTF-8 transform, the import stops naming the line; never
+    is the LF written back as CR LF without a word (it was, silently)."""
+    rows = [["Bosnia and Herzegovina\n", "EEG", "OSCE", "Do it", "Trinidad and Tobago\r\n", "GRULAC", "", "Supported", "4",
+             "General", "12"]]
+    path = write_export(tmp_path / "uprinfo", rows)
+    before = tree_digest(small)
+    result = run_cli("import-uprinfo", str(path), "--package-dir", str(small))
+    if result.returncode == 0:
+        transforms = {r["code"]: Transform.from_row(r) for r in tables.read_rows(small, "text_transforms")}
+        assert transforms[imported(small, "upr-info-sessions-12-12")["upr_recommending_states"][0]["cells_transform"]].line_breaks_mixed
+    else:
+        assert result.returncode == 2 and "Traceback" not in result.stderr
+        assert f"{path}:2: the text needs a transform that text_transforms lacks" in result.stderr
+        assert "line_breaks_mixed=True" in result.stderr and tree_digest(small) == before
+
+
 # --- 2. the real files -------------------------------------------------------------------------------------
 
 def shared_exports(shared: Path) -> list[Path]:

@@ -181,6 +181,8 @@ def read_rows(path: Path, data: bytes) -> tuple[list[Row], list[tuple[int, str]]
                 written = [c if i == INDEX["Recommendation"] else line_breaks(c)[0] for i, c in enumerate(cells)]
                 others = [line_breaks(c) for i, c in enumerate(cells) if i != INDEX["Recommendation"]]
                 crlf, mixed = any(o[1] for o in others), any(o[2] for o in others)
+                # One flag serves every other cell: a cell with bare LF beside one with CR LF is mixed too.
+                mixed = mixed or (crlf and any("\n" in o[0] and not o[1] for o in others))
                 rows.append(Row(lines, tuple(cells), written, repair_utf8(cells[INDEX["Recommendation"]]),
                                 Repaired("", Transform("utf-8", 0, False, crlf, mixed, "utf8_read_as_latin1"))))
     except csv.Error as e:
@@ -283,7 +285,7 @@ class Importer(importers.Importer):
     def read(self, path: Path) -> SourceRows:
         data, digest = read_source(path)
         rows, rejected = read_rows(path, data)
-        sessions = sorted({int(r["Session"]) for r in rows if re.fullmatch(r"[0-9]{1,3}", r["Session"])})
+        sessions = sorted({int(r["Session"]) for r in rows if re.fullmatch(r"[0-9]{1,3}", r["Session"].strip())})
         if not sessions:
             raise SourceError(f"{path}: no row names a session: not a UPR Info database export")
         entry = importers.manifest_entry(path, digest, self.manifest)
@@ -387,7 +389,14 @@ class Importer(importers.Importer):
                 action_category=int(action) if action else None, issues_as_printed=issues or None,
                 source_id=source_id, source_location="columns Recommendation, Response, Action, Issue",
                 source_lines=line_ranges([r.lines for r in rec_rows])))
-            for position, label in enumerate(filter(None, issues.split(",")), 1):
+            labels = list(filter(None, issues.split(",")))
+            if len(set(labels)) < len(labels):  # one row per issue; issues_as_printed keeps the repeat
+                item.warnings.append(f"{path}:{rec_rows[0].lines[0]}: column Issue: {issues!r} prints an issue twice: "
+                                     "one upr_recommendation_issues row for it")
+            if response and response not in self.responses:
+                item.warnings.append(f"{path}:{rec_rows[0].lines[0]}: column Response: {response!r} is not how upr_responses "
+                                     "prints a response: kept as printed, response left empty")
+            for position, label in enumerate(dict.fromkeys(labels), 1):
                 item.add("upr_recommendation_issues", dict(
                     recommendation_id=rec_id, issue=self.issues[label], position=position, source_id=source_id,
                     source_location="column Issue", source_lines=line_ranges([r.lines for r in rec_rows])))
