@@ -409,7 +409,8 @@ BAD = {
     "a transcription file": (transcription_bytes(), ":1: the header is"),
     "UTF-16": (export_bytes(ROWS[:2], bom=False).decode("utf-8").encode("utf-16"), ":1: the file is UTF-16"),
     "empty": (b"", ": the file is empty"),
-    "binary": (bytes(random.Random(16).randrange(256) for _ in range(4096)), ":1:"),
+    "binary": (bytes(random.Random(16).randrange(256) for _ in range(4096)), ":1: the first line holds bytes that are not UTF-8"),
+    "a long first line": (("x" * 5000 + "\r\n").encode(), ":1: the header is ['xxx"),
     "session not in the years": (export_bytes([TJK + ["Do it", "Chad", "Africa", "", "Supported", "4", "General", "11"]]),
                                  ":2: session 11 is not in upr_sessions_years.csv"),
 }
@@ -424,6 +425,7 @@ def test_bad_input_exits_2_names_the_file_and_writes_nothing(small, tmp_path, ki
     assert result.returncode == 2, (result.stdout, result.stderr)
     assert f"error: {path}" in result.stderr and expected in result.stderr, result.stderr
     assert "nothing was written" in result.stderr and "Traceback" not in result.stderr
+    assert len(result.stderr) < 1000  # the error says what is wrong, it does not print the file
     assert tree_digest(small) == before
 
 

@@ -161,8 +161,12 @@ def read_rows(path: Path, data: bytes) -> tuple[list[Row], list[tuple[int, str]]
     except csv.Error as e:
         raise SourceError(f"{path}:1: not a readable header ({e})") from None
     if header != HEADER:
+        if any(re.search(r"[\udc80-\udcff]", c) for c in header):  # a binary file, or text in another encoding
+            raise SourceError(f"{path}:1: the first line holds bytes that are not UTF-8: not a UPR Info database export "
+                              "(UTF-8 text)")
         delimiter = " (it is not separated by ';')" if len(header) == 1 else ""
-        raise SourceError(f"{path}:1: the header is {header}{delimiter}, not {HEADER}: is this a UPR Info database "
+        shown = repr(header) if len(repr(header)) <= 300 else repr(header)[:300] + "...]"
+        raise SourceError(f"{path}:1: the header is {shown}{delimiter}, not {HEADER}: is this a UPR Info database "
                           "export?")
     rows, rejected, last = [], [], reader.line_num
     try:
