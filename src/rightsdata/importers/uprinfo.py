@@ -25,6 +25,7 @@ stretch, and the repair recorded as a `text_transforms` row that undoes it, as f
 from __future__ import annotations
 
 import csv
+import difflib
 import hashlib
 import io
 import re
@@ -162,8 +163,12 @@ def read_rows(path: Path, data: bytes) -> tuple[list[Row], list[tuple[int, str]]
     except csv.Error as e:
         raise SourceError(f"{path}:1: not a readable header ({e})") from None
     if header != HEADER:
+        if any(re.search(r"[\udc80-\udcff]", c) for c in header):  # a binary file, or text in another encoding
+            raise SourceError(f"{path}:1: the first line holds bytes that are not UTF-8: not a UPR Info database export "
+                              "(UTF-8 text)")
         delimiter = " (it is not separated by ';')" if len(header) == 1 else ""
-        raise SourceError(f"{path}:1: the header is {header}{delimiter}, not {HEADER}: is this a UPR Info database "
+        shown = repr(header) if len(repr(header)) <= 300 else repr(header)[:300] + "...]"
+        raise SourceError(f"{path}:1: the header is {shown}{delimiter}, not {HEADER}: is this a UPR Info database "
                           "export?")
     rows, rejected, last = [], [], reader.line_num
     try:
@@ -182,6 +187,8 @@ def read_rows(path: Path, data: bytes) -> tuple[list[Row], list[tuple[int, str]]
                 written = [c if i == INDEX["Recommendation"] else line_breaks(c)[0] for i, c in enumerate(cells)]
                 others = [line_breaks(c) for i, c in enumerate(cells) if i != INDEX["Recommendation"]]
                 crlf, mixed = any(o[1] for o in others), any(o[2] for o in others)
+                # One flag serves every other cell: a cell with bare LF beside one with CR LF is mixed too.
+                mixed = mixed or (crlf and any("\n" in o[0] and not o[1] for o in others))
                 rows.append(Row(lines, tuple(cells), written, repair_utf8(cells[INDEX["Recommendation"]]),
                                 Repaired("", Transform("utf-8", 0, False, crlf, mixed, "utf8_read_as_latin1"))))
     except csv.Error as e:
@@ -322,7 +329,7 @@ class Importer(importers.Importer):
     def read(self, path: Path) -> SourceRows:
         data, digest = read_source(path)
         rows, rejected = read_rows(path, data)
-        sessions = sorted({int(r["Session"]) for r in rows if re.fullmatch(r"[0-9]{1,3}", r["Session"])})
+        sessions = sorted({int(r["Session"]) for r in rows if re.fullmatch(r"[0-9]{1,3}", r["Session"].strip())})
         if not sessions:
             raise SourceError(f"{path}: no row names a session: not a UPR Info database export")
         entry = importers.manifest_entry(path, digest, self.manifest)
@@ -372,19 +379,27 @@ class Importer(importers.Importer):
             states.setdefault(row["SuR"], row.lines[0])
             if row["RS"] != UNKNOWN_STATE:
                 states.setdefault(row["RS"], row.lines[0])
-        importers.check_names(path, states, self.names)
+        try:  # the unknown states and the unknown codes below are listed together
+            importers.check_names(path, states, self.names)
+            unknown_states = ""
+        except SourceError as e:
+            unknown_states = f"{e}\n"
         unknown: dict[str, int] = {}
         for row in rows:
             for label in filter(None, row["Issue"].split(",")):
                 if label not in self.issues:
-                    unknown.setdefault(f"issue {label!r}", row.lines[0])
+                    close = difflib.get_close_matches(label, list(self.issues), n=3, cutoff=0.6)
+                    hint = f" (closest known labels: {', '.join(map(repr, close))})" if close else " (no known label is close)"
+                    unknown.setdefault(f"issue {label!r}{hint}", row.lines[0])
             if row["Action"] and not (row["Action"].isdigit() and int(row["Action"]) in self.categories):
-                unknown.setdefault(f"action category {row['Action']!r}", row.lines[0])
+                unknown.setdefault(f"action category {row['Action']!r} (known: {sorted(self.categories)})", row.lines[0])
         if unknown:
             listed = "; ".join(f"line {line}: {what}" for what, line in unknown.items())
-            raise SourceError(f"{path}:{min(unknown.values())}: {len(unknown)} values the package's code lists lack: "
-                              f"{listed}. Add each to data/upr_issues.csv or data/upr_action_categories.csv "
+            raise SourceError(f"{unknown_states}{path}:{min(unknown.values())}: {len(unknown)} values the package's code "
+                              f"lists lack: {listed}. Add each to data/upr_issues.csv or data/upr_action_categories.csv "
                               "(source rightsdata-codes)")
+        if unknown_states:
+            raise SourceError(unknown_states.rstrip("\n"))
 
     def add_review(self, path: Path, item: SourceRows, country: str, session: int, rows: list[Row]) -> None:
         source_id = item.source["source_id"]
@@ -418,7 +433,14 @@ class Importer(importers.Importer):
                 action_category=int(action) if action else None, issues_as_printed=issues or None,
                 source_id=source_id, source_location="columns Recommendation, Response, Action, Issue",
                 source_lines=line_ranges([r.lines for r in rec_rows])))
-            for position, label in enumerate(filter(None, issues.split(",")), 1):
+            labels = list(filter(None, issues.split(",")))
+            if len(set(labels)) < len(labels):  # one row per issue; issues_as_printed keeps the repeat
+                item.warnings.append(f"{path}:{rec_rows[0].lines[0]}: column Issue: {issues!r} prints an issue twice: "
+                                     "one upr_recommendation_issues row for it")
+            if response and response not in self.responses:
+                item.warnings.append(f"{path}:{rec_rows[0].lines[0]}: column Response: {response!r} is not how upr_responses "
+                                     "prints a response: kept as printed, response left empty")
+            for position, label in enumerate(dict.fromkeys(labels), 1):
                 item.add("upr_recommendation_issues", dict(
                     recommendation_id=rec_id, issue=self.issues[label], position=position, source_id=source_id,
                     source_location="column Issue", source_lines=line_ranges([r.lines for r in rec_rows])))
