@@ -77,7 +77,9 @@ def tables(repo) -> dict[str, list[dict[str, str]]]:
     return {name: read_csv(repo / res.path) for name, res in metadata.resources().items()}
 
 
-IMPORTED = ("ilab-", "upr-")  # sources whose rows come from importers reading ../shared
+# Sources whose rows come from importers reading ../shared (UPR Info's action categories are a
+# curated code list, `upr-info-action-categories`, not among them).
+IMPORTED = ("ilab-", "upr-recommendations-", "upr-sessions", "upr-info-sessions-")
 # The review the Tajikistan report answers, in the transcription and in UPR Info's database: its
 # rows stay in small copies.
 KEPT_REVIEW = ("TJK-2011", "TJK-s12")

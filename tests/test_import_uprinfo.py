@@ -72,12 +72,8 @@ def write_export(directory: Path, rows=ROWS, name="10-27-test-export.csv", years
 
 
 def small_copy(repo: Path, target: Path) -> Path:
-    """The package without any imported rows, for imports from fixtures. conftest's small package
-    drops every row of a source named upr-..., so the code list of UPR Info's action categories
-    (source upr-info-action-categories) is put back."""
-    package = copy_package(repo, target, with_rules=False, with_imported=False)
-    shutil.copy(repo / "data/upr_action_categories.csv", package / "data/upr_action_categories.csv")
-    return package
+    """The package without any imported rows, for imports from fixtures."""
+    return copy_package(repo, target, with_rules=False, with_imported=False)
 
 
 @pytest.fixture
@@ -509,15 +505,32 @@ def test_ids_are_stable_when_the_rows_are_shuffled(random_package, tmp_path, tex
     assert ids[0] == ids[1] and len(ids[0]) == len(texts)
 
 
-@pytest.mark.parametrize("text", ["Visit the Autorit\u00c3\u00a9 nationale\r\nand the schools",
-                                  "The Guaran\u00c3\u00ad and Guaran\u00ed speakers",
-                                  "Adopt a law:\r\n- on torture\n- on detention"])
-def test_a_repaired_text_with_a_line_break_or_an_unrepaired_stretch_is_imported(small, tmp_path, text):
+FIXTURE_SOURCE = "upr-info-sessions-12-12"  # a one-row export of session 12 (the small package keeps the real TJK-s12 rows)
+
+
+@pytest.mark.parametrize("text,transform", [("Visit the Autorit\u00c3\u00a9 nationale\r\nand the schools", "utf8_repaired_crlf"),
+                                            ("The Guaran\u00c3\u00ad and Guaran\u00ed speakers", "utf8_repaired_by_stretch"),
+                                            ("the women\u00e2\u20ac\u2122s rights", "utf8_repaired_cp1252")])
+def test_a_repaired_text_with_a_line_break_or_an_unrepaired_stretch_is_imported(small, tmp_path, text, transform):
+    """Texts ftfy repairs with a line break, in some stretches only, or mangled as Windows-1252
+    (not Latin-1) are imported with the transform that says so, and rebuilt exactly."""
     path = write_export(tmp_path / "uprinfo", [TJK + [text, "Chad", "Africa", "", "Supported", "4", "General", "12"]])
     result = run_cli("import-uprinfo", str(path), "--package-dir", str(small))
-    if result.returncode == 2 and "needs a transform that text_transforms lacks" in result.stderr:
-        pytest.xfail("text_transforms has no UTF-8 transform for a text repaired by ftfy that also holds a line break "
-                     "(utf8_repaired_crlf), for one repaired in some stretches only (repairs empty, by stretch), nor for "
-                     "line breaks CR LF and LF mixed (utf8_crlf_mixed): import-uprinfo stops the whole file on such a row")
     assert result.returncode == 0, result.stderr
     assert check_cells(small, path) == 1
+    assert [s["text_transform"] for s in Package(small).states if s["source_id"] == FIXTURE_SOURCE] == [transform]
+
+
+def test_mixed_line_breaks_are_written_lf_and_flagged(small, tmp_path):
+    """A text mixing CR LF and LF is written LF with a transform that says so
+    (`line_breaks_mixed`): rebuilt, every break is CR LF, the one loss the transform declares."""
+    text = "Adopt a law:\r\n- on torture\n- on detention"
+    path = write_export(tmp_path / "uprinfo", [TJK + [text, "Chad", "Africa", "", "Supported", "4", "General", "12"]])
+    result = run_cli("import-uprinfo", str(path), "--package-dir", str(small))
+    assert result.returncode == 0, result.stderr
+    (state,) = [s for s in Package(small).states if s["source_id"] == FIXTURE_SOURCE]
+    assert state["text_transform"] == "utf8_crlf_mixed"
+    (rec,) = [r for (_, source), r in Package(small).recs.items() if source == FIXTURE_SOURCE]
+    assert rec["text"] == "Adopt a law:\n- on torture\n- on detention"
+    assert rebuild(rec["text"], Transform.from_row(next(r for r in tables.read_rows(small, "text_transforms")
+                                                        if r["code"] == "utf8_crlf_mixed"))) == text.replace("\n- on d", "\r\n- on d").encode()

@@ -42,7 +42,8 @@ from dataclasses import dataclass
 
 # The conversions that mangle text: bytes of the first codec read as the second. The transcription
 # knows the first; UPR Info's export, whose few mangled cells ftfy repairs, the second.
-MANGLINGS = {"mac_roman_read_as_cp1252": ("mac_roman", "cp1252"), "utf8_read_as_latin1": ("utf-8", "latin-1")}
+MANGLINGS = {"mac_roman_read_as_cp1252": ("mac_roman", "cp1252"), "utf8_read_as_latin1": ("utf-8", "latin-1"),
+             "utf8_read_as_cp1252": ("utf-8", "cp1252")}
 MAC_ROMAN_AS_CP1252 = "mac_roman_read_as_cp1252"
 OPENING = set("“‘„")  # plausible at the start of a word, not inside one ("Sucuzhañay" is not "Sucuzha“ay")
 CLOSING = set("”")  # plausible at the end of a word

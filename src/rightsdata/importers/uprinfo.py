@@ -99,44 +99,49 @@ def line_breaks(text: str) -> tuple[str, bool, bool]:
     return (text.replace("\r\n", "\n") if crlf else text), crlf, mixed
 
 
+# The manglings of UTF-8 text a repair may undo, in the order tried: Latin-1 first (where both
+# read a text alike, as for "GuaranÃ­", the plainer one is named).
+UTF8_MANGLINGS = ("utf8_read_as_latin1", "utf8_read_as_cp1252")
+
+
 def repair_utf8(cell: str) -> Repaired:
-    """A UTF-8 cell with what an earlier conversion mangled (UTF-8 read as Latin-1) repaired by
-    ftfy, stretch by stretch: a stretch is taken repaired only when mangling it again gives back
-    exactly what is printed; one ftfy changes in any other way is kept as printed, undecided."""
+    """A UTF-8 cell with what an earlier conversion mangled (UTF-8 read as Latin-1 or as
+    Windows-1252) repaired by ftfy, stretch by stretch: a stretch is taken repaired only when
+    mangling it again gives back exactly what is printed, by the same mangling as the cell's other
+    repaired stretches; one ftfy changes in any other way is kept as printed, undecided."""
     text, crlf, mixed = line_breaks(cell)
-    plain = Transform("utf-8", 0, False, crlf, mixed, "utf8_read_as_latin1")
     if text.isascii():
-        return Repaired(text, plain)
+        return Repaired(text, Transform("utf-8", 0, False, crlf, mixed, UTF8_MANGLINGS[0]))
     import ftfy
 
     config = ftfy.TextFixerConfig(unescape_html=False, remove_terminal_escapes=False, fix_latin_ligatures=False,
                                   fix_character_width=False, uncurl_quotes=False, fix_line_breaks=False,
                                   fix_surrogates=False, remove_control_chars=False, normalization=None, explain=False)
-    parts, depths, undecided, pos = [], [], [], 0
+    parts, depths, undecided, pos, mangling = [], [], [], 0, None
     for m in stretches(text):
         printed = m.group()
         fixed = ftfy.fix_text(printed, config)
+        undone = next((name for name in UTF8_MANGLINGS if mangling in (None, name) and fixed != printed and fixed
+                       and not fixed.isascii() and len(stretches(fixed)) == 1 and safe_mangle(fixed, name) == printed), None)
         if fixed == printed:
             depth = 0
-        elif fixed and not fixed.isascii() and len(stretches(fixed)) == 1 and safe_mangle(fixed) == printed:
-            depth = 1
+        elif undone:
+            depth, mangling = 1, undone
         else:
             fixed, depth = printed, 0
             undecided.append(printed)
         parts += [text[pos:m.start()], fixed]
         depths.append(depth)
         pos = m.end()
-    repaired = "".join(parts) + text[pos:]
+    repaired, mangling = "".join(parts) + text[pos:], mangling or UTF8_MANGLINGS[0]
     if len(set(depths)) > 1:
-        return Repaired(repaired, Transform("utf-8", None, False, crlf, mixed, "utf8_read_as_latin1"),
-                        tuple(depths), tuple(undecided))
-    return Repaired(repaired, Transform("utf-8", depths[0], False, crlf, mixed, "utf8_read_as_latin1"),
-                    (), tuple(undecided))
+        return Repaired(repaired, Transform("utf-8", None, False, crlf, mixed, mangling), tuple(depths), tuple(undecided))
+    return Repaired(repaired, Transform("utf-8", depths[0], False, crlf, mixed, mangling), (), tuple(undecided))
 
 
-def safe_mangle(text: str) -> str | None:
+def safe_mangle(text: str, mangling: str) -> str | None:
     try:
-        return mangle(text, "utf8_read_as_latin1")
+        return mangle(text, mangling)
     except UnicodeError:
         return None
 
