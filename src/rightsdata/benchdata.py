@@ -4,8 +4,11 @@ Values are not invented: the package is scaled by copying whole sources (every r
 contributes, in every resource) under new source ids, `bench3-ilab-countries-2016` and so on.
 Every value therefore looks like a real one because it is one; keys stay unique (the source id is
 part of each key); foreign keys join (to the same countries, code lists and recommendations); and
-every consistency rule that holds in the real package holds in each copy. Waivers travel with the
-rows they keep. Copies do not cite an archived file, so only the real rows are checked against
+every consistency rule that holds in the real package holds in each copy. Sources whose rows cite
+each other's rows (a mid-term report and the recommendations it answers; UPR Info's rows and the
+transcription rows they are matched with) are copied together, and each copy cites the other's copy
+of the same round, so that a foreign key to another source joins and no row is matched twice.
+Waivers travel with the rows they keep. Copies do not cite an archived file, so only the real rows are checked against
 the archived text. The seed chooses which sources fill the last, partial copy.
 """
 
@@ -55,24 +58,28 @@ def build(package_dir: Path, out: Path, rows: int, seed: int = 0) -> dict[str, i
         shutil.copyfile(file, out / rel)
 
     per_source: dict[str, int] = {}
+    links: list[tuple[str, str]] = []  # (source, another source its rows cite)
     for name in (name for name, res in described.items() if copyable(res)):
         header, body = contents[name]
         i = header.index("source_id")
+        cited = [header.index(c) for c in source_references(described[name])]
         for row in body:
             per_source[row[i]] = per_source.get(row[i], 0) + 1
+            links.extend((row[i], row[j]) for j in cited if row[j] and row[j] != row[i])
+    groups = linked_groups(per_source, links)
     base = sum(len(body) for _, body in contents.values())
     plan: list[tuple[int, str]] = []  # (copy number, source id)
-    total, copy = base + 1, 0  # + the sources row of each copy
+    total, copy = base, 0
     rng = random.Random(seed)
     while total < rows:
         copy += 1
-        sources = sorted(per_source)
-        rng.shuffle(sources)
-        for sid in sources:
+        order = list(groups)
+        rng.shuffle(order)
+        for group in order:
             if total >= rows:
                 break
-            plan.append((copy, sid))
-            total += per_source[sid] + 1
+            plan.extend((copy, sid) for sid in group)
+            total += sum(per_source[sid] + 1 for sid in group)  # + the sources row of each copy
 
     counts = {}
     for name, (header, body) in contents.items():
@@ -89,7 +96,7 @@ def build(package_dir: Path, out: Path, rows: int, seed: int = 0) -> dict[str, i
                     f.write(csv_line(source_copy(header, by_id[sid], n)))
                     written += 1
             elif copyable(described[name]):
-                written += write_copies(f, header, body, plan)
+                written += write_copies(f, header, body, plan, source_references(described[name]))
         counts[name] = written
 
     if waivers.exists():
@@ -114,10 +121,44 @@ def source_copy(header: list[str], row: list[str], n: int) -> list[str]:
     return [out[h] for h in header]
 
 
-def write_copies(f, header: list[str], body: list[list[str]], plan: list[tuple[int, str]]) -> int:
+def source_references(res: pkg.Resource) -> list[str]:
+    """The columns besides source_id that name a source (a foreign key to sources.source_id, alone
+    or within a key of another resource), such as the transcription source a match points to."""
+    columns = []
+    for fk in res.foreign_keys:
+        for column, target in zip(fk["fields"], fk["reference"]["fields"]):
+            if target == "source_id" and column != "source_id" and column not in columns:
+                columns.append(column)
+    return columns
+
+
+def linked_groups(per_source: dict[str, int], links: list[tuple[str, str]]) -> list[list[str]]:
+    """The sources, in groups of those whose rows cite each other (directly or through another),
+    each group sorted, the groups in the order of their first source."""
+    parent = {sid: sid for sid in per_source}
+
+    def root(sid: str) -> str:
+        while parent[sid] != sid:
+            parent[sid] = parent[parent[sid]]
+            sid = parent[sid]
+        return sid
+
+    for a, b in links:
+        if a in parent and b in parent:
+            parent[root(a)] = root(b)
+    groups: dict[str, list[str]] = {}
+    for sid in sorted(per_source):
+        groups.setdefault(root(sid), []).append(sid)
+    return sorted(groups.values())
+
+
+def write_copies(f, header: list[str], body: list[list[str]], plan: list[tuple[int, str]], references: list[str] = ()) -> int:
     i = header.index("source_id")
     # identifiers that embed the source id: figure ids and the figure a part belongs to
     prefixed = [header.index(c) for c in ("figure_id", "part_of") if c in header]
+    # other sources cited: the copy of the same round when there is one (a linked group is copied whole)
+    cited = [header.index(c) for c in references]
+    planned = set(plan)
     by_source: dict[str, list[list[str]]] = {}
     for row in body:
         by_source.setdefault(row[i], []).append(row)
@@ -128,6 +169,9 @@ def write_copies(f, header: list[str], body: list[list[str]], plan: list[tuple[i
             new[i] = copy_id(n, sid)
             for j in prefixed:
                 if new[j]:
+                    new[j] = copy_id(n, new[j])
+            for j in cited:
+                if (n, new[j]) in planned:
                     new[j] = copy_id(n, new[j])
             f.write(csv_line(new))
             written += 1
