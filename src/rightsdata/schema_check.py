@@ -14,12 +14,17 @@ from __future__ import annotations
 
 import bisect
 import csv
+import dataclasses
 import functools
+import hashlib
 import io
 import itertools
+import json
 import os
 import re
 import tempfile
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -158,6 +163,7 @@ class LoadedTable:
     lines: list[int] | None  # physical line of each loaded row, when not worked out from `breaks`
     breaks: tuple[list[int], list[int]] | None = None  # rows whose cells span lines, line feeds up to each
     control: bool = False  # the file holds a control character somewhere (FileShape.control)
+    digest: str | None = None  # FileShape.digest
     row: str = "rowid"  # SQL for the row's index: DuckDB's rowid, unless a field of that name hides it
 
     def line(self, rowid: int) -> int:
@@ -189,6 +195,7 @@ class FileShape:
     empty: bool  # nothing but white space
     carriage_return: bool  # a CR anywhere (CR LF line ends, or a CR of its own)
     control: bool = False  # a control character (CONTROL) anywhere: its cells are then looked at
+    digest: str | None = None  # SHA-256 of the bytes, for a file of at most KEEP_BYTES (see cell_findings)
 
 
 def chunks(f, size: int = 1 << 20):
@@ -203,11 +210,14 @@ def scan(file: Path, size: int = 1 << 20) -> FileShape:
     """The first line, line count, emptiness, carriage returns and control characters of a file,
     in one pass."""
     feeds, empty, last, cr, control = 0, True, b"", False, False
+    digest = hashlib.sha256() if os.path.getsize(file) <= KEEP_BYTES else None
     with open(file, "rb") as f:
         first_line = f.readline().rstrip(b"\n")
         f.seek(0)
         for buffer, n in chunks(f, size):
             feeds += buffer.count(b"\n", 0, n)
+            if digest is not None:
+                digest.update(memoryview(buffer)[:n])
             empty = empty and not bytes(buffer[:n]).strip()
             cr = cr or buffer.find(b"\r", 0, n) >= 0
             if not control:  # (a C1 control is C2 80-9F in UTF-8, and may straddle two chunks)
@@ -217,7 +227,7 @@ def scan(file: Path, size: int = 1 << 20) -> FileShape:
                            or (last == b"\xc2" and 0x80 <= chunk[0] <= 0x9f))
             last = bytes(buffer[n - 1:n])
     return FileShape(first_line=first_line, lines=feeds + (0 if last == b"\n" else 1), empty=empty, carriage_return=cr,
-                     control=control)
+                     control=control, digest=digest.hexdigest() if digest is not None else None)
 
 
 def load_table(con, res: Resource, table: str, findings: list[Finding]) -> LoadedTable | None:
@@ -296,7 +306,7 @@ def load_table(con, res: Resource, table: str, findings: list[Finding]) -> Loade
         breaks = line_breaks(con, table, res, row)
         if rows + 1 + (breaks[1][-1] if breaks[1] else 0) == shape.lines:
             return LoadedTable(resource=res, table=table, rows=rows, lines=None, breaks=breaks, row=row,
-                               control=shape.control)
+                               control=shape.control, digest=shape.digest)
     if rejected or shape.lines != rows + 1:
         try:
             lines, blank = record_lines(text())
@@ -319,7 +329,7 @@ def load_table(con, res: Resource, table: str, findings: list[Finding]) -> Loade
         if len(lines) != rows:  # the two parsers disagree: report what DuckDB read, without lines
             fail(STRUCTURE, "the file's rows could not be matched to lines; line numbers below are approximate")
             lines = (lines + [None] * rows)[:rows]
-    return LoadedTable(resource=res, table=table, rows=rows, lines=lines, row=row, control=shape.control)
+    return LoadedTable(resource=res, table=table, rows=rows, lines=lines, row=row, control=shape.control, digest=shape.digest)
 
 
 def line_end_problem(text: str) -> tuple[int, str] | None:
@@ -716,6 +726,40 @@ def check_foreign_keys(con, tables: dict[str, LoadedTable], findings: list[Findi
                             f"{row[1]!r} is not in {target_label}" if single else f"{label} = {row[1]} is not in {target_label}")
 
 
+# A process that validates one small file under one schema again (a test run validates copies of
+# the package hundreds of times, each with one file changed) gets the cell checks' findings it had.
+KEEP_BYTES = 4 << 20  # files up to this size are hashed as they are scanned (a few ms a megabyte)
+KEEP_TABLES = 512  # (file, schema) pairs kept, the least recently used dropped
+_kept: OrderedDict[tuple, list[Finding]] = OrderedDict()
+_kept_lock = threading.Lock()
+
+
+def cell_findings(con, t: LoadedTable) -> list[Finding]:
+    """The findings of check_fields and check_control_characters on a loaded table, as copies.
+    They are a function of the file's bytes and the resource's name, path and schema (and of the
+    limits MAX_PER_CHECK and BY_VALUE_FROM_ROWS): for a file of at most KEEP_BYTES they are kept
+    under those for the rest of the process, and a table seen before is not queried again."""
+    res = t.resource
+    key = None
+    if t.digest is not None:
+        key = (t.digest, res.name, res.path, json.dumps(res.schema, sort_keys=True, default=repr), MAX_PER_CHECK, BY_VALUE_FROM_ROWS)
+    with _kept_lock:
+        found = _kept.get(key) if key is not None else None
+        if found is not None:
+            _kept.move_to_end(key)
+    if found is None:
+        found = []
+        check_fields(con, t, found)
+        check_control_characters(con, t, found)
+        if key is not None:
+            with _kept_lock:
+                _kept[key] = found
+                while len(_kept) > KEEP_TABLES:
+                    _kept.popitem(last=False)
+    # Copies: waivers mark findings (apply_waivers), and the kept ones must stay as found.
+    return [dataclasses.replace(f, key=dict(f.key) if f.key is not None else None, extra=dict(f.extra)) for f in found]
+
+
 def load_all(package: Package, con=None,
              workers: int | None = None) -> tuple[list[Finding], dict[str, LoadedTable], duckdb.DuckDBPyConnection]:
     """Load every resource and run its cell, unique and primary-key checks; return the findings
@@ -732,8 +776,7 @@ def load_all(package: Package, con=None,
         try:
             t = load_table(cursor, res, f"t{i}_{res.name.replace('-', '_').replace('.', '_')}", found)
             if t is not None:
-                check_fields(cursor, t, found)
-                check_control_characters(cursor, t, found)
+                found += cell_findings(cursor, t)
         finally:
             cursor.close()
         return res.name, t, found
