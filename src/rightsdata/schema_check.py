@@ -734,30 +734,45 @@ _kept: OrderedDict[tuple, list[Finding]] = OrderedDict()
 _kept_lock = threading.Lock()
 
 
-def cell_findings(con, t: LoadedTable) -> list[Finding]:
-    """The findings of check_fields and check_control_characters on a loaded table, as copies.
-    They are a function of the file's bytes and the resource's name, path and schema (and of the
-    limits MAX_PER_CHECK and BY_VALUE_FROM_ROWS): for a file of at most KEEP_BYTES they are kept
-    under those for the rest of the process, and a table seen before is not queried again."""
+def table_key(t: LoadedTable | None) -> tuple | None:
+    """What a loaded table's checks depend on: its file's bytes and its resource's name, path and
+    schema; None when the file was too large to be hashed (or the table is absent)."""
+    if t is None or t.digest is None:
+        return None
     res = t.resource
-    key = None
-    if t.digest is not None:
-        key = (t.digest, res.name, res.path, json.dumps(res.schema, sort_keys=True, default=repr), MAX_PER_CHECK, BY_VALUE_FROM_ROWS)
+    return t.digest, res.name, res.path, json.dumps(res.schema, sort_keys=True, default=repr)
+
+
+def kept(key: tuple | None, check) -> list[Finding]:
+    """check() (a list of findings), kept under `key` for the rest of the process (not when key is
+    None), as copies: waivers mark findings (apply_waivers), and the kept ones must stay as found."""
     with _kept_lock:
         found = _kept.get(key) if key is not None else None
         if found is not None:
             _kept.move_to_end(key)
     if found is None:
-        found = []
-        check_fields(con, t, found)
-        check_control_characters(con, t, found)
+        found = check()
         if key is not None:
             with _kept_lock:
                 _kept[key] = found
                 while len(_kept) > KEEP_TABLES:
                     _kept.popitem(last=False)
-    # Copies: waivers mark findings (apply_waivers), and the kept ones must stay as found.
     return [dataclasses.replace(f, key=dict(f.key) if f.key is not None else None, extra=dict(f.extra)) for f in found]
+
+
+def cell_findings(con, t: LoadedTable) -> list[Finding]:
+    """The findings of check_fields and check_control_characters on a loaded table, as copies.
+    They are a function of the file's bytes and the resource's name, path and schema (and of the
+    limits MAX_PER_CHECK and BY_VALUE_FROM_ROWS): for a file of at most KEEP_BYTES they are kept
+    under those for the rest of the process, and a table seen before is not queried again."""
+    def check() -> list[Finding]:
+        found: list[Finding] = []
+        check_fields(con, t, found)
+        check_control_characters(con, t, found)
+        return found
+
+    key = table_key(t)
+    return kept(key and ("cells", key, MAX_PER_CHECK, BY_VALUE_FROM_ROWS), check)
 
 
 def load_all(package: Package, con=None,
@@ -792,11 +807,17 @@ def load_all(package: Package, con=None,
 
 
 def foreign_key_jobs(loaded: dict[str, LoadedTable]) -> list[tuple]:
-    """One job per loaded table (see `run_jobs`): the findings of its foreign keys."""
+    """One job per loaded table (see `run_jobs`): the findings of its foreign keys, kept (see
+    `kept`) under the table's key and those of the tables they refer to, when all can be hashed."""
     def check_one(cursor, t: LoadedTable) -> list[Finding]:
-        found: list[Finding] = []
-        check_foreign_keys(cursor, {t.resource.name: t}, found, loaded)
-        return found
+        def check() -> list[Finding]:
+            found: list[Finding] = []
+            check_foreign_keys(cursor, {t.resource.name: t}, found, loaded)
+            return found
+
+        targets = sorted({fk["reference"]["resource"] or t.resource.name for fk in t.resource.foreign_keys})
+        keys = [table_key(t)] + [table_key(loaded.get(name)) for name in targets]
+        return kept(("foreign-keys", *keys, *targets, MAX_PER_CHECK) if all(keys) else None, check)
 
     return [(lambda cursor, t=t: check_one(cursor, t), t.rows) for t in loaded.values()]
 
