@@ -730,6 +730,7 @@ def check_foreign_keys(con, tables: dict[str, LoadedTable], findings: list[Findi
 # the package hundreds of times, each with one file changed) gets the cell checks' findings it had.
 KEEP_BYTES = 4 << 20  # files up to this size are hashed as they are scanned (a few ms a megabyte)
 KEEP_TABLES = 512  # (file, schema) pairs kept, the least recently used dropped
+KEEP_FINDINGS = 200  # a table with more findings than this is not kept (bounded memory: 512 x 200 at most)
 _kept: OrderedDict[tuple, list[Finding]] = OrderedDict()
 _kept_lock = threading.Lock()
 
@@ -752,7 +753,7 @@ def kept(key: tuple | None, check) -> list[Finding]:
             _kept.move_to_end(key)
     if found is None:
         found = check()
-        if key is not None:
+        if key is not None and len(found) <= KEEP_FINDINGS:
             with _kept_lock:
                 _kept[key] = found
                 while len(_kept) > KEEP_TABLES:
