@@ -319,8 +319,6 @@ def check_references(shown: str, resources: dict[str, Resource]) -> None:
 def check_profile_of(package: Package) -> None:
     """The descriptor satisfies the Data Package profile, as frictionless checks it (with the
     schemas inlined). Raises PackageError."""
-    from frictionless import Package as FrictionlessPackage
-
     descriptor, resources = package.descriptor, package.resources
     shown = str(package.descriptor_path)
     # Unsafe paths are already findings of their own; keep frictionless to the rest.
@@ -328,6 +326,17 @@ def check_profile_of(package: Package) -> None:
         dict(item, schema=resources[item["name"]].schema,
              path=item["path"] if unsafe_reason(item.get("path")) is None else f"{item['name']}.csv")
         for item in descriptor["resources"]])
-    report = FrictionlessPackage.validate_descriptor(inlined)
-    if not report.valid:
-        raise PackageError(f"{shown}: " + "; ".join(e.message for e in report.errors))
+    problems = profile_problems(json.dumps(inlined))
+    if problems:
+        raise PackageError(f"{shown}: " + "; ".join(problems))
+
+
+@functools.lru_cache(maxsize=64)
+def profile_problems(inlined: str) -> tuple[str, ...]:
+    """frictionless's messages on a descriptor (schemas inlined, as JSON text), empty when it is
+    valid. The same descriptor gets the same answer: kept, as every validation of a process whose
+    packages share a descriptor (the tests' copies of the package) asked again (0.05 s each)."""
+    from frictionless import Package as FrictionlessPackage
+
+    report = FrictionlessPackage.validate_descriptor(json.loads(inlined))
+    return tuple(e.message for e in report.errors) if not report.valid else ()

@@ -14,12 +14,17 @@ from __future__ import annotations
 
 import bisect
 import csv
+import dataclasses
 import functools
+import hashlib
 import io
 import itertools
+import json
 import os
 import re
 import tempfile
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -158,6 +163,7 @@ class LoadedTable:
     lines: list[int] | None  # physical line of each loaded row, when not worked out from `breaks`
     breaks: tuple[list[int], list[int]] | None = None  # rows whose cells span lines, line feeds up to each
     control: bool = False  # the file holds a control character somewhere (FileShape.control)
+    digest: str | None = None  # FileShape.digest
     row: str = "rowid"  # SQL for the row's index: DuckDB's rowid, unless a field of that name hides it
 
     def line(self, rowid: int) -> int:
@@ -189,6 +195,7 @@ class FileShape:
     empty: bool  # nothing but white space
     carriage_return: bool  # a CR anywhere (CR LF line ends, or a CR of its own)
     control: bool = False  # a control character (CONTROL) anywhere: its cells are then looked at
+    digest: str | None = None  # SHA-256 of the bytes, for a file of at most KEEP_BYTES (see cell_findings)
 
 
 def chunks(f, size: int = 1 << 20):
@@ -203,11 +210,14 @@ def scan(file: Path, size: int = 1 << 20) -> FileShape:
     """The first line, line count, emptiness, carriage returns and control characters of a file,
     in one pass."""
     feeds, empty, last, cr, control = 0, True, b"", False, False
+    digest = hashlib.sha256() if os.path.getsize(file) <= KEEP_BYTES else None
     with open(file, "rb") as f:
         first_line = f.readline().rstrip(b"\n")
         f.seek(0)
         for buffer, n in chunks(f, size):
             feeds += buffer.count(b"\n", 0, n)
+            if digest is not None:
+                digest.update(memoryview(buffer)[:n])
             empty = empty and not bytes(buffer[:n]).strip()
             cr = cr or buffer.find(b"\r", 0, n) >= 0
             if not control:  # (a C1 control is C2 80-9F in UTF-8, and may straddle two chunks)
@@ -217,7 +227,7 @@ def scan(file: Path, size: int = 1 << 20) -> FileShape:
                            or (last == b"\xc2" and 0x80 <= chunk[0] <= 0x9f))
             last = bytes(buffer[n - 1:n])
     return FileShape(first_line=first_line, lines=feeds + (0 if last == b"\n" else 1), empty=empty, carriage_return=cr,
-                     control=control)
+                     control=control, digest=digest.hexdigest() if digest is not None else None)
 
 
 def load_table(con, res: Resource, table: str, findings: list[Finding]) -> LoadedTable | None:
@@ -296,7 +306,7 @@ def load_table(con, res: Resource, table: str, findings: list[Finding]) -> Loade
         breaks = line_breaks(con, table, res, row)
         if rows + 1 + (breaks[1][-1] if breaks[1] else 0) == shape.lines:
             return LoadedTable(resource=res, table=table, rows=rows, lines=None, breaks=breaks, row=row,
-                               control=shape.control)
+                               control=shape.control, digest=shape.digest)
     if rejected or shape.lines != rows + 1:
         try:
             lines, blank = record_lines(text())
@@ -319,7 +329,7 @@ def load_table(con, res: Resource, table: str, findings: list[Finding]) -> Loade
         if len(lines) != rows:  # the two parsers disagree: report what DuckDB read, without lines
             fail(STRUCTURE, "the file's rows could not be matched to lines; line numbers below are approximate")
             lines = (lines + [None] * rows)[:rows]
-    return LoadedTable(resource=res, table=table, rows=rows, lines=lines, row=row, control=shape.control)
+    return LoadedTable(resource=res, table=table, rows=rows, lines=lines, row=row, control=shape.control, digest=shape.digest)
 
 
 def line_end_problem(text: str) -> tuple[int, str] | None:
@@ -716,6 +726,56 @@ def check_foreign_keys(con, tables: dict[str, LoadedTable], findings: list[Findi
                             f"{row[1]!r} is not in {target_label}" if single else f"{label} = {row[1]} is not in {target_label}")
 
 
+# A process that validates one small file under one schema again (a test run validates copies of
+# the package hundreds of times, each with one file changed) gets the cell checks' findings it had.
+KEEP_BYTES = 4 << 20  # files up to this size are hashed as they are scanned (a few ms a megabyte)
+KEEP_TABLES = 512  # (file, schema) pairs kept, the least recently used dropped
+KEEP_FINDINGS = 200  # a table with more findings than this is not kept (bounded memory: 512 x 200 at most)
+_kept: OrderedDict[tuple, list[Finding]] = OrderedDict()
+_kept_lock = threading.Lock()
+
+
+def table_key(t: LoadedTable | None) -> tuple | None:
+    """What a loaded table's checks depend on: its file's bytes and its resource's name, path and
+    schema; None when the file was too large to be hashed (or the table is absent)."""
+    if t is None or t.digest is None:
+        return None
+    res = t.resource
+    return t.digest, res.name, res.path, json.dumps(res.schema, sort_keys=True, default=repr)
+
+
+def kept(key: tuple | None, check) -> list[Finding]:
+    """check() (a list of findings), kept under `key` for the rest of the process (not when key is
+    None), as copies: waivers mark findings (apply_waivers), and the kept ones must stay as found."""
+    with _kept_lock:
+        found = _kept.get(key) if key is not None else None
+        if found is not None:
+            _kept.move_to_end(key)
+    if found is None:
+        found = check()
+        if key is not None and len(found) <= KEEP_FINDINGS:
+            with _kept_lock:
+                _kept[key] = found
+                while len(_kept) > KEEP_TABLES:
+                    _kept.popitem(last=False)
+    return [dataclasses.replace(f, key=dict(f.key) if f.key is not None else None, extra=dict(f.extra)) for f in found]
+
+
+def cell_findings(con, t: LoadedTable) -> list[Finding]:
+    """The findings of check_fields and check_control_characters on a loaded table, as copies.
+    They are a function of the file's bytes and the resource's name, path and schema (and of the
+    limits MAX_PER_CHECK and BY_VALUE_FROM_ROWS): for a file of at most KEEP_BYTES they are kept
+    under those for the rest of the process, and a table seen before is not queried again."""
+    def check() -> list[Finding]:
+        found: list[Finding] = []
+        check_fields(con, t, found)
+        check_control_characters(con, t, found)
+        return found
+
+    key = table_key(t)
+    return kept(key and ("cells", key, MAX_PER_CHECK, BY_VALUE_FROM_ROWS), check)
+
+
 def load_all(package: Package, con=None,
              workers: int | None = None) -> tuple[list[Finding], dict[str, LoadedTable], duckdb.DuckDBPyConnection]:
     """Load every resource and run its cell, unique and primary-key checks; return the findings
@@ -732,8 +792,7 @@ def load_all(package: Package, con=None,
         try:
             t = load_table(cursor, res, f"t{i}_{res.name.replace('-', '_').replace('.', '_')}", found)
             if t is not None:
-                check_fields(cursor, t, found)
-                check_control_characters(cursor, t, found)
+                found += cell_findings(cursor, t)
         finally:
             cursor.close()
         return res.name, t, found
@@ -749,11 +808,17 @@ def load_all(package: Package, con=None,
 
 
 def foreign_key_jobs(loaded: dict[str, LoadedTable]) -> list[tuple]:
-    """One job per loaded table (see `run_jobs`): the findings of its foreign keys."""
+    """One job per loaded table (see `run_jobs`): the findings of its foreign keys, kept (see
+    `kept`) under the table's key and those of the tables they refer to, when all can be hashed."""
     def check_one(cursor, t: LoadedTable) -> list[Finding]:
-        found: list[Finding] = []
-        check_foreign_keys(cursor, {t.resource.name: t}, found, loaded)
-        return found
+        def check() -> list[Finding]:
+            found: list[Finding] = []
+            check_foreign_keys(cursor, {t.resource.name: t}, found, loaded)
+            return found
+
+        targets = sorted({fk["reference"]["resource"] or t.resource.name for fk in t.resource.foreign_keys})
+        keys = [table_key(t)] + [table_key(loaded.get(name)) for name in targets]
+        return kept(("foreign-keys", *keys, *targets, MAX_PER_CHECK) if all(keys) else None, check)
 
     return [(lambda cursor, t=t: check_one(cursor, t), t.rows) for t in loaded.values()]
 
