@@ -532,5 +532,5 @@ def test_mixed_line_breaks_are_written_lf_and_flagged(small, tmp_path):
     assert state["text_transform"] == "utf8_crlf_mixed"
     (rec,) = [r for (_, source), r in Package(small).recs.items() if source == FIXTURE_SOURCE]
     assert rec["text"] == "Adopt a law:\n- on torture\n- on detention"
-    assert rebuild(rec["text"], Transform.from_row(next(r for r in tables.read_rows(small, "text_transforms")
-                                                        if r["code"] == "utf8_crlf_mixed"))) == text.replace("\n- on d", "\r\n- on d").encode()
+    mixed = Transform.from_row(next(r for r in tables.read_rows(small, "text_transforms") if r["code"] == "utf8_crlf_mixed"))
+    assert rebuild(rec["text"], mixed) == text.replace("\n- on d", "\r\n- on d").encode()
