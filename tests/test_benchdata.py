@@ -39,17 +39,20 @@ def matched(repo, tmp_path) -> Path:
     data = package / "data"
     transcription = "upr-recommendations-2011"
     source = next(r for r in read(data / "sources.csv") if r["source_id"] == transcription)
-    append(data / "sources.csv", [dict(source, source_id=SECOND, publisher="UPR Info")])
+    append(data / "sources.csv", [dict(source, source_id=SECOND, publisher="UPR Info", document_type="recommendations_database")])
     for name in ("upr_reviews", "upr_recommendations", "upr_recommending_states"):
         append(data / f"{name}.csv", [dict(r, source_id=SECOND) for r in read(data / f"{name}.csv")
                                       if r["source_id"] == transcription])
     states = [r for r in read(data / "upr_recommending_states.csv") if r["source_id"] == transcription]
     assert states, "the small package holds the transcription of the Tajikistan review"
-    append(data / "upr_recommendation_matches.csv", [
+    # Only the test's pairs: the small package's own (UPR Info's TJK-s12) would pair the same rows again.
+    matches = data / "upr_recommendation_matches.csv"
+    matches.write_text(matches.read_text(encoding="utf-8").split("\n", 1)[0] + "\n", encoding="utf-8")
+    append(matches, [
         dict(recommendation_id=r["recommendation_id"], position=r["position"], source_id=SECOND,
              transcription_recommendation_id=r["recommendation_id"], transcription_position=r["position"],
-             transcription_source_id=transcription, method="exact", similarity="1",
-             source_location="matched by the test")
+             transcription_source_id=transcription, method="same_text", similarity="1",
+             source_location="matched by the test", source_lines=r["source_lines"])
         for r in states])
     return package
 

@@ -308,6 +308,8 @@ def test_tajikistan_sections_and_references_counted_in_the_report(tables, docume
     review = {r["recommendation_id"] for r in tables["upr_recommendations"] if r["review_id"] == "TJK-2011"}
     assert recommended <= review and len(review) == 142
     for r in tables["upr_recommendations"]:
+        if r["source_id"].startswith("upr-info-"):  # UPR Info prints no numbers (its ids: test_import_uprinfo.py)
+            continue
         occurrence = "" if r["occurrence"] == "1" else f"~{r['occurrence']}"
         assert r["recommendation_id"] == f"{r['review_id']}-{r['number']}{occurrence}"
         assert r["number"].split(".")[0] == r["paragraph"]

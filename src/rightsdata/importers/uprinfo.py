@@ -279,6 +279,8 @@ class Importer(importers.Importer):
                                                                      item.rows.get("upr_recommendations", []),
                                                                      item.rows.get("upr_recommending_states", []))]
         by_source = {item.source["source_id"]: item for item in batch}
+        lines = {(s["recommendation_id"], s["position"], s["source_id"]): s["source_lines"]
+                 for item in batch for s in item.rows.get("upr_recommending_states", [])}
         years = {session: year for session, (year, _) in self.session_years.items()}
         for m in upr_matching.match(transcription, uprinfo, years):
             t, u = m.transcription, m.uprinfo
@@ -286,7 +288,8 @@ class Importer(importers.Importer):
                 recommendation_id=u.recommendation_id, position=u.position, source_id=u.source_id,
                 transcription_recommendation_id=t.recommendation_id, transcription_position=t.position,
                 transcription_source_id=t.source_id, method=m.method, similarity=m.similarity,
-                source_location=f"paired at import with {t.source_id} (rightsdata.upr_matching)"))
+                source_location=f"paired at import with {t.source_id} (rightsdata.upr_matching)",
+                source_lines=lines[(u.recommendation_id, u.position, u.source_id)]))
         return [self.years]
 
     def transcription(self) -> list:
