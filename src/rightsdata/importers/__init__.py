@@ -161,6 +161,15 @@ class Importer(abc.ABC):
         rows = sum(len(v) for v in item.rows.values())
         return f"{item.source['source_id']}: {rows} rows"
 
+    @staticmethod
+    def accounted(item: SourceRows, *resources: str) -> str:
+        """How a file's rows were accounted for (read = kept + merged + rejected), and the rows
+        of `resources` it gives: the start of a summary line."""
+        c = item.counts
+        rows = "; " + ", ".join(f"{len(item.rows.get(name, []))} {name.removeprefix('upr_')}" for name in resources) if resources else ""
+        return (f"{item.source['source_id']}: read {c['read']} rows: kept {c['kept']}, merged {c['merged']} exact "
+                f"duplicates, rejected {c['rejected']}{rows}")
+
     # -- shared pieces ---------------------------------------------------------------------------
 
     def check_header(self, path: Path, header: list[str]) -> None:

@@ -336,11 +336,8 @@ class Importer(importers.Importer):
     def summary(cls, item: SourceRows) -> str | None:
         if not item.counts:  # sessions.csv
             return None
-        c = item.counts
-        return (f"{item.source['source_id']}: read {c['read']} rows: kept {c['kept']}, merged {c['merged']} exact "
-                f"duplicates, rejected {c['rejected']}; {len(item.rows.get('upr_reviews', []))} reviews, "
-                f"{len(item.rows.get('upr_recommendations', []))} recommendations; "
-                f"{c['undecided']} cells kept as decoded, undecided")
+        return (f"{cls.accounted(item, 'upr_reviews', 'upr_recommendations')}; "
+                f"{item.counts['undecided']} cells kept as decoded, undecided")
 
     # --- sessions.csv ----------------------------------------------------------------------------
     def read_sessions(self, path: Path) -> tuple[SourceRows, dict[str, list[tuple[int, int]]]]:

@@ -312,11 +312,9 @@ class Importer(importers.Importer):
     def summary(cls, item: SourceRows) -> str | None:
         if not item.counts:  # upr_sessions_years.csv
             return None
-        c = item.counts
-        return (f"{item.source['source_id']}: read {c['read']} rows: kept {c['kept']}, merged {c['merged']} exact "
-                f"duplicates, rejected {c['rejected']}; {len(item.rows.get('upr_reviews', []))} reviews, "
-                f"{len(item.rows.get('upr_recommendations', []))} recommendations; {c['repaired']} texts repaired, "
-                f"{c['undecided']} kept as printed, undecided")
+        return (f"{cls.accounted(item, 'upr_reviews', 'upr_recommendations')}; "
+                f"{item.counts['repaired']} texts repaired, {item.counts['undecided']} kept as printed, undecided; "
+                f"{len(item.rows.get('upr_recommendation_matches', []))} rows paired with the transcription's")
 
     def read_years(self, path: Path) -> SourceRows:
         data, digest = read_source(path)
