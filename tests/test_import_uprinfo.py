@@ -6,6 +6,7 @@ printed or reversibly repaired, a re-import byte-identical)."""
 import csv
 import hashlib
 import io
+import json
 import random
 import re
 import shutil
@@ -18,6 +19,7 @@ from hypothesis import strategies as st
 
 from conftest import REPO, copy_package, once_per_run, read_csv, run_cli, tree_digest
 from rightsdata import tables
+from rightsdata.cells import csv_text
 from rightsdata.importers.legacy_text import Transform, rebuild
 from rightsdata.provenance import line_numbers
 
@@ -72,8 +74,18 @@ def write_export(directory: Path, rows=ROWS, name="10-27-test-export.csv", years
 
 
 def small_copy(repo: Path, target: Path) -> Path:
-    """The package without any imported rows, for imports from fixtures."""
-    return copy_package(repo, target, with_rules=False, with_imported=False)
+    """The package without any imported rows, for imports from fixtures: without UPR Info's rows
+    of Tajikistan's review either, which the small package keeps, since a fixture export of the
+    same review would give it twice (the import refuses that)."""
+    package = copy_package(repo, target, with_rules=False, with_imported=False)
+    for path in (package / "data").glob("*.csv"):
+        with open(path, encoding="utf-8", newline="") as f:
+            header, *rows = list(csv.reader(f))
+        if "source_id" in header:
+            kept = [r for r in rows if not r[header.index("source_id")].startswith("upr-info-sessions-")]
+            if len(kept) != len(rows):
+                path.write_text(csv_text(header, kept), encoding="utf-8", newline="")
+    return package
 
 
 @pytest.fixture
@@ -409,7 +421,47 @@ BAD = {
     "a long first line": (("x" * 5000 + "\r\n").encode(), ":1: the header is ['xxx"),
     "session not in the years": (export_bytes([TJK + ["Do it", "Chad", "Africa", "", "Supported", "4", "General", "11"]]),
                                  ":2: session 11 is not in upr_sessions_years.csv"),
+    "a session of 5 digits": (export_bytes([TJK + ["Do it", "Chad", "Africa", "", "Supported", "4", "General", "99999"]]),
+                              ":2: session 99999 is not in upr_sessions_years.csv"),
+    "saved as Windows-1252": (export_bytes([TJK + ["Respect the Guaraní", "Chad", "Africa", "", "Supported", "4", "General", "12"],
+                                            TJK + ["Protect the Garífuna", "Chad", "Africa", "", "Supported", "4", "General", "12"]],
+                                           bom=False, encoding="cp1252"), ":2: the file is not UTF-8 (byte 0xED"),
 }
+
+
+def test_a_copy_the_manifest_lists_with_another_sha256_is_refused(small, tmp_path):
+    """A truncated (or edited) copy of a file MANIFEST.json lists would replace the source's rows
+    with fewer: the import stops, whatever the rows say."""
+    path = write_export(tmp_path / "uprinfo", ROWS[:4])
+    (path.parent / "MANIFEST.json").write_text(json.dumps([{"file": path.name, "rows": 15, "bytes": 99999,
+                                                             "sha256": hashlib.sha256(b"the whole file").hexdigest()}]))
+    before = tree_digest(small)
+    result = run_cli("import-uprinfo", str(path), "--package-dir", str(small))
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert f"{path}: {path.parent / 'MANIFEST.json'} lists {path.name} (99999 bytes, 15 rows), but this file" in result.stderr
+    assert "a truncated or edited copy?" in result.stderr and tree_digest(small) == before
+
+
+def test_files_of_overlapping_sessions_are_refused(small, tmp_path):
+    """A review in two exports would be in the package twice: the second import stops, naming it."""
+    first = write_export(tmp_path / "a", ROWS[:4], name="12-12-test-export.csv")
+    assert run_cli("import-uprinfo", str(first), "--package-dir", str(small)).returncode == 0
+    second = write_export(tmp_path / "b", ROWS[:4] + [TJK[:3] + ["Ratify the CED", "Chad", "Africa", "", "Supported", "5",
+                                                                 "Enforced disappearances", "27"]], name="12-27-test-export.csv")
+    before = tree_digest(small)
+    result = run_cli("import-uprinfo", str(second), "--package-dir", str(small))
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert f"{second}:2: review TJK-s12 is already in upr-info-sessions-12-12" in result.stderr
+    assert tree_digest(small) == before
+
+
+def test_a_cell_longer_than_any_recommendation_rejects_its_row(small, tmp_path):
+    path = write_export(tmp_path / "uprinfo", [TJK + ["Do it " * 40_000, "Chad", "Africa", "", "Supported", "4", "General", "12"],
+                                               *ROWS[:3]])
+    result = run_cli("import-uprinfo", str(path), "--package-dir", str(small))
+    assert result.returncode == 0, result.stderr
+    assert f"{path}:2: rejected: column Recommendation holds 240,000 characters, more than any recommendation" in result.stderr
+    assert "rejected 1;" in result.stdout
 
 
 @pytest.mark.parametrize("kind", BAD)

@@ -278,9 +278,12 @@ def upr_counts(package_dir: Path) -> tuple[dict[tuple[str, int | None], Counter]
     for r in read_table(package_dir, "upr_recommending_states"):
         if r["source_id"] in side:
             counts[(side[r["source_id"]], rec_of[(r["recommendation_id"], r["source_id"])])]["states"] += 1
+    paired = set()  # distinct state rows: a transcription row UPR Info split is in a pair with each part
     for m in read_table(package_dir, "upr_recommendation_matches"):
-        counts[("uprinfo", rec_of[(m["recommendation_id"], m["source_id"])])]["paired"] += 1
-        counts[("transcription", rec_of[(m["transcription_recommendation_id"], m["transcription_source_id"])])]["paired"] += 1
+        paired.add(("uprinfo", m["recommendation_id"], m["position"], m["source_id"]))
+        paired.add(("transcription", m["transcription_recommendation_id"], m["transcription_position"], m["transcription_source_id"]))
+    for kind, rec, _, source in paired:
+        counts[(kind, rec_of[(rec, source)])]["paired"] += 1
     return counts, years, cycles
 
 

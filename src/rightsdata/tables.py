@@ -11,6 +11,7 @@ its source: `replace_sources` swaps exactly those and leaves every other row alo
 from __future__ import annotations
 
 import csv
+import functools
 import os
 import tempfile
 from collections.abc import Iterable
@@ -58,6 +59,20 @@ def resource_file(package_dir: Path, res: pkg.Resource, write: bool = False) -> 
 
 
 def read_csv_file(path: Path, shown: str, columns: list[str] | None = None) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    """`_read_csv_file`, kept for the last few files read while they are unchanged (same size and
+    modification time): an import reads the package's largest files twice (to pair its rows with
+    another source's, then to replace them). Callers must not change what it returns."""
+    stat = Path(path).stat()
+    return _read_csv_cached(str(path), stat.st_mtime_ns, stat.st_size, stat.st_ino, shown,
+                            tuple(columns) if columns is not None else None)
+
+
+@functools.lru_cache(maxsize=8)
+def _read_csv_cached(path: str, mtime: int, size: int, inode: int, shown: str, columns: tuple | None):
+    return _read_csv_file(Path(path), shown, list(columns) if columns is not None else None)
+
+
+def _read_csv_file(path: Path, shown: str, columns: list[str] | None = None) -> tuple[list[str], list[tuple[int, list[str]]]]:
     """The one reader of the package's CSV files: the header, and each record with the line it
     starts on (blank lines skipped, as csv.DictReader does). With `columns`, the header must be
     those. A file that is not one clean table raises TableError naming `shown`:line: a header

@@ -23,8 +23,8 @@ from rapidfuzz import fuzz
 
 METHODS = {
     "same_text": "The two texts are the same once the transcription's paragraph number and the closing parentheses naming "
-                 "the recommending states are set aside, and case, accents, spacing and punctuation ignored (only letters and "
-                 "digits compared).",
+                 "the recommending states are set aside, and case, accents, spacing, punctuation and a leading \"To\" "
+                 "ignored (only letters and digits compared).",
     "same_ascii_text": "The two texts are the same once, in addition, every character outside ASCII is ignored: one of them "
                        "holds characters mangled by an encoding conversion (\"GuaranÃ\\xades\" for \"Guaraníes\").",
     "similar_text": "The texts differ by a few words or characters (a typo, a word added or left out by one source, \"To ensure\" "
@@ -91,6 +91,7 @@ class Match:
 
 _NUMBER = re.compile(r"^\s*\d+(?:\s*\.+\s*\d+)*\.?(?:\s+\d+(?:\.+\d+)+\.?|\s+\d+\.(?=\s))?")
 _NON_WORD = re.compile(r"[\W_]+")
+_LEADING_TO = re.compile(r"^(?:and )?to (?=\w)")
 _COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 
 
@@ -117,10 +118,11 @@ def strip_closing_parentheses(text: str) -> str:
 
 
 def words(text: str) -> str:
-    """Letters and digits only, case and accents folded, words joined by one space."""
+    """Letters and digits only, case and accents folded, words joined by one space; a leading
+    "to" (the transcription's "To ratify CEDAW" for UPR Info's "Ratify CEDAW") set aside."""
     if not text.isascii():
         text = _COMBINING.sub("", unicodedata.normalize("NFKD", text))
-    return _NON_WORD.sub(" ", text.casefold()).strip()
+    return _LEADING_TO.sub("", _NON_WORD.sub(" ", text.casefold()).strip())
 
 
 def ascii_words(text: str) -> str:

@@ -94,8 +94,12 @@ def check_names(path: Path, spellings: dict[str, int], names: CountryNames, what
 
 
 def manifest_entry(path: Path, digest: str, manifest: Path | None = None) -> dict | None:
-    """The MANIFEST.json entry of a file, matched by its SHA-256 (names can mislead)."""
-    manifest = manifest or path.parent / "MANIFEST.json"
+    """The MANIFEST.json entry of a file, matched by its SHA-256 (names can mislead); by default
+    the manifest beside the file (beside the file a link points to). A file the manifest names
+    but with another SHA-256 is a truncated or edited copy of it: a SourceError, since importing
+    it would replace the source's rows with fewer or other ones without a word."""
+    real = Path(path).resolve()
+    manifest = manifest or real.parent / "MANIFEST.json"
     if not manifest.is_file():
         return None
     try:
@@ -104,9 +108,16 @@ def manifest_entry(path: Path, digest: str, manifest: Path | None = None) -> dic
         raise SourceError(f"{manifest}: not valid JSON ({e}); fix it or pass --manifest") from None
     except RecursionError:  # json nests by recursion: "[[[[..." thousands deep
         raise SourceError(f"{manifest}: JSON nested too deep to read; a manifest is a list of objects") from None
-    for entry in entries if isinstance(entries, list) else []:
-        if isinstance(entry, dict) and entry.get("sha256") == digest:
+    entries = [e for e in entries if isinstance(e, dict)] if isinstance(entries, list) else []
+    for entry in entries:
+        if entry.get("sha256") == digest:
             return entry
+    for entry in entries:
+        if entry.get("file") in (Path(path).name, real.name) and entry.get("sha256"):
+            listed = ", ".join(f"{entry[k]} {k}" for k in ("bytes", "rows") if isinstance(entry.get(k), int))
+            raise SourceError(f"{path}: {manifest} lists {entry['file']} ({listed or 'with its SHA-256'}), but this file "
+                              f"({real.stat().st_size} bytes) has another SHA-256: a truncated or edited copy? Import "
+                              "the file the manifest lists, or pass --manifest with one that lists this file")
     return None
 
 

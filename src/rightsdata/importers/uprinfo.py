@@ -66,12 +66,15 @@ YEARS_SOURCE = "upr-sessions-years"
 PUBLISHER = "UPR Info (database of UPR recommendations; export published in a research repository)"
 LICENCE = ("UPR Info's terms apply to its database and this export; the origin repository declares no licence; the "
            "recommendation texts are those of UN documents.")
+YEARS_PUBLISHER = "CeHDI Foundation (research repository UPR_Maternal-Health_Public)"
 YEARS_LICENCE = ("No licence is recorded for the file; which year each session was held is a fact of the UN Human "
                  "Rights Council's calendar.")
 # The export's recommending state when it does not know it: "(Unknown)", HTML-escaped. Not a
 # spelling of a state: kept as printed with no code (rule upr-state-unmapped lists it).
 UNKNOWN_STATE = "&#40;Unknown&#41;"
 TEXT_CELLS = ("Recommendation",)
+# The longest cell a row may hold: the export's longest recommendation has some 2,000 characters.
+MAX_CELL = 100_000
 
 
 @dataclass
@@ -152,13 +155,24 @@ def recommendation_id(review_id: str, text: str, occurrence: int) -> str:
     return f"{review_id}-{digest}" + (f"~{occurrence}" if occurrence > 1 else "")
 
 
+NOT_UTF8 = re.compile(r"[\udc80-\udcff]")  # a byte that is not UTF-8, as surrogateescape decodes it
+
+
+def row_suspect(cells: list[str]) -> bool:
+    """Whether a row may hold a cell too long, a byte that is not UTF-8 or a control character:
+    one look at the row's text, where a look at each cell for each made reading slow."""
+    joined = "".join(cells)
+    return len(joined) > MAX_CELL or bool(NOT_UTF8.search(joined)) or control_character(joined) is not None
+
+
 def read_rows(path: Path, data: bytes) -> tuple[list[Row], list[tuple[int, str]]]:
     """The rows of an export file and the rows rejected (line, reason); a SourceError when the
     file is not an export of this layout."""
     if data[:4] in (b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff") or data[:2] in (b"\xff\xfe", b"\xfe\xff"):
         raise SourceError(f"{path}:1: the file is UTF-16 or UTF-32 (it starts with a byte order mark); UPR Info's "
                           "export is UTF-8: save it as UTF-8")
-    # Bytes that are not UTF-8 become surrogates, so that a row holding them is rejected, not the file.
+    # Bytes that are not UTF-8 become surrogates, so that a row holding them is rejected, not the file
+    # (but a file none of whose other characters is UTF-8 is a file in another encoding).
     text = data.decode("utf-8", errors="surrogateescape").removeprefix("\ufeff")
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=";")
     try:
@@ -168,13 +182,17 @@ def read_rows(path: Path, data: bytes) -> tuple[list[Row], list[tuple[int, str]]
     except csv.Error as e:
         raise SourceError(f"{path}:1: not a readable header ({e})") from None
     if header != HEADER:
-        if any(re.search(r"[\udc80-\udcff]", c) for c in header):  # a binary file, or text in another encoding
+        if any(NOT_UTF8.search(c) for c in header):  # a binary file, or text in another encoding
             raise SourceError(f"{path}:1: the first line holds bytes that are not UTF-8: not a UPR Info database export "
                               "(UTF-8 text)")
         delimiter = " (it is not separated by ';')" if len(header) == 1 else ""
         shown = repr(header) if len(repr(header)) <= 300 else repr(header)[:300] + "...]"
         raise SourceError(f"{path}:1: the header is {shown}{delimiter}, not {HEADER}: is this a UPR Info database "
                           "export?")
+    if (bad := NOT_UTF8.search(text)) and not re.search(r"[^\x00-\x7f\udc80-\udcff]", text):
+        line = text.count("\n", 0, bad.start()) + 1
+        raise SourceError(f"{path}:{line}: the file is not UTF-8 (byte 0x{ord(bad.group()) - 0xDC00:02X}, and no character "
+                          "of it is UTF-8: Windows-1252 or Latin-1?); UPR Info's export is UTF-8: save it as UTF-8")
     rows, rejected, last = [], [], reader.line_num
     try:
         for cells in reader:
@@ -183,9 +201,12 @@ def read_rows(path: Path, data: bytes) -> tuple[list[Row], list[tuple[int, str]]
                 rejected.append((lines[0], "blank row"))
             elif len(cells) != len(HEADER):
                 rejected.append((lines[0], f"{len(cells)} cells where the header has {len(HEADER)}"))
-            elif bad := next((n for n, c in zip(COLUMNS, cells) if re.search(r"[\udc80-\udcff]", c)), None):
+            elif (suspect := row_suspect(cells)) and (bad := next((n for n, c in zip(COLUMNS, cells) if len(c) > MAX_CELL), None)):
+                rejected.append((lines[0], f"column {bad} holds {len(cells[list(COLUMNS).index(bad)]):,} characters, more than "
+                                 f"any recommendation ({MAX_CELL:,}): a damaged file?"))
+            elif suspect and (bad := next((n for n, c in zip(COLUMNS, cells) if NOT_UTF8.search(c)), None)):
                 rejected.append((lines[0], f"column {bad} holds bytes that are not UTF-8 (a damaged file?)"))
-            elif bad := next(((n, f) for n, c in zip(COLUMNS, cells) if (f := control_character(c))), None):
+            elif suspect and (bad := next(((n, f) for n, c in zip(COLUMNS, cells) if (f := control_character(c))), None)):
                 rejected.append((lines[0], f"column {bad[0]} holds the control character {bad[1]}; a text never holds "
                                  "one (a damaged file?), so the row is not imported"))
             else:
@@ -270,6 +291,7 @@ class Importer(importers.Importer):
         recommendation and state (the transcription's rows already in the package)."""
         from rightsdata import upr_matching
 
+        self.check_reviews_once(batch)
         transcription = self.transcription()
         if not transcription:
             for item in batch:
@@ -291,6 +313,26 @@ class Importer(importers.Importer):
                 source_location=f"paired at import with {t.source_id} (rightsdata.upr_matching)",
                 source_lines=lines[(u.recommendation_id, u.position, u.source_id)]))
         return [self.years]
+
+    def check_reviews_once(self, batch: list[SourceRows]) -> None:
+        """A review in two exports (files of overlapping sessions) would be in the package twice,
+        its recommendations paired twice: stop, naming both."""
+        ours = {item.source["source_id"] for item in batch}
+        kinds = {r["source_id"] for r in tables.read_rows(self.package_dir, "sources")
+                 if r["document_type"] == "recommendations_database" and r["source_id"] not in ours}
+        held = {(r["country"], r["session"]): (r["source_id"], None) for _, r in tables.text_rows(self.package_dir, "upr_reviews")
+                if r["source_id"] in kinds}
+        held = {(country, int(session)): where for (country, session), where in held.items() if session}
+        for item in batch:
+            for review in item.rows.get("upr_reviews", []):
+                key = (review["country"], review["session"])
+                if key in held:
+                    other, path = held[key]
+                    raise SourceError(f"{item.path}:{review['source_lines'].split('-')[0].split(';')[0]}: review "
+                                      f"{review['review_id']} is already in {other}{f' ({path})' if path else ''}: files of "
+                                      "overlapping sessions would hold it twice; import one of them, or remove that "
+                                      "source's rows first")
+                held[key] = (item.source["source_id"], item.path)
 
     def transcription(self) -> list:
         """The transcription's recommendations in the package (sources of document type
@@ -329,13 +371,13 @@ class Importer(importers.Importer):
         source = self.source_row(
             path, digest, YEARS_SOURCE, document_type="sessions_list", report_year=None,
             title="UPR Working Group sessions and the year each was held (sessions 1-53; research repository)")
-        source["licence"] = YEARS_LICENCE
+        source.update(licence=YEARS_LICENCE, publisher=YEARS_PUBLISHER)
         return SourceRows(source, path=path)
 
     def read(self, path: Path) -> SourceRows:
         data, digest = read_source(path)
         rows, rejected = read_rows(path, data)
-        sessions = sorted({int(r["Session"]) for r in rows if re.fullmatch(r"[0-9]{1,3}", r["Session"].strip())})
+        sessions = sorted({int(r["Session"]) for r in rows if re.fullmatch(r"[0-9]+", r["Session"].strip())})
         if not sessions:
             raise SourceError(f"{path}: no row names a session: not a UPR Info database export")
         entry = importers.manifest_entry(path, digest, self.manifest)
@@ -346,6 +388,8 @@ class Importer(importers.Importer):
             path, digest, source_id, entry=entry, document_type="recommendations_database", report_year=None,
             title=f"UPR Info database export: recommendations of UPR Working Group sessions {first}-{last}{exported} (CSV)",
             notes=["The sessions are read from the content (column Session)."]), path=path)
+        if entry is None:
+            item.warnings.append(f"{path}: no entry of MANIFEST.json has this file's SHA-256: its origin is not recorded")
         item.counts["read"] = len(rows) + len(rejected)
         for line, reason in rejected:
             item.reject(line, reason)
@@ -354,7 +398,7 @@ class Importer(importers.Importer):
         reviews: dict[tuple[str, int], list[Row]] = {}
         for row in rows:
             session = row["Session"].strip()
-            if not re.fullmatch(r"[0-9]{1,3}", session):
+            if not re.fullmatch(r"[0-9]+", session):
                 item.reject(row.lines[0], f"column Session is {session!r}, not a session number: the row names no review "
                                           f"(state under review {row['SuR'].strip()!r})")
                 continue
