@@ -371,9 +371,9 @@ def jobs(loaded: dict[str, LoadedTable], ruleset: RuleSet, resources: set[str] |
     for rule in ruleset.rules:
         if rule.for_each:
             cost = sum(t.rows for t in loaded.values())
-        else:
-            cost = sum(t.rows for name, t in loaded.items() if re.search(rf"\b{re.escape(name)}\b", rule.query)
-                       or name == rule.resource)
+        else:  # the tables its query names (one scan of its words: a search per table took a tenth of a second)
+            named = set(re.findall(r"\w+", rule.query)) | {rule.resource}
+            cost = sum(t.rows for name, t in loaded.items() if name in named)
         out.append((lambda cursor, rule=rule: run_rule(cursor, loaded, rule, resources, unreadable, today), cost))
     return out
 
