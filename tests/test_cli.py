@@ -201,6 +201,17 @@ def test_a_descriptor_only_frictionless_rejects_exits_2(data_copy):
     assert result.returncode == 2 and "datapackage.json" in result.stdout and "license" in result.stdout.lower(), result.stdout
 
 
+def test_the_profile_checked_in_a_forked_child_gives_the_same_answer(data_copy):
+    """The console command checks the profile in a child process (validate.profile_in_child,
+    forked before any thread starts), as the tests' in-process runs cannot: its answer is the same."""
+    descriptor = json.loads((data_copy / "datapackage.json").read_text())
+    descriptor["licenses"] = [{"title": "no name, no path"}]
+    (data_copy / "datapackage.json").write_text(json.dumps(descriptor))
+    done = subprocess.run([sys.executable, "-m", "rightsdata", "validate", str(data_copy / "datapackage.json")],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2 and "license" in done.stdout.lower() and "Traceback" not in done.stderr, done.stdout
+
+
 def test_a_wrong_option_exits_2(repo):
     result = run_cli("validate", "--format", "xml", cwd=repo)
     assert result.returncode == 2 and "Traceback" not in result.stderr

@@ -3,6 +3,8 @@ package has them) the consistency rules, in one pass over one DuckDB connection.
 
 from __future__ import annotations
 
+import os
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -53,7 +55,7 @@ def validate(descriptor_path: Path, rules_dir: Path | None = None, close: bool =
         return result
     # The profile check imports frictionless, which takes a while: it runs beside the data checks.
     profile = ThreadPoolExecutor(max_workers=1)
-    profile_checked = profile.submit(pkg.check_profile_of, package)
+    profile_checked = profile.submit(pkg.check_profile_of, package) if not (forked := profile_in_child(package)) else None
     findings, loaded, con = schema_check.load_all(package)
     findings = package.problems + findings
     try:
@@ -69,7 +71,7 @@ def validate(descriptor_path: Path, rules_dir: Path | None = None, close: bool =
         jobs += rules.jobs(loaded, ruleset, resources=set(package.resources))
         for found in schema_check.run_jobs(con, jobs):
             findings += found
-        profile_checked.result()
+        forked() if forked else profile_checked.result()
     except (rules.RuleError, pkg.PackageError) as e:
         result.fatal = str(e)
         return result
@@ -80,4 +82,40 @@ def validate(descriptor_path: Path, rules_dir: Path | None = None, close: bool =
     findings += rules.apply_waivers(findings, ruleset)
     result.findings = findings
     result.rows = {name: t.rows for name, t in loaded.items()}
+    return result
+
+
+def profile_in_child(package: pkg.Package) -> Callable[[], None] | None:
+    """Check the descriptor against the Data Package profile in a child process, forked before any
+    other thread exists: frictionless (0.3 s to import, 0.2 s to check) then holds no lock the
+    data checks wait for. Returns what raises the check's PackageError, or None where a fork is
+    not safe or not possible (other threads running, as in a test run; no fork on the system),
+    for the caller to check in a thread instead."""
+    if not hasattr(os, "fork") or threading.active_count() > 1:
+        return None
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: one answer down the pipe, then gone without running any cleanup
+        os.close(read)
+        try:
+            pkg.check_profile_of(package)
+            answer = b"ok"
+        except pkg.PackageError as e:
+            answer = b"error" + str(e).encode("utf-8", "replace")
+        except BaseException:  # anything else: the parent checks in-process and reports it there
+            answer = b"again"
+        with os.fdopen(write, "wb") as out:
+            out.write(answer)
+        os._exit(0)
+    os.close(write)
+
+    def result() -> None:
+        with os.fdopen(read, "rb") as got:
+            answer = got.read()
+        os.waitpid(pid, 0)
+        if answer.startswith(b"error"):
+            raise pkg.PackageError(answer[5:].decode("utf-8"))
+        if answer != b"ok":
+            pkg.check_profile_of(package)
+
     return result
