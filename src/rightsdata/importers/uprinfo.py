@@ -72,7 +72,6 @@ YEARS_LICENCE = ("No licence is recorded for the file; which year each session w
 # The export's recommending state when it does not know it: "(Unknown)", HTML-escaped. Not a
 # spelling of a state: kept as printed with no code (rule upr-state-unmapped lists it).
 UNKNOWN_STATE = "&#40;Unknown&#41;"
-TEXT_CELLS = ("Recommendation",)
 # The longest cell a row may hold: the export's longest recommendation has some 2,000 characters.
 MAX_CELL = 100_000
 
