@@ -319,9 +319,8 @@ class Importer(importers.Importer):
         ours = {item.source["source_id"] for item in batch}
         kinds = {r["source_id"] for r in tables.read_rows(self.package_dir, "sources")
                  if r["document_type"] == "recommendations_database" and r["source_id"] not in ours}
-        held = {(r["country"], r["session"]): (r["source_id"], None) for _, r in tables.text_rows(self.package_dir, "upr_reviews")
-                if r["source_id"] in kinds}
-        held = {(country, int(session)): where for (country, session), where in held.items() if session}
+        held = {(r["country"], int(r["session"])): (r["source_id"], None)
+                for _, r in tables.text_rows(self.package_dir, "upr_reviews") if r["source_id"] in kinds and r["session"]}
         for item in batch:
             for review in item.rows.get("upr_reviews", []):
                 key = (review["country"], review["session"])
