@@ -11,7 +11,16 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rightsdata.upr_matching import METHODS, Match, Recommendation, StateRow, match, strip_closing_parentheses, strip_number
+from rightsdata.upr_matching import (
+    METHODS,
+    Match,
+    Recommendation,
+    StateRow,
+    match,
+    pairing_problems,
+    strip_closing_parentheses,
+    strip_number,
+)
 
 REPO = Path(__file__).resolve().parent.parent
 YEARS = {1: 2008, 2: 2008, 3: 2008, 4: 2009, 5: 2009, 6: 2009, 7: 2010, 12: 2011, 13: 2012}
@@ -147,17 +156,13 @@ TEXTS = ["Ratify the ICRMW", "Ratify the ICRMW.", "Ratify the CED", "Abolish the
          "Abolish the death penalty for all crimes and commute sentences", "Take measures to combat violence against women"]
 
 
-PARTS = {"part_of_text", "other_part_of_text"}
-
-
 def assert_one_to_one(matches: list[Match]) -> None:
     """Each UPR Info row in one pair; each transcription row in one pair, but for the parts of a
     recommendation UPR Info split (all its pairs then pair parts)."""
-    assert len({m.uprinfo for m in matches}) == len(matches)
-    methods: dict = {}
-    for m in matches:
-        methods.setdefault(m.transcription, []).append(m.method)
-    assert all(len(found) == 1 or set(found) <= PARTS for found in methods.values()), methods
+    assert pairing_problems(matches) == []
+    # and the check itself catches a pair made twice
+    if matches:
+        assert pairing_problems(matches + matches[:1])
 
 
 @st.composite

@@ -300,3 +300,20 @@ def _closest(left: list[_Row], right: list[_Row], scorer, threshold: float) -> I
         used_left.add(i)
         used_right.add(j)
         yield i, j, s
+
+
+PARTS = {"part_of_text", "other_part_of_text"}
+
+
+def pairing_problems(matches: list[Match]) -> list[str]:
+    """What makes pairs other than one-to-one: a UPR Info row in two pairs, or a transcription row
+    in two pairs that are not all parts of a recommendation UPR Info split. Empty when none."""
+    problems, methods, seen = [], defaultdict(list), set()
+    for m in matches:
+        if m.uprinfo in seen:
+            problems.append(f"the UPR Info row {m.uprinfo} is in two pairs")
+        seen.add(m.uprinfo)
+        methods[m.transcription].append(m.method)
+    problems += [f"the transcription row {row} is in {len(found)} pairs ({', '.join(found)})"
+                 for row, found in methods.items() if len(found) > 1 and not set(found) <= PARTS]
+    return problems
