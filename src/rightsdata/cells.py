@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -164,10 +164,18 @@ def csv_text(header: list[str], rows: Iterable[Iterable[str]]) -> str:
 _NEEDS_QUOTES = re.compile('[,"\n\r]').search  # one regex search per cell: a generator per cell made writes slow
 
 
+_QUOTE_OR_BREAK = re.compile('["\n\r]').search
+
+
 def csv_line(cells: Iterable[str]) -> str:
     cells = list(cells)
     if cells == [""]:
         return '""\n'  # a lone empty cell would otherwise be a blank line
+    line = ",".join(cells)
+    # Most records need no quotes: no cell holds a comma (the line has only the joins') nor a quote
+    # or a line break. One look at the line, where a look at each cell made writes slow.
+    if line.count(",") == len(cells) - 1 and not _QUOTE_OR_BREAK(line):
+        return line + "\n"
     return ",".join(f'"{c.replace(chr(34), chr(34) * 2)}"' if _NEEDS_QUOTES(c) else c for c in cells) + "\n"
 
 
@@ -177,9 +185,25 @@ def write_table(path: Path, fields: list[dict], rows: Iterable[dict[str, Any]], 
     rows = list(rows)
     if sort_key:
         rows.sort(key=lambda r: tuple(_sortable(r.get(k)) for k in sort_key))
-    writers = [(f["name"], cell_writer(f)) for f in fields]
-    text = csv_text(names, ([write(r.get(name)) for name, write in writers] for r in rows))
+    write = record_writer(fields)
+    text = csv_text(names, (write(r) for r in rows))
     path.write_text(text, encoding="utf-8", newline="")
+
+
+def record_writer(fields: list[dict]) -> Callable[[dict[str, Any]], list[str]]:
+    """The CSV cells of a row (values by field name), as `write_cell` writes each: the values
+    gathered in one pass, the fields of other types than string converted, then the text of every
+    string (one pass over the row, where a call per cell made an import's writes slow)."""
+    names = [f["name"] for f in fields]
+    others = [(i, cell_writer(f)) for i, f in enumerate(fields) if f["type"] != "string"]
+
+    def write(row: dict[str, Any]) -> list[str]:
+        values = [row.get(name) for name in names]
+        for i, convert in others:
+            values[i] = convert(values[i])
+        return [v if v.__class__ is str else "" if v is None else str(v) for v in values]
+
+    return write
 
 
 def cell_writer(field: dict):

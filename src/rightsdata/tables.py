@@ -20,7 +20,7 @@ from typing import Any
 
 from rightsdata import package as pkg
 from rightsdata import paths
-from rightsdata.cells import CellError, _sortable, canonical_cell, cell_writer, csv_text, read_cell, write_table
+from rightsdata.cells import CellError, _sortable, canonical_cell, csv_text, read_cell, record_writer, write_table
 
 
 class TableError(ValueError):
@@ -201,10 +201,8 @@ def merged_records(package_dir: Path, res: pkg.Resource, source_ids: set[str], r
         for line, record in records:
             if source is None or (record[source] or None) not in source_ids:
                 keyed.append((tuple(_sortable(typed_cell(res, fields[k], record[i], line)) for k, i in zip(key, where)), record))
-    writers = [cell_writer(f) for f in res.fields]
-    names = res.column_names
-    keyed += [(tuple(_sortable(row.get(k)) for k in key), [write(row.get(n)) for n, write in zip(names, writers)])
-              for row in rows]
+    write = record_writer(res.fields)
+    keyed += [(tuple(_sortable(row.get(k)) for k in key), write(row)) for row in rows]
     keyed.sort(key=lambda pair: pair[0])
     return [record for _, record in keyed]
 

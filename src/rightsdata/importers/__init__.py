@@ -15,6 +15,7 @@ A source is one module of this package holding a subclass of `Importer` decorate
 from __future__ import annotations
 
 import abc
+import gc
 import hashlib
 import importlib
 import json
@@ -249,7 +250,20 @@ def column_map_problems(cls: type[Importer]) -> list[str]:
 def import_files(cls: type[Importer], package_dir: Path, paths: list[Path], manifest: Path | None = None,
                  **options) -> tuple[list[SourceRows], dict[str, int]]:
     """Read every file, then replace their sources' rows in the package (all files or none): the
-    batch of sources read, and the rows written per resource."""
+    batch of sources read, and the rows written per resource. Python's cyclic collector is paused
+    meanwhile: an import makes millions of cells and no cycles, and the collector's passes over
+    them took a third of import-uprinfo's time (15 s with it, 8 s without)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _import_files(cls, package_dir, paths, manifest, **options)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _import_files(cls: type[Importer], package_dir: Path, paths: list[Path], manifest: Path | None = None,
+                  **options) -> tuple[list[SourceRows], dict[str, int]]:
     importer = cls(package_dir, manifest, **options)
     paths = [Path(p) for p in paths]
     importer.start(paths)
