@@ -15,9 +15,11 @@ A source is one module of this package holding a subclass of `Importer` decorate
 from __future__ import annotations
 
 import abc
+import csv
 import gc
 import hashlib
 import importlib
+import io
 import json
 import pkgutil
 import re
@@ -92,6 +94,18 @@ def check_names(path: Path, spellings: dict[str, int], names: CountryNames, what
     raise SourceError(f"{path}: {some.format(what)} to no country:\n" + "\n".join(problems) + "\nadd each to "
                       "data/country_names.csv (the name as printed, its code, kind source_variant, source_id "
                       "rightsdata-codes, a note saying where it is printed) and import again")
+
+
+def text_reader(path: Path, text: str, delimiter: str = ","):
+    """A csv reader of a source file's text and the file's header row, or a SourceError when the
+    file is empty or its first line is no CSV."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        return reader, next(reader)
+    except StopIteration:
+        raise SourceError(f"{path}: the file is empty") from None
+    except csv.Error as e:
+        raise SourceError(f"{path}:1: not a readable CSV header ({e})") from None
 
 
 def manifest_entry(path: Path, digest: str, manifest: Path | None = None) -> dict | None:

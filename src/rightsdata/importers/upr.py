@@ -216,13 +216,7 @@ def read_records(path: Path, data: bytes, check_header, corpus: Corpus | None = 
     words), the rows rejected (line, reason) and the encoding."""
     not_this_source(path, data)
     text, encoding = decode(data)
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        header = next(reader)
-    except StopIteration:
-        raise SourceError(f"{path}: the file is empty") from None
-    except csv.Error as e:
-        raise SourceError(f"{path}:1: not a readable CSV header ({e})") from None
+    reader, header = importers.text_reader(path, text)
     check_header(path, header)
     raw: list[tuple[tuple[int, int], list[str]]] = []
     rejected: list[tuple[int, str]] = []

@@ -173,13 +173,7 @@ def read_rows(path: Path, data: bytes) -> tuple[list[Row], list[tuple[int, str]]
     # Bytes that are not UTF-8 become surrogates, so that a row holding them is rejected, not the file
     # (but a file none of whose other characters is UTF-8 is a file in another encoding).
     text = data.decode("utf-8", errors="surrogateescape").removeprefix("\ufeff")
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=";")
-    try:
-        header = next(reader)
-    except StopIteration:
-        raise SourceError(f"{path}: the file is empty") from None
-    except csv.Error as e:
-        raise SourceError(f"{path}:1: not a readable header ({e})") from None
+    reader, header = importers.text_reader(path, text, delimiter=";")
     if header != HEADER:
         if any(NOT_UTF8.search(c) for c in header):  # a binary file, or text in another encoding
             raise SourceError(f"{path}:1: the first line holds bytes that are not UTF-8: not a UPR Info database export "
