@@ -10,8 +10,9 @@ its source: `replace_sources` swaps exactly those and leaves every other row alo
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import csv
-import functools
 import os
 import tempfile
 from collections.abc import Iterable
@@ -58,18 +59,34 @@ def resource_file(package_dir: Path, res: pkg.Resource, write: bool = False) -> 
     return paths.inside(package_dir, res.path, write=write, missing_ok=True)
 
 
+# Within `reading_once`, each file is read once while it is unchanged (same size, modification
+# time and inode): an import reads the package's largest files twice (to pair its rows with another
+# source's, then to replace them), `generate` up to three times (row counts, coverage tables,
+# new columns). Outside it nothing is kept.
+KEPT: contextvars.ContextVar[dict | None] = contextvars.ContextVar("tables_kept", default=None)
+
+
+@contextlib.contextmanager
+def reading_once():
+    """A block within which `read_csv_file` keeps what it read (callers must not change it)."""
+    token = KEPT.set({}) if KEPT.get() is None else None
+    try:
+        yield
+    finally:
+        if token is not None:
+            KEPT.reset(token)
+
+
 def read_csv_file(path: Path, shown: str, columns: list[str] | None = None) -> tuple[list[str], list[tuple[int, list[str]]]]:
-    """`_read_csv_file`, kept for the last few files read while they are unchanged (same size and
-    modification time): an import reads the package's largest files twice (to pair its rows with
-    another source's, then to replace them). Callers must not change what it returns."""
+    """`_read_csv_file`, read once within `reading_once`."""
+    kept = KEPT.get()
+    if kept is None:
+        return _read_csv_file(path, shown, columns)
     stat = Path(path).stat()
-    return _read_csv_cached(str(path), stat.st_mtime_ns, stat.st_size, stat.st_ino, shown,
-                            tuple(columns) if columns is not None else None)
-
-
-@functools.lru_cache(maxsize=8)
-def _read_csv_cached(path: str, mtime: int, size: int, inode: int, shown: str, columns: tuple | None):
-    return _read_csv_file(Path(path), shown, list(columns) if columns is not None else None)
+    key = (str(path), stat.st_mtime_ns, stat.st_size, stat.st_ino, shown, tuple(columns) if columns is not None else None)
+    if key not in kept:
+        kept[key] = _read_csv_file(path, shown, columns)
+    return kept[key]
 
 
 def _read_csv_file(path: Path, shown: str, columns: list[str] | None = None) -> tuple[list[str], list[tuple[int, list[str]]]]:

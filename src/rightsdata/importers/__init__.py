@@ -270,7 +270,8 @@ def import_files(cls: type[Importer], package_dir: Path, paths: list[Path], mani
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return _import_files(cls, package_dir, paths, manifest, **options)
+        with tables.reading_once():  # the package's files, read to pair and to replace rows
+            return _import_files(cls, package_dir, paths, manifest, **options)
     finally:
         if enabled:
             gc.enable()
