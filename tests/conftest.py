@@ -22,6 +22,14 @@ def read_csv(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(f))
 
 
+def assert_imports_twice_alike(command: str, path: Path, package: Path) -> None:
+    """`rightsdata COMMAND PATH` into `package` succeeds, and a second run changes no byte of data/."""
+    assert run_cli(command, str(path), "--package-dir", str(package)).returncode == 0
+    first = tree_digest(package / "data")
+    assert run_cli(command, str(path), "--package-dir", str(package)).returncode == 0
+    assert tree_digest(package / "data") == first
+
+
 def once_per_run(tmp_path_factory, name: str, build) -> Path:
     """A directory that `build(directory)` fills once for the whole run, every xdist worker
     included (a session fixture alone runs once per worker): the first to come builds it under a

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from conftest import copy_package, once_per_run, read_csv, run_cli, tree_digest
+from conftest import assert_imports_twice_alike, copy_package, once_per_run, read_csv, run_cli, tree_digest
 from rightsdata import tables
 from rightsdata.importers.legacy_text import Transform, mangle, rebuild, rebuild_each, repair
 from rightsdata.importers.upr import parse_number, states_in_text, text_states
@@ -96,10 +96,7 @@ def test_fixture_import_counts_and_rows(small, tmp_path):
 
 def test_fixture_import_is_idempotent_and_validates(small, tmp_path):
     path = write_fixture(tmp_path / "upr")
-    assert run_cli("import-upr", str(path), "--package-dir", str(small)).returncode == 0
-    first = tree_digest(small / "data")
-    assert run_cli("import-upr", str(path), "--package-dir", str(small)).returncode == 0
-    assert tree_digest(small / "data") == first
+    assert_imports_twice_alike("import-upr", path, small)
     result = run_cli("validate", str(small / "datapackage.json"), "--format", "json")
     findings = json.loads(result.stdout)["findings"]
     # The imported rows fit their schemas and keys (the report's links into the real TJK-2011

@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from conftest import REPO, copy_package, once_per_run, read_csv, run_cli, tree_digest
+from conftest import REPO, assert_imports_twice_alike, copy_package, once_per_run, read_csv, run_cli, tree_digest
 from rightsdata import tables
 from rightsdata.cells import csv_text
 from rightsdata.importers.legacy_text import Transform, rebuild
@@ -180,10 +180,7 @@ def test_fixture_export_rows_ids_and_counts(small, tmp_path):
 
 def test_fixture_import_is_idempotent_and_the_texts_rebuild_the_file(small, tmp_path):
     path = write_export(tmp_path / "uprinfo")
-    assert run_cli("import-uprinfo", str(path), "--package-dir", str(small)).returncode == 0
-    first = tree_digest(small / "data")
-    assert run_cli("import-uprinfo", str(path), "--package-dir", str(small)).returncode == 0
-    assert tree_digest(small / "data") == first
+    assert_imports_twice_alike("import-uprinfo", path, small)
     checked = check_cells(small, path)
     assert checked == 11  # every record but the rejected one, the merged repeat checked too
 
