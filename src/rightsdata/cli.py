@@ -75,16 +75,16 @@ def main(ctx):
 
     Run `rightsdata COMMAND --help` for what each command does and its examples.
     """
-    if isinstance(ctx.obj, Process) and (ctx.invoked_subcommand in FAST_EXIT or (ctx.invoked_subcommand or "").startswith("import-")):
-        # A short-lived process that makes many small objects (findings, fetched rows, an import's
-        # millions of cells) and no reference cycles worth collecting: the cyclic collector only
-        # costs time here (an import pauses it itself, in-process too: importers.import_files).
+    if isinstance(ctx.obj, Process) and ctx.invoked_subcommand in FAST_EXIT:
+        # A short-lived process that makes many small objects (findings, fetched rows) and no
+        # reference cycles worth collecting: the cyclic collector only costs time here. (An
+        # import pauses it itself, in-process too: importers.import_files.)
         gc.disable()
         ctx.obj.fast_exit = True
 
 
-# Commands (and every import-*) whose process ends, when run from the console entry point (`run`),
-# without the collector and without teardown. Only there: a command run inside another process (click's
+# Commands whose process ends, when run from the console entry point (`run`), without the
+# collector and without teardown. Only there: a command run inside another process (click's
 # CliRunner in the tests) leaves that process as it was.
 FAST_EXIT = {"validate"}
 
