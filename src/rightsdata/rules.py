@@ -284,20 +284,20 @@ def text(value) -> str:
 
 # --- running --------------------------------------------------------------------------------------
 
-def column_value(f: dict) -> str:
-    """SQL for a field's typed value in the loaded (text) table: lists as lists."""
+def column_value(f: dict, t: LoadedTable) -> str:
+    """SQL for a field's typed value in the loaded (text) table `t`: lists as lists."""
     col = q(f["name"])
     if f.get("type") == "list":
         item = {"type": f.get("itemType", "string")}
-        value = f"[{typed(item, 'x')} FOR x IN string_split({col}, {lit(f.get('delimiter', ','))})]"
+        value = f"[{typed(item, 'x', read=f['name'] in t.readable)} FOR x IN string_split({col}, {lit(f.get('delimiter', ','))})]"
         return f"CASE WHEN {col} IS NULL THEN NULL ELSE {value} END"
-    return typed(f, col)
+    return t.typed(f, col)
 
 
 def create_views(con, loaded: dict[str, LoadedTable]) -> None:
     """One view per loaded resource, named after it, with typed columns and `_rowid`."""
     for name, t in loaded.items():
-        columns = ", ".join(f"{column_value(f)} AS {q(f['name'])}" for f in t.resource.fields)
+        columns = ", ".join(f"{column_value(f, t)} AS {q(f['name'])}" for f in t.resource.fields)
         con.execute(f"CREATE VIEW {q(name)} AS SELECT {t.row} AS _rowid, {columns} FROM {q(t.table)}")
 
 
@@ -310,7 +310,7 @@ def cells_relation(for_each: str, loaded: dict[str, LoadedTable]) -> str | None:
     branches = []
     for resource, f in matching_columns(for_each, loaded):
         branches.append(f"SELECT {lit(resource)} AS _resource, {loaded[resource].row} AS _rowid, {lit(f['name'])} AS _column, "
-                        f"{column_value(f)} AS value FROM {q(loaded[resource].table)} WHERE {q(f['name'])} IS NOT NULL")
+                        f"{column_value(f, loaded[resource])} AS value FROM {q(loaded[resource].table)} WHERE {q(f['name'])} IS NOT NULL")
     return "(" + " UNION ALL ".join(branches) + ")" if branches else None
 
 

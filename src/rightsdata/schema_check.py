@@ -121,15 +121,17 @@ def type_ok(f: dict, col: str) -> str | None:
     raise ValueError(kind)
 
 
-def typed(f: dict, col: str) -> str:
-    """SQL for the value of the text column `col` under the field's type (NULL when it does not read)."""
+def typed(f: dict, col: str, read: bool = False) -> str:
+    """SQL for the value of the text column `col` under the field's type (NULL when it does not
+    read); with read=True, for a cell already known to read as its type (`type_ok`)."""
     kind = f.get("type", "string")
     # DuckDB's cast ignores surrounding whitespace, as Python's int() does. It also reads forms
     # the type does not allow ('12.5' as the integer 13, '1e3', 'NaN'): a cell that fails the type
     # check has no value here, or the key checks would take '12.5' for a repeat of 13 (hypothesis
     # found it, in tests/test_parity.py).
     if kind in ("integer", "number"):
-        return f"CASE WHEN {type_ok(f, col)} THEN TRY_CAST({col} AS {'HUGEINT' if kind == 'integer' else 'DOUBLE'}) END"
+        cast = f"TRY_CAST({col} AS {'HUGEINT' if kind == 'integer' else 'DOUBLE'})"
+        return cast if read else f"CASE WHEN {type_ok(f, col)} THEN {cast} END"
     if kind == "boolean":
         return (f"CASE WHEN {col} IN ({', '.join(lit(v) for v in f.get('trueValues', TRUE_VALUES))}) THEN TRUE "
                 f"WHEN {col} IN ({', '.join(lit(v) for v in f.get('falseValues', FALSE_VALUES))}) THEN FALSE END")
@@ -165,6 +167,14 @@ class LoadedTable:
     control: bool = False  # the file holds a control character somewhere (FileShape.control)
     digest: str | None = None  # FileShape.digest
     row: str = "rowid"  # SQL for the row's index: DuckDB's rowid, unless a field of that name hides it
+    # Fields whose every cell reads as its type (the cell checks found no type error in them): their
+    # typed values need no type test before the cast (`typed(..., read=True)`), a regular
+    # expression per cell less in every rule and key check that reads them. Empty: not known.
+    readable: frozenset[str] = frozenset()
+
+    def typed(self, f: dict, col: str) -> str:
+        """SQL for the typed value of field `f`, whose text is `col` (`typed`)."""
+        return typed(f, col, read=f["name"] in self.readable)
 
     def line(self, rowid: int) -> int:
         """The physical line where row `rowid` starts: 2 (the header is line 1) plus the row's
@@ -431,8 +441,10 @@ def constraint_checks(f: dict, constraints: dict, col: str, value: str) -> list[
     return cases
 
 
-def field_checks(f: dict, constraints: dict) -> list[tuple[str, str]]:
-    """(SQL condition that is true for an offending cell, rule id) for one field of the table."""
+def field_checks(f: dict, constraints: dict, ordered: bool = False) -> list[tuple[str, str]]:
+    """(SQL condition that is true for an offending cell, rule id) for one field of the table.
+    With ordered=True each condition takes for granted that the ones before it are false (the
+    cell is present and reads as its type), as the WHENs of a CASE may (`field_rule`)."""
     col = q(f["name"])
     ok = type_ok(f, col)
     cases = []
@@ -440,9 +452,18 @@ def field_checks(f: dict, constraints: dict) -> list[tuple[str, str]]:
         cases.append((f"{col} IS NULL", REQUIRED.id))
     if ok:
         cases.append((f"{col} IS NOT NULL AND NOT coalesce({ok}, false)", TYPE.id))
-    valid = f"{col} IS NOT NULL" + (f" AND coalesce({ok}, false)" if ok else "")
-    cases += [(f"{valid} AND {cond}", rule) for cond, rule in constraint_checks(f, constraints, col, typed(f, col))]
+    valid = f"{col} IS NOT NULL" + (f" AND coalesce({ok}, false)" if ok and not ordered else "")
+    value = typed(f, col, read=ordered)
+    cases += [(f"{valid} AND {cond}", rule) for cond, rule in constraint_checks(f, constraints, col, value)]
     return cases
+
+
+def field_rule(f: dict, constraints: dict) -> str | None:
+    """SQL for the id of the first check of `field_checks` that a cell breaks, NULL when it breaks
+    none (None when the field has no check): one CASE, in which the type test is written once
+    rather than once per constraint (a query planned a tenth of a second over such copies)."""
+    cases = field_checks(f, constraints, ordered=True)
+    return "CASE " + " ".join(f"WHEN {cond} THEN {lit(rule)}" for cond, rule in cases) + " END" if cases else None
 
 
 def plainly_good(f: dict, constraints: dict) -> str | None:
@@ -462,6 +483,7 @@ class FieldSpec:
     field: dict
     constraints: dict  # the schema's, with required added for a primary-key field
     cases: list[tuple[str, str]]  # (SQL true for an offending cell, rule id): field_checks
+    rule: str  # SQL for the id of the check a cell breaks: field_rule
 
 
 def by_value(spec: FieldSpec) -> bool:
@@ -477,7 +499,7 @@ def offending_values(con, t: LoadedTable, specs: dict[str, FieldSpec]) -> dict[s
     `required`; one query for the table, whose answer is almost always empty."""
     branches = []
     for name, spec in specs.items():
-        where = " OR ".join(f"({cond})" for cond, rule in spec.cases if rule != REQUIRED.id)
+        where = f"{spec.rule} IS NOT NULL"  # (the cell is present: `required` cannot be the answer)
         good = plainly_good(spec.field, spec.constraints)
         if good:
             where = f"CASE WHEN coalesce({good}, false) THEN false ELSE {where} END"
@@ -507,25 +529,23 @@ def check_fields(con, t: LoadedTable, findings: list[Finding]) -> None:
             constraints["required"] = True
         cases = field_checks(f, constraints)
         if cases:
-            specs[f["name"]] = FieldSpec(f, constraints, cases)
+            specs[f["name"]] = FieldSpec(f, constraints, cases, field_rule(f, constraints))
     # (On a small table the extra query costs more than it saves.)
     per_value = {n: s for n, s in specs.items() if t.rows >= BY_VALUE_FROM_ROWS and by_value(s)}
     bad = offending_values(con, t, per_value)
     branches, parameters = [], []
     for name, spec in specs.items():
-        if name in per_value:
+        where = ""
+        if name in per_value:  # only the rows whose value `offending_values` found, or that lack one
             where = [f"{q(name)} IS NULL"] if spec.constraints.get("required") else []
             if name in bad:
                 where.append(f"{q(name)} IN (SELECT unnest(?::VARCHAR[]))")
                 parameters.append(bad[name])
             if not where:
                 continue
-            where = " OR ".join(where)
-        else:
-            where = " OR ".join(f"({cond})" for cond, _ in spec.cases)
-        rule = "CASE " + " ".join(f"WHEN {cond} THEN {lit(r)}" for cond, r in spec.cases) + " END"
-        branches.append(f"SELECT {t.row} AS r, {lit(name)} AS field, {q(name)} AS value, {rule} AS rule, {key_cols} "
-                        f"FROM {q(t.table)} WHERE {where}")
+            where = " WHERE " + " OR ".join(where)
+        branches.append(f"SELECT * FROM (SELECT {t.row} AS r, {lit(name)} AS field, {q(name)} AS value, {spec.rule} AS rule, "
+                        f"{key_cols} FROM {q(t.table)}{where}) WHERE rule IS NOT NULL")
     if branches:
         sql = (f"SELECT *, count(*) OVER (PARTITION BY field, rule) AS total FROM ({' UNION ALL '.join(branches)}) "
                f"QUALIFY row_number() OVER (PARTITION BY field, rule ORDER BY r) <= {MAX_PER_CHECK} ORDER BY r")
@@ -704,8 +724,8 @@ def check_foreign_keys(con, tables: dict[str, LoadedTable], findings: list[Findi
                                                     resource=res.name, path=res.path))
                 continue
             target_fields = {f["name"]: f for f in target.resource.fields}
-            keys = ", ".join(f"{typed(target_fields[n], q(n))} AS k{i}" for i, n in enumerate(ref_fields))
-            join = " AND ".join(f"{typed(by_name[n], 't.' + q(n))} = r.k{i}" for i, n in enumerate(fields))
+            keys = ", ".join(f"{target.typed(target_fields[n], q(n))} AS k{i}" for i, n in enumerate(ref_fields))
+            join = " AND ".join(f"{t.typed(by_name[n], 't.' + q(n))} = r.k{i}" for i, n in enumerate(fields))
             # The usual case, every key found, is settled on the distinct values of the key: a
             # few hundred country codes rather than a cast and a lookup for every row.
             columns = ", ".join(q(n) for n in fields)
@@ -792,7 +812,10 @@ def load_all(package: Package, con=None,
         try:
             t = load_table(cursor, res, f"t{i}_{res.name.replace('-', '_').replace('.', '_')}", found)
             if t is not None:
-                found += cell_findings(cursor, t)
+                cells = cell_findings(cursor, t)
+                mistyped = {f.field for f in cells if f.rule == TYPE.id}
+                t.readable = frozenset(f["name"] for f in res.fields if f["name"] not in mistyped)
+                found += cells
         finally:
             cursor.close()
         return res.name, t, found
