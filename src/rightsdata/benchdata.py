@@ -21,8 +21,8 @@ from pathlib import Path
 
 import yaml
 
+from rightsdata import metadata, paths, tables
 from rightsdata import package as pkg
-from rightsdata import paths, tables
 from rightsdata.cells import csv_line
 
 
@@ -100,7 +100,7 @@ def build(package_dir: Path, out: Path, rows: int, seed: int = 0) -> dict[str, i
         counts[name] = written
 
     if waivers.exists():
-        items = yaml.safe_load(waivers.read_text(encoding="utf-8")) or []
+        items = yaml.load(waivers.read_text(encoding="utf-8"), Loader=metadata.YAML_LOADER) or []
         copied = [dict(w, key=dict(w["key"], source_id=copy_id(n, w["key"]["source_id"])))
                   for w in items for n, sid in plan if w["key"].get("source_id") == sid]
         (out / "validators" / "waivers.yaml").write_text(yaml.safe_dump(items + copied, sort_keys=False, allow_unicode=True),

@@ -48,6 +48,7 @@ import yaml
 
 from rightsdata import paths
 from rightsdata.findings import CHECKS, ERROR, WARNING, Check, Finding, declare
+from rightsdata.metadata import YAML_LOADER
 from rightsdata.schema_check import LoadedTable, lit, q, typed
 
 RULE_KEYS = {"id", "severity", "resource", "field", "description", "query", "message", "for_each", "examples"}
@@ -130,8 +131,7 @@ def rel(path: Path, root: Path) -> str:
     return str(path) if shown.startswith("..") else shown
 
 
-# libyaml's parser when PyYAML was built with it: ten times faster on a long waivers file.
-Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+Loader = YAML_LOADER  # (libyaml's: ten times faster on a long waivers file)
 
 
 def yaml_text(path: Path, root: Path, file: Path) -> str:

@@ -17,6 +17,9 @@ from pathlib import Path
 import yaml
 
 HERE = Path(__file__).parent
+# libyaml's parser when PyYAML was built with it: ten times faster (resources.yaml took 0.3 s to
+# read, in every command and test process that writes a table); the same safe subset of YAML.
+YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 FIELD_OVERRIDES = {"description", "constraints", "required"}
 DATA_PACKAGE_PROFILE = "https://datapackage.org/profiles/2.0/datapackage.json"
 TABLE_SCHEMA_PROFILE = "https://datapackage.org/profiles/2.0/tableschema.json"
@@ -81,7 +84,7 @@ class Resource:
 def load_yaml(name: str) -> dict:
     with open(HERE / name, encoding="utf-8") as f:
         try:
-            return yaml.safe_load(f)
+            return yaml.load(f, Loader=YAML_LOADER)
         except yaml.MarkedYAMLError as e:  # a hand edit gone wrong: say where, as a contributor reads it
             mark = e.problem_mark
             where = f":{mark.line + 1}:{mark.column + 1}" if mark else ""
