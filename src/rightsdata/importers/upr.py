@@ -516,6 +516,9 @@ def combined(path: Path, record: Record) -> Repaired:
 
 def line_ranges(spans: list[tuple[int, int]]) -> str:
     """Line spans as the package cites them: "4-6,9"."""
+    if len(spans) == 1 and spans[0][0] <= spans[0][1]:  # most rows: one record, one span
+        first, last = spans[0]
+        return f"{first}-{last}" if last != first else str(first)
     lines = sorted({n for first, last in spans for n in range(first, last + 1)})
     out, start, prev = [], None, None
     for n in lines:
