@@ -403,12 +403,13 @@ class Importer(importers.Importer):
         for record in records:
             spellings.setdefault(record.cells["to"] or "", record.lines[0])
         check_names(path, spellings, self.names, "state under review")
+        codes = {spelling: self.names.code(spelling) for spelling in spellings}  # (once per spelling, not per row)
 
         # Group rows by state under review, then by number and text.
         reviews: dict[str, dict] = {}
         for record in records:
             to = record.cells["to"] or ""
-            country = self.names.code(to)
+            country = codes[to]
             parsed = parse_number(record.cells["text"] or "")
             problem = "the text opens with no paragraph number" if parsed is None else number_problem(parsed[1])
             if problem:
