@@ -91,6 +91,7 @@ class Match:
 
 _NUMBER = re.compile(r"^\s*\d+(?:\s*\.+\s*\d+)*\.?(?:\s+\d+(?:\.+\d+)+\.?|\s+\d+\.(?=\s))?")
 _NON_WORD = re.compile(r"[\W_]+")
+_ASCII_NON_WORD = re.compile(r"[^a-z0-9]+")  # _NON_WORD of a lower-case ASCII text
 _LEADING_TO = re.compile(r"^(?:and )?to (?=\w)")
 _COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 
@@ -120,9 +121,11 @@ def strip_closing_parentheses(text: str) -> str:
 def words(text: str) -> str:
     """Letters and digits only, case and accents folded, words joined by one space; a leading
     "to" (the transcription's "To ratify CEDAW" for UPR Info's "Ratify CEDAW") set aside."""
-    if not text.isascii():
-        text = _COMBINING.sub("", unicodedata.normalize("NFKD", text))
-    return _LEADING_TO.sub("", _NON_WORD.sub(" ", text.casefold()).strip())
+    if text.isascii():  # (most texts: ASCII's letters and digits, its lower case, without Unicode's tables)
+        folded = _ASCII_NON_WORD.sub(" ", text.lower()).strip()
+    else:
+        folded = _NON_WORD.sub(" ", _COMBINING.sub("", unicodedata.normalize("NFKD", text)).casefold()).strip()
+    return _LEADING_TO.sub("", folded) if folded.startswith(("to ", "and to ")) else folded
 
 
 def ascii_words(text: str) -> str:

@@ -201,9 +201,10 @@ def normalised_path(element) -> str:
     """The element's path from Country (or Good), with the variable names (an indicator, a
     standard, a statistic, an area) replaced by *, as PATHS spells it."""
     tags = []
-    while element is not None and element.getparent() is not None:  # up to, not including, the root
+    parent = element.getparent() if element is not None else None
+    while parent is not None:  # up to, not including, the root
         tags.append(element.tag)
-        element = element.getparent()
+        element, parent = parent, parent.getparent()
     tags.reverse()
     if tags and tags[0] == "Country" and len(tags) >= 3 and tags[1] in (
             "Country_Statistics", "Master_Data", "Conventions", "Legal_Standards", "Enforcements", "Mechanisms", "Suggested_Actions"):
@@ -216,8 +217,8 @@ def normalised_path(element) -> str:
 
 def unmapped_paths(root) -> Counter:
     """Element paths of a file that PATHS does not list (and so were not imported)."""
-    return Counter(normalised_path(e) for e in root.iter() if isinstance(e.tag, str) and e is not root
-                   and normalised_path(e) not in PATHS)
+    paths = (normalised_path(e) for e in root.iter() if isinstance(e.tag, str) and e is not root)
+    return Counter(p for p in paths if p not in PATHS)  # (each element's path made once)
 
 
 def known_tags() -> dict[str, set[str]]:

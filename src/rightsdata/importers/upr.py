@@ -403,12 +403,13 @@ class Importer(importers.Importer):
         for record in records:
             spellings.setdefault(record.cells["to"] or "", record.lines[0])
         check_names(path, spellings, self.names, "state under review")
+        codes = {spelling: self.names.code(spelling) for spelling in spellings}  # (once per spelling, not per row)
 
         # Group rows by state under review, then by number and text.
         reviews: dict[str, dict] = {}
         for record in records:
             to = record.cells["to"] or ""
-            country = self.names.code(to)
+            country = codes[to]
             parsed = parse_number(record.cells["text"] or "")
             problem = "the text opens with no paragraph number" if parsed is None else number_problem(parsed[1])
             if problem:
@@ -516,6 +517,9 @@ def combined(path: Path, record: Record) -> Repaired:
 
 def line_ranges(spans: list[tuple[int, int]]) -> str:
     """Line spans as the package cites them: "4-6,9"."""
+    if len(spans) == 1 and spans[0][0] <= spans[0][1]:  # most rows: one record, one span
+        first, last = spans[0]
+        return f"{first}-{last}" if last != first else str(first)
     lines = sorted({n for first, last in spans for n in range(first, last + 1)})
     out, start, prev = [], None, None
     for n in lines:

@@ -28,6 +28,7 @@ import csv
 import difflib
 import hashlib
 import io
+import operator
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -61,6 +62,9 @@ COLUMNS = {
 }
 HEADER = [name.removesuffix(" (RS)") for name in COLUMNS]
 INDEX = {name: i for i, name in reversed(list(enumerate(HEADER)))}  # the first of two same names: the SuR's
+REC = INDEX["Recommendation"]
+# A row's cells that make its recommendation (the rows of a review with the same ones are one).
+RECOMMENDATION_CELLS = operator.itemgetter(*(INDEX[c] for c in ("Recommendation", "Response", "Action", "Issue")))
 YEARS_HEADER = ["session", "year"]
 YEARS_SOURCE = "upr-sessions-years"
 PUBLISHER = "UPR Info (database of UPR recommendations; export published in a research repository)"
@@ -104,6 +108,11 @@ def line_breaks(text: str) -> tuple[str, bool, bool]:
 # The manglings of UTF-8 text a repair may undo, in the order tried: Latin-1 first (where both
 # read a text alike, as for "GuaranÃ­", the plainer one is named).
 UTF8_MANGLINGS = ("utf8_read_as_latin1", "utf8_read_as_cp1252")
+
+
+# How the cells other than Recommendation were read, by whether they had CR LF and mixed it with LF.
+OTHER_CELLS = {(crlf, mixed): Repaired("", Transform("utf-8", 0, False, crlf, mixed, UTF8_MANGLINGS[0]))
+               for crlf in (False, True) for mixed in (False, True)}
 
 
 def repair_utf8(cell: str) -> Repaired:
@@ -203,13 +212,17 @@ def read_rows(path: Path, data: bytes) -> tuple[list[Row], list[tuple[int, str]]
                 rejected.append((lines[0], f"column {bad[0]} holds the control character {bad[1]}; a text never holds "
                                  "one (a damaged file?), so the row is not imported"))
             else:
-                written = [c if i == INDEX["Recommendation"] else line_breaks(c)[0] for i, c in enumerate(cells)]
-                others = [line_breaks(c) for i, c in enumerate(cells) if i != INDEX["Recommendation"]]
-                crlf, mixed = any(o[1] for o in others), any(o[2] for o in others)
-                # One flag serves every other cell: a cell with bare LF beside one with CR LF is mixed too.
-                mixed = mixed or (crlf and any("\n" in o[0] and not o[1] for o in others))
-                rows.append(Row(lines, tuple(cells), written, repair_utf8(cells[INDEX["Recommendation"]]),
-                                Repaired("", Transform("utf-8", 0, False, crlf, mixed, "utf8_read_as_latin1"))))
+                text = cells[REC]
+                if "\r" in "".join(cells[:REC]) or "\r" in "".join(cells[REC + 1:]):
+                    others = [line_breaks(c) for i, c in enumerate(cells) if i != REC]
+                    written = [o[0] for o in others]
+                    written.insert(REC, text)
+                    crlf, mixed = any(o[1] for o in others), any(o[2] for o in others)
+                    # One flag serves every other cell: a cell with bare LF beside one with CR LF is mixed too.
+                    mixed = mixed or (crlf and any("\n" in o[0] and not o[1] for o in others))
+                else:  # (most rows: no other cell has a CR, so none has a line break to write LF)
+                    written, crlf, mixed = cells, False, False
+                rows.append(Row(lines, tuple(cells), written, repair_utf8(text), OTHER_CELLS[crlf, mixed]))
     except csv.Error as e:
         raise SourceError(f"{path}:{reader.line_num + 1}: not readable as CSV ({e})") from None
     damaged = [line for line, reason in rejected if reason != "blank row"]
@@ -461,20 +474,21 @@ class Importer(importers.Importer):
         # One recommendation per text, response, action and issues, in the order first printed.
         recommendations: dict[tuple, list[Row]] = {}
         for row in rows:
-            recommendations.setdefault(tuple(row[c] for c in ("Recommendation", "Response", "Action", "Issue")), []).append(row)
+            recommendations.setdefault(RECOMMENDATION_CELLS(row.cells), []).append(row)
         occurrences: Counter = Counter()
         for (text, response, action, issues), rec_rows in recommendations.items():
             occurrences[text] += 1
             rec_id = recommendation_id(review_id, text, occurrences[text])
             repaired = rec_rows[0].text.text
             normalised = " ".join(repaired.split())
+            rec_lines = line_ranges([r.lines for r in rec_rows])  # (cited by its issue rows too)
             item.add("upr_recommendations", dict(
                 recommendation_id=rec_id, review_id=review_id, occurrence=occurrences[text], text=repaired,
                 text_normalised=normalised if normalised != repaired else None,
                 response_as_printed=response or None, response=self.responses.get(response),
                 action_category=int(action) if action else None, issues_as_printed=issues or None,
                 source_id=source_id, source_location="columns Recommendation, Response, Action, Issue",
-                source_lines=line_ranges([r.lines for r in rec_rows])))
+                source_lines=rec_lines))
             labels = list(filter(None, issues.split(",")))
             if len(set(labels)) < len(labels):  # one row per issue; issues_as_printed keeps the repeat
                 item.warnings.append(f"{path}:{rec_rows[0].lines[0]}: column Issue: {issues!r} prints an issue twice: "
@@ -485,7 +499,7 @@ class Importer(importers.Importer):
             for position, label in enumerate(dict.fromkeys(labels), 1):
                 item.add("upr_recommendation_issues", dict(
                     recommendation_id=rec_id, issue=self.issues[label], position=position, source_id=source_id,
-                    source_location="column Issue", source_lines=line_ranges([r.lines for r in rec_rows])))
+                    source_location="column Issue", source_lines=rec_lines))
             # A row printed twice exactly is one recommending-state row citing both lines.
             states: dict[tuple, list[Row]] = {}
             for row in rec_rows:
