@@ -13,6 +13,7 @@ import hashlib
 import json
 import math
 import re
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -319,24 +320,43 @@ def check_references(shown: str, resources: dict[str, Resource]) -> None:
 def check_profile_of(package: Package) -> None:
     """The descriptor satisfies the Data Package profile, as frictionless checks it (with the
     schemas inlined). Raises PackageError."""
+    raise_profile_problems(package, profile_problems(profile_input(package)))
+
+
+def profile_input(package: Package) -> str:
+    """What frictionless is given to check: the descriptor with its schemas inlined, as JSON text."""
     descriptor, resources = package.descriptor, package.resources
-    shown = str(package.descriptor_path)
     # Unsafe paths are already findings of their own; keep frictionless to the rest.
-    inlined = dict(descriptor, resources=[
+    return json.dumps(dict(descriptor, resources=[
         dict(item, schema=resources[item["name"]].schema,
              path=item["path"] if unsafe_reason(item.get("path")) is None else f"{item['name']}.csv")
-        for item in descriptor["resources"]])
-    problems = profile_problems(json.dumps(inlined))
+        for item in descriptor["resources"]]))
+
+
+def raise_profile_problems(package: Package, problems: tuple[str, ...]) -> None:
     if problems:
-        raise PackageError(f"{shown}: " + "; ".join(problems))
+        raise PackageError(f"{package.descriptor_path}: " + "; ".join(problems))
 
 
-@functools.lru_cache(maxsize=64)
+# frictionless's answer on each descriptor it checked (by `profile_input`): every validation of a
+# process whose packages share a descriptor (the tests' copies of the package, hundreds) asked
+# again, 0.05 s each, and 0.5 s with frictionless's import in a child process. At most 64 kept.
+PROFILE_ANSWERS: dict[str, tuple[str, ...]] = {}
+_profile_lock = threading.Lock()
+
+
 def profile_problems(inlined: str) -> tuple[str, ...]:
-    """frictionless's messages on a descriptor (schemas inlined, as JSON text), empty when it is
-    valid. The same descriptor gets the same answer: kept, as every validation of a process whose
-    packages share a descriptor (the tests' copies of the package) asked again (0.05 s each)."""
-    from frictionless import Package as FrictionlessPackage
+    """frictionless's messages on a descriptor (`profile_input`), empty when it is valid."""
+    if inlined not in PROFILE_ANSWERS:
+        from frictionless import Package as FrictionlessPackage
 
-    report = FrictionlessPackage.validate_descriptor(json.loads(inlined))
-    return tuple(e.message for e in report.errors) if not report.valid else ()
+        report = FrictionlessPackage.validate_descriptor(json.loads(inlined))
+        keep_profile_answer(inlined, tuple(e.message for e in report.errors) if not report.valid else ())
+    return PROFILE_ANSWERS[inlined]
+
+
+def keep_profile_answer(inlined: str, problems: tuple[str, ...]) -> None:
+    with _profile_lock:  # (a check may run in a thread)
+        if inlined not in PROFILE_ANSWERS and len(PROFILE_ANSWERS) >= 64:
+            PROFILE_ANSWERS.pop(next(iter(PROFILE_ANSWERS)))
+        PROFILE_ANSWERS[inlined] = problems

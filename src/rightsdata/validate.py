@@ -3,6 +3,7 @@ package has them) the consistency rules, in one pass over one DuckDB connection.
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 from collections.abc import Callable
@@ -88,21 +89,22 @@ def start_profile_check(package: pkg.Package) -> Callable[[], None]:
     answer (raising the check's PackageError). In a child process, forked before any other thread
     exists: frictionless (0.3 s to import, 0.2 s to check) then holds no lock the data checks wait
     for. Where a fork is not safe or not possible (other threads running, as in a test run; no
-    fork on the system), in a thread."""
+    fork on the system), in a thread. A descriptor checked before in this process is not checked
+    again: the child's answer is kept here (pkg.PROFILE_ANSWERS)."""
+    inlined = pkg.profile_input(package)
+    if inlined in pkg.PROFILE_ANSWERS:
+        return lambda: pkg.raise_profile_problems(package, pkg.PROFILE_ANSWERS[inlined])
     if not hasattr(os, "fork") or threading.active_count() > 1:
         pool = ThreadPoolExecutor(max_workers=1)
-        checked = pool.submit(pkg.check_profile_of, package)
+        checked = pool.submit(pkg.profile_problems, inlined)
         pool.shutdown(wait=False)  # (the check still runs; the thread ends with it)
-        return checked.result
+        return lambda: pkg.raise_profile_problems(package, checked.result())
     read, write = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child: one answer down the pipe, then gone without running any cleanup
         os.close(read)
         try:
-            pkg.check_profile_of(package)
-            answer = b"ok"
-        except pkg.PackageError as e:
-            answer = b"error" + str(e).encode("utf-8", "replace")
+            answer = json.dumps(pkg.profile_problems(inlined)).encode("utf-8")
         except BaseException:  # anything else: the parent checks in-process and reports it there
             answer = b"again"
         with os.fdopen(write, "wb") as out:
@@ -114,9 +116,11 @@ def start_profile_check(package: pkg.Package) -> Callable[[], None]:
         with os.fdopen(read, "rb") as got:
             answer = got.read()
         os.waitpid(pid, 0)
-        if answer.startswith(b"error"):
-            raise pkg.PackageError(answer[5:].decode("utf-8"))
-        if answer != b"ok":
-            pkg.check_profile_of(package)
+        try:
+            problems = tuple(json.loads(answer))
+        except ValueError:  # "again", or nothing (the child was killed)
+            problems = pkg.profile_problems(inlined)
+        pkg.keep_profile_answer(inlined, problems)
+        pkg.raise_profile_problems(package, problems)
 
     return result
