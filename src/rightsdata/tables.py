@@ -22,7 +22,7 @@ from typing import Any
 
 from rightsdata import package as pkg
 from rightsdata import paths
-from rightsdata.cells import CellError, _sortable, canonical_cell, csv_text, read_cell, record_writer, write_table
+from rightsdata.cells import CellError, _sortable, canonical_cell, cell_reader, csv_text, read_cell, record_writer, write_table
 
 
 class TableError(ValueError):
@@ -181,14 +181,27 @@ def _read_rows(package_dir: Path, res: pkg.Resource) -> list[dict[str, Any]]:
     header, records = read_csv_file(path, res.path, res.column_names)
     fields = {f["name"]: f for f in res.fields}
     # A string cell is its own value (None when empty): most cells, read without a call each.
-    text = [fields[name]["type"] == "string" for name in header]
-    return [{name: (cell or None) if is_text else typed_cell(res, fields[name], cell, line)
-             for name, is_text, cell in zip(header, text, record)} for line, record in records]
+    typed = [(i, name, cell_reader(fields[name])) for i, name in enumerate(header) if fields[name]["type"] != "string"]
+    rows = []
+    with collector_paused():  # (a dict a row, no cycles: see collector_paused)
+        for line, record in records:
+            row = dict(zip(header, [cell or None for cell in record]))
+            try:
+                for i, name, read in typed:
+                    row[name] = read(record[i])
+            except (CellError, KeyError, AttributeError):  # the cell's error, named as typed_cell names it
+                for i, name, _ in typed:
+                    typed_cell(res, fields[name], record[i], line)
+                raise
+            rows.append(row)
+    return rows
 
 
 def write_rows(package_dir: Path, name: str, rows: Iterable[dict[str, Any]]) -> None:
+    """Write a resource's file from rows (values by column name), sorted by primary key."""
     res = resource(package_dir, name)
-    write_table(resource_file(package_dir, res, write=True), res.fields, rows, sort_key=res.primary_key)
+    with collector_paused():  # (a sort key and a record a row, no cycles)
+        write_table(resource_file(package_dir, res, write=True), res.fields, rows, sort_key=res.primary_key)
 
 
 def replace_sources(package_dir: Path, source_ids: set[str], new_rows: dict[str, list[dict[str, Any]]]) -> dict[str, int]:
