@@ -173,8 +173,7 @@ def read_table(package_dir: Path, name: str) -> list[dict[str, str]]:
     path = paths.inside(package_dir, rel, missing_ok=True)
     if not path.exists():
         return []
-    header, records = tables.read_csv_file(path, rel)
-    return [dict(zip(header, record)) for _, record in records]
+    return tables.read_csv_dicts(path, rel)  # (once a run: generate reads the UPR files four times)
 
 
 def ilab_coverage(package_dir: Path) -> str:

@@ -16,7 +16,7 @@ import csv
 import gc
 import os
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -96,13 +96,27 @@ def collector_paused():
 
 def read_csv_file(path: Path, shown: str, columns: list[str] | None = None) -> tuple[list[str], list[tuple[int, list[str]]]]:
     """`_read_csv_file`, read once within `reading_once`."""
+    return _once(path, ("records", shown, tuple(columns) if columns is not None else None),
+                 lambda: _read_csv_file(path, shown, columns))
+
+
+def read_csv_dicts(path: Path, shown: str) -> list[dict[str, str]]:
+    """The records of `read_csv_file` as text cells by column name, made once within `reading_once`."""
+    def dicts() -> list[dict[str, str]]:
+        header, records = read_csv_file(path, shown)
+        return [dict(zip(header, record)) for _, record in records]
+    return _once(path, ("dicts", shown), dicts)
+
+
+def _once(path: Path, what: tuple, make: Callable[[], Any]) -> Any:
+    """`make()`, once for the file `path` as it is (size, time, inode) within `reading_once`."""
     kept = KEPT.get()
     if kept is None:
-        return _read_csv_file(path, shown, columns)
+        return make()
     stat = Path(path).stat()
-    key = (str(path), stat.st_mtime_ns, stat.st_size, stat.st_ino, shown, tuple(columns) if columns is not None else None)
+    key = (str(path), stat.st_mtime_ns, stat.st_size, stat.st_ino, *what)
     if key not in kept:
-        kept[key] = _read_csv_file(path, shown, columns)
+        kept[key] = make()
     return kept[key]
 
 
