@@ -20,8 +20,8 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
+from rightsdata import cells, paths
 from rightsdata import package as pkg
-from rightsdata import paths
 from rightsdata.cells import CellError, _sortable, canonical_cell, cell_reader, csv_text, read_cell, record_writer, write_table
 
 
@@ -257,13 +257,17 @@ def merged_records(package_dir: Path, res: pkg.Resource, source_ids: set[str], r
     path = resource_file(package_dir, res)
     if path.exists():
         header, records = read_csv_file(path, res.path, res.column_names)
-        where = [header.index(k) for k in key]
+        readers = [(header.index(k), cell_reader(fields[k]), fields[k]) for k in key]
         source = header.index("source_id") if "source_id" in header else None
         for line, record in records:
             if source is None or (record[source] or None) not in source_ids:
-                keyed.append((tuple(_sortable(typed_cell(res, fields[k], record[i], line)) for k, i in zip(key, where)), record))
-    write = record_writer(res.fields)
-    keyed += [(tuple(_sortable(row.get(k)) for k in key), write(row)) for row in rows]
+                try:
+                    sort_key = tuple([_sortable(read(record[i])) for i, read, _ in readers])
+                except (CellError, KeyError, AttributeError):  # typed_cell says which cell, on which line
+                    sort_key = tuple(_sortable(typed_cell(res, field, record[i], line)) for i, _, field in readers)
+                keyed.append((sort_key, record))
+    write, sort_key_of = record_writer(res.fields), cells.row_sort_key(key)
+    keyed += [(sort_key_of(row), write(row)) for row in rows]
     keyed.sort(key=lambda pair: pair[0])
     return [record for _, record in keyed]
 
