@@ -53,3 +53,40 @@ def test_bad_cells_raise(kind, cell):
 def test_missing_value_is_the_empty_cell():
     for kind in FIELDS:
         assert read_cell(field(kind), "") is None and write_cell(field(kind), None) == ""
+
+
+# The readers and writers made once per field (cells.cell_reader, cells.cell_writer: the package's
+# tables are read and written through them) give what read_cell and write_cell give, error included.
+SHAPES = [{"type": t} for t in ("string", "integer", "number", "boolean", "date")] + [
+    {"type": "list", "itemType": t, "delimiter": ";"} for t in ("string", "integer")]
+CELLS = st.one_of(st.text(), st.text(alphabet="0123456789+-.eE ;:T", max_size=12),
+                  st.sampled_from(["true", "False", "1", "0", "yes", "2016-01-05", "2016-1-5", "0000-01-01", "2016-02-30",
+                                   "\u0661\u0662", "1e400", "NaN", "+7", " 7", "a;;b", "1;2"]))
+VALUES = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), st.text(), st.dates(),
+                   st.lists(st.one_of(st.text(), st.integers(), st.none()), max_size=4))
+
+
+def outcome(function, *args):
+    try:
+        return "value", function(*args)
+    except Exception as e:  # (the same kind of error, with the same words)
+        return type(e).__name__, str(e)
+
+
+@given(cell=CELLS)
+@settings(max_examples=500)
+def test_cell_reader_reads_as_read_cell(cell):
+    from rightsdata.cells import cell_reader
+
+    for f in SHAPES:
+        want, got = outcome(read_cell, f, cell), outcome(cell_reader(f), cell)
+        assert got == want and type(got[1]) is type(want[1]), (f, cell)
+
+
+@given(value=VALUES)
+@settings(max_examples=500)
+def test_cell_writer_writes_as_write_cell(value):
+    from rightsdata.cells import cell_writer
+
+    for f in SHAPES:
+        assert outcome(cell_writer(f), value) == outcome(write_cell, f, value), (f, value)

@@ -7,8 +7,10 @@ what the CSV cell stands for under the Table Schema (rightsdata.cells.read_cell)
 
 from __future__ import annotations
 
+import collections
 import csv
 import datetime as dt
+import itertools
 import json
 import math
 import re
@@ -36,9 +38,9 @@ def sample_package(repo: Path, target: Path, rows: int = SAMPLE) -> Path:
         with open(repo / res.path, encoding="utf-8", newline="") as f:
             reader = csv.reader(f)
             header = next(reader)
-            body = list(reader)
-        kept = body if len(body) <= 2 * rows else body[:rows] + body[-rows:]
-        (target / res.path).write_text(csv_text(header, kept), encoding="utf-8", newline="")
+            first = list(itertools.islice(reader, rows))
+            last = collections.deque(reader, maxlen=rows)  # (the rows between are read, not kept)
+        (target / res.path).write_text(csv_text(header, first + list(last)), encoding="utf-8", newline="")
     return target
 
 

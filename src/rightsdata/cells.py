@@ -87,6 +87,51 @@ def read_item(field: dict, cell: str) -> Any:
     raise CellError(f"unsupported type {kind!r}")
 
 
+BOOLEANS = dict.fromkeys(TRUE_VALUES, True) | dict.fromkeys(FALSE_VALUES, False)
+
+
+def cell_reader(field: dict) -> Callable[[str], Any]:
+    """`read_cell` for one field, the same value or CellError for every cell, with fast paths for
+    the cells the package's files hold (plain integers, canonical booleans and dates, lists of
+    text): a table's typed reading made several calls a cell."""
+    kind = field["type"]
+    if kind == "string":
+        return lambda cell: cell or None
+    if kind == "list":
+        item = {"type": field.get("itemType", "string")}
+        read = item_reader(item)
+        delimiter = field.get("delimiter", ",")
+        if item["type"] == "string":
+            return lambda cell: cell.split(delimiter) if cell else None
+        return lambda cell: [read(part) for part in cell.split(delimiter)] if cell else None
+    read = item_reader(field)
+    return lambda cell: read(cell) if cell else None
+
+
+def item_reader(field: dict) -> Callable[[str], Any]:
+    """`read_item` for one field (see cell_reader)."""
+    kind = field["type"]
+    plain_integer = INTEGER.fullmatch
+    if kind == "string":
+        return lambda cell: cell
+    if kind in ("integer", "number"):
+        # A plain integer of either type is int() of its text; any other cell as read_item says.
+        return lambda cell: int(cell) if len(cell) < 4000 and plain_integer(cell) else read_item(field, cell)
+    if kind == "boolean":
+        return lambda cell: BOOLEANS[cell] if cell in BOOLEANS else read_item(field, cell)
+    if kind == "date":
+        def read_date(cell: str) -> str:
+            if DATE.fullmatch(cell):  # YYYY-MM-DD: what strptime reads it as, written back as it is
+                try:
+                    dt.date.fromisoformat(cell)
+                    return cell
+                except ValueError:
+                    pass
+            return read_item(field, cell)
+        return read_date
+    return lambda cell: read_item(field, cell)
+
+
 def write_cell(field: dict, value: Any) -> str:
     """The canonical CSV text of a value: '' for None, 'true'/'false', integers without '.0',
     lists joined by the field's delimiter."""
@@ -184,10 +229,18 @@ def write_table(path: Path, fields: list[dict], rows: Iterable[dict[str, Any]], 
     names = [f["name"] for f in fields]
     rows = list(rows)
     if sort_key:
-        rows.sort(key=lambda r: tuple(_sortable(r.get(k)) for k in sort_key))
+        rows.sort(key=row_sort_key(sort_key))
     write = record_writer(fields)
-    text = csv_text(names, (write(r) for r in rows))
+    text = csv_text(names, map(write, rows))
     path.write_text(text, encoding="utf-8", newline="")
+
+
+def row_sort_key(names: list[str]) -> Callable[[dict[str, Any]], tuple]:
+    """The sort key of a row (values by field name) by the values of `names` (`_sortable` each)."""
+    if len(names) == 1:
+        (name,) = names
+        return lambda row: (_sortable(row.get(name)),)
+    return lambda row: tuple([_sortable(row.get(name)) for name in names])
 
 
 def record_writer(fields: list[dict]) -> Callable[[dict[str, Any]], list[str]]:
@@ -207,15 +260,34 @@ def record_writer(fields: list[dict]) -> Callable[[dict[str, Any]], list[str]]:
 
 
 def cell_writer(field: dict):
-    """`write_cell` for one field, with a fast path for the text of string fields (most cells of
-    the package: one call each, where write_cell made several)."""
-    if field["type"] == "string":
+    """`write_cell` for one field, the same text for every value, with fast paths for the values
+    most cells of the package hold (text, integers, booleans, lists of text): one call each, where
+    write_cell made several."""
+    kind = field["type"]
+    if kind == "string":
         return lambda value: value if type(value) is str else "" if value is None else str(value)
+    if kind in ("integer", "number"):
+        return lambda value: str(value) if type(value) is int else "" if value is None else write_cell(field, value)
+    if kind == "boolean":
+        return lambda value: "true" if value is True else "false" if value is False else "" if value is None else write_cell(field, value)
+    if kind == "list" and field.get("itemType", "string") == "string":
+        delimiter = field.get("delimiter", ",")
+
+        def write_list(value) -> str:
+            if value.__class__ is list:
+                try:
+                    return delimiter.join(value)  # (the text of each item, as write_cell writes it)
+                except TypeError:  # an item that is not text
+                    pass
+            return write_cell(field, value)
+        return write_list
     return lambda value: write_cell(field, value)
 
 
 def _sortable(value: Any) -> tuple:
     # None first, then numbers before strings, so that sorting never compares across types.
+    if value.__class__ is str:  # (most values: one test)
+        return (2, 0, value)
     if value is None:
         return (0, 0, "")
     if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):

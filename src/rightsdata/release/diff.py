@@ -9,6 +9,7 @@ from pathlib import Path
 
 from rightsdata.release.opening import Table, read_package
 from rightsdata.release.versioning import BUMP_FOR, BUMPS
+from rightsdata.tables import collector_paused
 
 
 @dataclass
@@ -91,39 +92,49 @@ def diff_tables(before: Table, after: Table) -> ResourceDiff:
     # Rows are matched on the new key's columns that both sides have (all of them, unless the key
     # gained a column); when those do not tell rows apart on both sides, no row is matched.
     key = [c for c in after.key if c in before.header]
-    old_rows = index(before.rows.values(), key)
-    new_rows = index(after.rows.values(), key)
+    old_rows = before.rows if key == before.key else index(before, key)
+    new_rows = after.rows if key == after.key else index(after, key)
     if not key or old_rows is None or new_rows is None:
         key, old_rows, new_rows = after.key, {("\0before",) + k: r for k, r in before.rows.items()}, after.rows
-    shared = [c for c in after.header if c in before.header]
+    old_at, new_at = before.column, after.column
+    same_columns = before.header == after.header  # then two rows are alike when their cells are
+    if same_columns and old_rows is before.rows and new_rows is after.rows and old_rows == new_rows:
+        return d  # (one comparison in C: what most resources of a release are)
+    shared = [(c, old_at[c], new_at[c]) for c in dict.fromkeys(after.header) if c in old_at]
+    new_key = [new_at[c] for c in after.key]
     for k, row in new_rows.items():
         old = old_rows.get(k)
         if old is None:
-            d.added.append({c: row[c] for c in after.key})
+            d.added.append({c: row[i] for c, i in zip(after.key, new_key)})
             continue
-        fields = {c: {"before": old[c], "after": row[c]} for c in shared if old[c] != row[c]}
+        if same_columns and old == row:
+            continue
+        fields = {c: {"before": old[i], "after": row[j]} for c, i, j in shared if old[i] != row[j]}
         if fields:
-            d.changed.append({"key": {c: row[c] for c in after.key}, "fields": fields})
+            d.changed.append({"key": {c: row[i] for c, i in zip(after.key, new_key)}, "fields": fields})
+    old_key = [old_at[c] for c in before.key]
     for k, row in old_rows.items():
         if k not in new_rows:
-            d.removed.append({c: row.get(c, "") for c in before.key})
+            d.removed.append({c: row[i] for c, i in zip(before.key, old_key)})
     if d.schema or d.added or d.removed or d.changed:
         d.status = "changed"
     return d
 
 
-def index(rows, key: list[str]) -> dict[tuple, dict] | None:
-    """The rows keyed by `key`, or None when two rows share a key."""
-    out = {}
-    for row in rows:
-        k = tuple(row.get(c, "") for c in key)
-        if k in out:
-            return None
-        out[k] = row
-    return out
+def index(table: Table, key: list[str]) -> dict[tuple, list[str]] | None:
+    """The table's rows keyed by `key`, or None when two rows share a key."""
+    out = dict(zip(table.keys(key), table.rows.values()))
+    return out if len(out) == len(table.rows) else None
 
 
 def diff(before_root: Path, after_root: Path) -> PackageDiff:
+    """The changes from the package at `before_root` to the one at `after_root`, the cyclic
+    collector paused meanwhile (tables.collector_paused: the rows of two packages, no cycles)."""
+    with collector_paused():
+        return _diff(before_root, after_root)
+
+
+def _diff(before_root: Path, after_root: Path) -> PackageDiff:
     before_descriptor, before = read_package(before_root)
     after_descriptor, after = read_package(after_root)
     out = []

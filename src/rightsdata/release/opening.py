@@ -5,6 +5,7 @@ are canonical, see `rightsdata format`, so equal values are equal text)."""
 from __future__ import annotations
 
 import contextlib
+import operator
 import tempfile
 import zipfile
 from collections.abc import Iterator
@@ -50,8 +51,27 @@ class Table:
     schema: dict
     path: str
     header: list[str]
-    rows: dict[tuple, dict[str, str]]  # primary key -> row
+    rows: dict[tuple, list[str]]  # primary key -> the row's cells, in the order of `header`
     key: list[str]
+
+    @property
+    def column(self) -> dict[str, int]:
+        """Where each column's cell is in a row (a name the header repeats: its last, as a dict of
+        the row by name would hold)."""
+        return {c: i for i, c in enumerate(self.header)}
+
+    def keys(self, columns: list[str]) -> list[tuple]:
+        """Each row's cells of `columns`, in the order of `rows`."""
+        return row_keys(self.rows.values(), [self.column[c] for c in columns])
+
+
+def row_keys(records, where: list[int]) -> list[tuple]:
+    """The cells at `where` of each record, as tuples (one pass in C: a generator per row made a
+    diff of the whole package slow)."""
+    if not where:
+        return [() for _ in records]
+    get = operator.itemgetter(*where)
+    return list(map(get, records)) if len(where) > 1 else [(k,) for k in map(get, records)]
 
 
 def read_package(root: Path) -> tuple[dict, dict[str, Table]]:
@@ -73,12 +93,15 @@ def read_package(root: Path) -> tuple[dict, dict[str, Table]]:
         missing = set(key) - set(header)
         if missing:
             raise ReleaseError(f"{res.path}:1: the primary key columns {sorted(missing)} are not in the header")
-        rows: dict[tuple, dict[str, str]] = {}
-        for line, record in records:
-            row = dict(zip(header, record))
-            k = tuple(row.get(c, "") for c in key)
-            if k in rows:
-                raise ReleaseError(f"{res.path}:{line}: the primary key {dict(zip(key, k))} repeats; run rightsdata validate")
-            rows[k] = row
+        column = {c: i for i, c in enumerate(header)}
+        cells = [record for _, record in records]
+        keys = row_keys(cells, [column[c] for c in key])
+        rows = dict(zip(keys, cells))
+        if len(rows) < len(cells):
+            seen = set()
+            for (line, _), k in zip(records, keys):
+                if k in seen:
+                    raise ReleaseError(f"{res.path}:{line}: the primary key {dict(zip(key, k))} repeats; run rightsdata validate")
+                seen.add(k)
         tables[name] = Table(name, res.schema, res.path, header, rows, key)
     return package.descriptor, tables
