@@ -11,7 +11,7 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rightsdata.importers import collector_paused
+from rightsdata.tables import collector_paused
 from rightsdata.upr_matching import (
     METHODS,
     Match,

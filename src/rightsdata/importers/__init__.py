@@ -15,9 +15,7 @@ A source is one module of this package holding a subclass of `Importer` decorate
 from __future__ import annotations
 
 import abc
-import contextlib
 import csv
-import gc
 import hashlib
 import importlib
 import io
@@ -262,28 +260,13 @@ def column_map_problems(cls: type[Importer]) -> list[str]:
     return problems
 
 
-@contextlib.contextmanager
-def collector_paused():
-    """A block during which Python's cyclic collector does not run (as it was before, after it):
-    for work that makes millions of objects and no cycles (an import, reading the package's rows
-    to pair or check them), where the collector's passes over them, all reachable, cost a third
-    of the time or more."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def import_files(cls: type[Importer], package_dir: Path, paths: list[Path], manifest: Path | None = None,
                  **options) -> tuple[list[SourceRows], dict[str, int]]:
     """Read every file, then replace their sources' rows in the package (all files or none): the
     batch of sources read, and the rows written per resource. Python's cyclic collector is paused
-    meanwhile (`collector_paused`): an import makes millions of cells and no cycles, and the
+    meanwhile (`tables.collector_paused`): an import makes millions of cells and no cycles, and the
     collector's passes over them took a third of import-uprinfo's time (15 s with it, 8 s without)."""
-    with collector_paused(), tables.reading_once():  # the package's files, read to pair and to replace rows
+    with tables.collector_paused(), tables.reading_once():  # the package's files, read to pair and to replace rows
         return _import_files(cls, package_dir, paths, manifest, **options)
 
 
