@@ -240,8 +240,16 @@ def test_diff_reports_schema_changes(before_after):
     schema = json.loads(schema_path.read_text())
     schema["primaryKey"] = ["code", "description"]
     schema_path.write_text(json.dumps(schema))
+    schema_path = after / "schemas/upr_cycles.tableschema.json"  # a schema change alone, no row changed
+    schema = json.loads(schema_path.read_text())
+    schema["fields"][0]["description"] += " (reworded)"
+    schema_path.write_text(json.dumps(schema))
     (after / "datapackage.json").write_text(json.dumps(descriptor))
     doc = diff_json(before, after)
+    cycles = resource(doc, "upr_cycles")
+    assert cycles["status"] == "changed" and not cycles["added"] + cycles["removed"] + cycles["changed"]
+    assert cycles["schema"] and all(c["field"] == schema["fields"][0]["name"] for c in cycles["schema"])
+    assert resource(doc, "measure_kinds")["status"] == "changed"
     assert resource(doc, "conventions")["schema"] == [{"change": "field_removed", "field": "description"}]
     assert resource(doc, "conventions")["changed"] == []  # a removed column is a schema change, not a row change
     pk = resource(doc, "measure_kinds")["schema"]

@@ -347,16 +347,23 @@ _profile_lock = threading.Lock()
 
 def profile_problems(inlined: str) -> tuple[str, ...]:
     """frictionless's messages on a descriptor (`profile_input`), empty when it is valid."""
-    if inlined not in PROFILE_ANSWERS:
+    problems = kept_profile_answer(inlined)
+    if problems is None:
         from frictionless import Package as FrictionlessPackage
 
         report = FrictionlessPackage.validate_descriptor(json.loads(inlined))
-        keep_profile_answer(inlined, tuple(e.message for e in report.errors) if not report.valid else ())
-    return PROFILE_ANSWERS[inlined]
+        problems = tuple(e.message for e in report.errors) if not report.valid else ()
+        keep_profile_answer(inlined, problems)
+    return problems
+
+
+def kept_profile_answer(inlined: str) -> tuple[str, ...] | None:
+    with _profile_lock:  # (a check may run in a thread)
+        return PROFILE_ANSWERS.get(inlined)
 
 
 def keep_profile_answer(inlined: str, problems: tuple[str, ...]) -> None:
-    with _profile_lock:  # (a check may run in a thread)
+    with _profile_lock:
         if inlined not in PROFILE_ANSWERS and len(PROFILE_ANSWERS) >= 64:
             PROFILE_ANSWERS.pop(next(iter(PROFILE_ANSWERS)))
         PROFILE_ANSWERS[inlined] = problems

@@ -48,8 +48,10 @@ def resources(package_dir: Path) -> dict[str, pkg.Resource]:
 
 
 def descriptor_key(package_dir: Path) -> tuple | None:
-    """What `resources` reads, within `reading_once`: the descriptor and the schemas/ files, each
-    by its size, modification time and inode (an import asked for them about 15 times, 6 ms each)."""
+    """When `resources` may answer as before, within `reading_once`: the descriptor and the files of
+    schemas/ (where this package's schemas are; a schema kept elsewhere is not watched, which only
+    matters if it changed within the block) unchanged in size, modification time and inode. An
+    import asked for the resources about 15 times, 6 ms each."""
     try:
         files = [package_dir / "datapackage.json"]
         if (package_dir / "schemas").is_dir():
@@ -122,7 +124,8 @@ def read_csv_file(path: Path, shown: str, columns: list[str] | None = None) -> t
 
 
 def read_csv_dicts(path: Path, shown: str) -> list[dict[str, str]]:
-    """The records of `read_csv_file` as text cells by column name, made once within `reading_once`."""
+    """The records of `read_csv_file` as text cells by column name, made once within `reading_once`
+    (callers must not change what it returns)."""
     def dicts() -> list[dict[str, str]]:
         header, records = read_csv_file(path, shown)
         return [dict(zip(header, record)) for _, record in records]

@@ -92,8 +92,9 @@ def start_profile_check(package: pkg.Package) -> Callable[[], None]:
     fork on the system), in a thread. A descriptor checked before in this process is not checked
     again: the child's answer is kept here (pkg.PROFILE_ANSWERS)."""
     inlined = pkg.profile_input(package)
-    if inlined in pkg.PROFILE_ANSWERS:
-        return lambda: pkg.raise_profile_problems(package, pkg.PROFILE_ANSWERS[inlined])
+    known = pkg.kept_profile_answer(inlined)
+    if known is not None:
+        return lambda: pkg.raise_profile_problems(package, known)
     if not hasattr(os, "fork") or threading.active_count() > 1:
         pool = ThreadPoolExecutor(max_workers=1)
         checked = pool.submit(pkg.profile_problems, inlined)

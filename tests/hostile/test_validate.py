@@ -316,6 +316,26 @@ def test_a_key_cell_not_of_its_type_repeats_no_other_key(tmp_path):
     assert code == 1 and sorted((f["rule"], f["line"]) for f in found) == [("schema/type", 3), ("schema/type", 5)]
 
 
+
+def test_a_cell_not_of_its_type_has_no_value_in_key_checks_and_rules(tmp_path):
+    """A field with a cell that fails its type is read through the type test everywhere after the
+    cell checks (LoadedTable.readable): a DuckDB cast alone takes '1.5' for 2 and '3.4' for 3, so
+    the key '1.5' would seem to be there for parent 2, '3.4' would seem to name row 3, and a rule
+    would see 2 where the cell has no value."""
+    fields = [{"name": "id", "type": "integer"}, {"name": "parent", "type": "integer"}]
+    extra_fk = {"foreignKeys": [{"fields": ["parent"], "reference": {"resource": "", "fields": ["id"]}}]}
+    pkg = package(tmp_path / "p", fields, b"id,parent\n1,\n1.5,\n3,2\n4,3.4\n5,3\n",
+                  rules=rule("SELECT _rowid, id AS value FROM {resource} WHERE id = 2 OR parent = 3 AND _rowid <> 4", "sees {value}"))
+    descriptor = json.loads((pkg / "datapackage.json").read_text())
+    descriptor["resources"][0]["schema"].update(extra_fk)
+    (pkg / "datapackage.json").write_text(json.dumps(descriptor))
+    code, found, _ = findings(pkg)
+    assert code == 1
+    assert sorted((f["rule"], f["line"], f["field"]) for f in found) == [
+        ("schema/foreign-key", 4, "parent"), ("schema/foreign-key", 5, "parent"),  # 2 and 3.4: in no row
+        ("schema/type", 3, "id"), ("schema/type", 5, "parent")]
+
+
 # --- 8: control characters in text --------------------------------------------------------------
 
 def test_control_characters_in_text_are_reported_by_file_line_field_and_code_point(tmp_path):

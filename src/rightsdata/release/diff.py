@@ -98,7 +98,7 @@ def diff_tables(before: Table, after: Table) -> ResourceDiff:
         key, old_rows, new_rows = after.key, {("\0before",) + k: r for k, r in before.rows.items()}, after.rows
     old_at, new_at = before.column, after.column
     same_columns = before.header == after.header  # then two rows are alike when their cells are
-    if same_columns and old_rows is before.rows and new_rows is after.rows and old_rows == new_rows:
+    if not d.schema and same_columns and old_rows is before.rows and new_rows is after.rows and old_rows == new_rows:
         return d  # (one comparison in C: what most resources of a release are)
     shared = [(c, old_at[c], new_at[c]) for c in dict.fromkeys(after.header) if c in old_at]
     new_key = [new_at[c] for c in after.key]
