@@ -131,9 +131,6 @@ def rel(path: Path, root: Path) -> str:
     return str(path) if shown.startswith("..") else shown
 
 
-Loader = YAML_LOADER  # (libyaml's: ten times faster on a long waivers file)
-
-
 def yaml_text(path: Path, root: Path, file: Path) -> str:
     """The text of a rule or waivers file, refused when it uses anchors or aliases: nested aliases
     of a few kilobytes ("billion laughs") grow to gigabytes once their values are used."""
@@ -150,7 +147,7 @@ def check_no_aliases(shown: str, text: str) -> None:
     """RuleError when the YAML `text` uses anchors or aliases (see yaml_text); each text is read
     once a process (a test run validates copies of one validators/ hundreds of times)."""
     try:
-        for event in yaml.parse(text, Loader=Loader):
+        for event in yaml.parse(text, Loader=YAML_LOADER):
             if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
                 raise RuleError(f"{shown}:{event.start_mark.line + 1}: YAML anchors and aliases "
                                 "(&name, *name) are not allowed here; write the value out")
@@ -160,7 +157,7 @@ def check_no_aliases(shown: str, text: str) -> None:
 
 def read_yaml(path: Path, root: Path, text: str):
     try:
-        return yaml.load(text, Loader=Loader)
+        return yaml.load(text, Loader=YAML_LOADER)
     except yaml.YAMLError as e:
         raise RuleError(f"{rel(path, root)}: not valid YAML: {str(e).splitlines()[0]}") from None
 
@@ -175,7 +172,7 @@ def parse_rule(shown: str, stem: str, text: str) -> Rule:
     """The rule of the text of the file `shown` (named `stem`.yaml), checked; parsed once a process
     for each text (load_rule hands out copies)."""
     try:
-        spec = yaml.load(text, Loader=Loader)
+        spec = yaml.load(text, Loader=YAML_LOADER)
     except yaml.YAMLError as e:
         raise RuleError(f"{shown}: not valid YAML: {str(e).splitlines()[0]}") from None
     if not isinstance(spec, dict):
@@ -244,7 +241,7 @@ def load_waivers(path: Path, root: Path, rule_ids: set[str], file: Path) -> list
     shown = rel(path, root)
     content = yaml_text(path, root, file)
     try:
-        node = yaml.compose(content, Loader=Loader)
+        node = yaml.compose(content, Loader=YAML_LOADER)
     except yaml.YAMLError as e:
         raise RuleError(f"{shown}: not valid YAML: {str(e).splitlines()[0]}") from None
     items = read_yaml(path, root, content) or []
