@@ -1,7 +1,7 @@
 """Matching the UPR transcription's recommending-state rows with UPR Info's (issue 16,
 Reconciliation): small hand-made reviews for each rule, determinism under shuffled input, and the
-real data (the transcription in data/, the export in ../shared/uprinfo) for the rate and the
-one-to-one rule."""
+real data (the pairs import-uprinfo made and data/ holds, which test_import_uprinfo re-imports from
+../shared/uprinfo byte for byte) for the rate and the one-to-one rule."""
 
 import csv
 import operator
