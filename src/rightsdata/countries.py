@@ -78,10 +78,12 @@ class CountryNames:
         self.slugs: dict[str, set[str]] = {}
         self.spelled: dict[str, dict[str, list[str]]] = {"folded": {}, "slug": {}}  # key -> the names of that key
         for r in rows:
-            self.folded.setdefault(fold(r["name"]), set()).add(r["code"])
-            self.slugs.setdefault(slug(r["name"]), set()).add(r["code"])
-            self.spelled["folded"].setdefault(fold(r["name"]), []).append(r["name"])
-            self.spelled["slug"].setdefault(slug(r["name"]), []).append(r["name"])
+            folded = fold(r["name"])
+            slugged = alphanumeric(folded)  # slug(name), without folding the name again
+            self.folded.setdefault(folded, set()).add(r["code"])
+            self.slugs.setdefault(slugged, set()).add(r["code"])
+            self.spelled["folded"].setdefault(folded, []).append(r["name"])
+            self.spelled["slug"].setdefault(slugged, []).append(r["name"])
 
     def code(self, name: str) -> str:
         if name in self.exact:
@@ -109,7 +111,12 @@ class CountryNames:
 
 
 def slug(name: str) -> str:
-    return "".join(ch for ch in fold(name) if ch.isalnum())
+    return alphanumeric(fold(name))
+
+
+def alphanumeric(text: str) -> str:
+    """The letters and digits of a text (of a folded name: its slug)."""
+    return "".join(filter(str.isalnum, text))
 
 
 def fold(name: str) -> str:

@@ -91,7 +91,8 @@ class Match:
 
 _NUMBER = re.compile(r"^\s*\d+(?:\s*\.+\s*\d+)*\.?(?:\s+\d+(?:\.+\d+)+\.?|\s+\d+\.(?=\s))?")
 _NON_WORD = re.compile(r"[\W_]+")
-_ASCII_NON_WORD = re.compile(r"[^a-z0-9]+")  # _NON_WORD of a lower-case ASCII text
+# An ASCII text's bytes with its letters lower-cased, its digits kept and every other byte a space.
+_ASCII_FOLD = bytes(c + 32 if 65 <= c <= 90 else c if c < 128 and chr(c).isalnum() else 32 for c in range(256))
 _LEADING_TO = re.compile(r"^(?:and )?to (?=\w)")
 _COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 
@@ -100,6 +101,9 @@ def strip_number(text: str) -> str:
     """The text without its leading paragraph number (`88.1`, `88.1.`, `88. 1`, `88.1..1`, `108.91 108.92`,
     `135.122. 122.`)."""
     return _NUMBER.sub("", text, count=1)
+
+
+_BRACKET = {")": 1, "(": -1}  # how a character changes the depth of parentheses, read from the end
 
 
 def strip_closing_parentheses(text: str) -> str:
@@ -111,7 +115,7 @@ def strip_closing_parentheses(text: str) -> str:
         if text[end - 1] == ")":
             depth = 0
             for i in range(end - 1, -1, -1):
-                depth += {")": 1, "(": -1}.get(text[i], 0)
+                depth += _BRACKET.get(text[i], 0)
                 if depth == 0:
                     return text[:i]
         end -= 1  # not a group's end (a stray bracket, punctuation, a footnote's digit): looked past
@@ -121,8 +125,8 @@ def strip_closing_parentheses(text: str) -> str:
 def words(text: str) -> str:
     """Letters and digits only, case and accents folded, words joined by one space; a leading
     "to" (the transcription's "To ratify CEDAW" for UPR Info's "Ratify CEDAW") set aside."""
-    if text.isascii():  # (most texts: ASCII's letters and digits, its lower case, without Unicode's tables)
-        folded = _ASCII_NON_WORD.sub(" ", text.lower()).strip()
+    if text.isascii():  # (most texts: ASCII's letters and digits, its lower case, without Unicode's tables or a regex)
+        folded = " ".join(text.encode("ascii").translate(_ASCII_FOLD).decode("ascii").split())
     else:
         folded = _NON_WORD.sub(" ", _COMBINING.sub("", unicodedata.normalize("NFKD", text)).casefold()).strip()
     return _LEADING_TO.sub("", folded) if folded.startswith(("to ", "and to ")) else folded

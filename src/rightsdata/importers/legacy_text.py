@@ -141,7 +141,9 @@ def is_apostrophe(text: str, i: int) -> bool:
 
 
 def stretches(text: str) -> list[re.Match]:
-    return list(STRETCH.finditer(text))
+    """The stretches of a text; none in an ASCII text (most texts), which is not searched: STRETCH
+    tries every start in each word and backtracks through it (26 us for a recommendation's text)."""
+    return list(STRETCH.finditer(text)) if not text.isascii() else []
 
 
 def readings(text: str) -> list[tuple[int, str]]:
