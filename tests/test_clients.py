@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run_cli
+from conftest import once_per_run, run_cli
 from rightsdata import metadata
 from rightsdata.cells import LIST_DELIMITER, csv_text, read_cell
 
@@ -46,7 +46,12 @@ def sample_package(repo: Path, target: Path, rows: int = SAMPLE) -> Path:
 
 @pytest.fixture(scope="module")
 def sample(repo, tmp_path_factory) -> Path:
-    return sample_package(repo, tmp_path_factory.mktemp("clients") / "package")
+    """The sample, cut once for the whole run (every xdist worker: 70 MB of CSV read for it), copied
+    for this module's tests, which write their clients' output beside it."""
+    cut = once_per_run(tmp_path_factory, "clients-sample", lambda root: sample_package(repo, root / "package")) / "package"
+    target = tmp_path_factory.mktemp("clients") / "package"
+    shutil.copytree(cut, target)
+    return target
 
 
 def csv_rows(package: Path, name: str) -> list[dict[str, str]]:

@@ -26,6 +26,9 @@ ZIP_TOP = ["datapackage.json", "README.md", "LICENSE", "CHANGELOG.md"]
 # validators: an unzipped release validates with its rules; docs: the README's links work in it
 ZIP_DIRS = ["data", "schemas", "sources", "validators", "docs"]
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)  # the zip format's earliest date: no build clock in the bytes
+# zlib's default level: 9 took 1.8x its CPU (2.0 s against 1.1 s a build) for a zip 2% smaller (9.33 MB against 9.53 MB).
+# The level is part of the code: a commit's builds stay byte-identical; one changing it changes the zip's bytes, not its files.
+ZIP_LEVEL = 6
 
 
 def build(package_dir: Path, out: Path) -> list[Path]:
@@ -121,7 +124,7 @@ def write_zip(package_dir: Path, names: list[str], target: Path, extra: dict[str
                 data = extra[name].encode("utf-8") if name in extra else paths.inside(package_dir, name).read_bytes()
             except paths.PathError as e:  # changed since zip_names looked
                 raise ReleaseError(f"{package_dir}: {e}") from None
-            z.writestr(info, data, compresslevel=9)
+            z.writestr(info, data, compresslevel=ZIP_LEVEL)
     return target
 
 

@@ -136,7 +136,7 @@ def diff(before_root: Path, after_root: Path) -> PackageDiff:
 
 def _diff(before_root: Path, after_root: Path) -> PackageDiff:
     before_descriptor, before = read_package(before_root)
-    after_descriptor, after = read_package(after_root)
+    after_descriptor, after = read_package(after_root, like=before)  # (a file alike on both sides is read once)
     out = []
     for name in list(after) + [n for n in before if n not in after]:
         if name not in before:
