@@ -176,8 +176,8 @@ def test_broken_files_are_reported_not_raised(data_copy, damage, rule, line):
 ])
 def test_paths_outside_the_package_are_refused_unread(data_copy, path, words):
     (data_copy.parent / "outside.csv").write_text("SECRET,never,read\n")
-    descriptor = json.loads((data_copy / "datapackage.json").read_text())
-    descriptor["resources"][8]["path"] = path.replace("\\\\", "\\")
+    descriptor = json.loads((only(data_copy, "assessments") / "datapackage.json").read_text())
+    next(r for r in descriptor["resources"] if r["name"] == "assessments")["path"] = path.replace("\\\\", "\\")
     (data_copy / "datapackage.json").write_text(json.dumps(descriptor))
     result = validate(data_copy)
     assert result.returncode == 2
@@ -187,7 +187,7 @@ def test_paths_outside_the_package_are_refused_unread(data_copy, path, words):
 
 def test_a_symlink_out_of_the_package_is_refused(data_copy):
     (data_copy.parent / "outside.csv").write_text("SECRET\n")
-    target = data_copy / "data/activities.csv"
+    target = only(data_copy, "activities") / "data/activities.csv"
     target.unlink()
     os.symlink(data_copy.parent / "outside.csv", target)
     result = validate(data_copy)
@@ -195,7 +195,7 @@ def test_a_symlink_out_of_the_package_is_refused(data_copy):
 
 
 def test_a_missing_file(data_copy):
-    (data_copy / "data/activities.csv").unlink()
+    (only(data_copy, "activities") / "data/activities.csv").unlink()
     result = validate(data_copy)
     assert result.returncode == 2
     assert "file 'data/activities.csv' does not exist" in result.stdout
