@@ -3,8 +3,10 @@ rule does: `rightsdata rules`, the docs' table and waivers.yaml read that one re
 finding can carry an id they do not know."""
 
 import ast
+import functools
 import json
 import re
+from pathlib import Path
 
 import pytest
 
@@ -15,10 +17,17 @@ from rightsdata.validate import validate
 SRC = REPO / "src" / "rightsdata"
 
 
+@functools.cache
+def parsed() -> tuple[tuple[Path, ast.Module], ...]:
+    """(file, syntax tree) of every module of the package's source, parsed once for the module's
+    scans (which only read the trees)."""
+    return tuple((path, ast.parse(path.read_text(encoding="utf-8"))) for path in sorted(SRC.rglob("*.py")))
+
+
 def calls(name: str):
     """(file, call node) of every call of a function or method `name` in the package's source."""
-    for path in sorted(SRC.rglob("*.py")):
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    for path, tree in parsed():
+        for node in ast.walk(tree):
             if isinstance(node, ast.Call) and name in (getattr(node.func, "id", None), getattr(node.func, "attr", None)):
                 yield path.relative_to(SRC), node
 
@@ -36,8 +45,8 @@ def test_a_check_id_is_written_once_where_it_is_declared():
     shaped = re.compile(rf"({'|'.join(groups)})/[a-z0-9-]+")
     declarations = {id(node.args[0]) for _, node in calls("declare")}
     elsewhere = []
-    for path in sorted(SRC.rglob("*.py")):
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    for path, tree in parsed():
+        for node in ast.walk(tree):
             if isinstance(node, ast.Constant) and isinstance(node.value, str) and shaped.fullmatch(node.value):
                 elsewhere.append(f"{path.relative_to(SRC)}:{node.lineno} {node.value}")
     declared = [f"{path}:{node.lineno} {node.args[0].value}" for path, node in calls("declare")

@@ -49,14 +49,16 @@ def ours(package: Path) -> tuple[set[tuple], set[tuple]]:
     loaded = pkg.load(package / "datapackage.json")
     findings, _, con = schema_check.check(loaded)
     con.close()
-    out, capped = set(), set()
+    out, capped, rows = set(), set(), {}  # rows: records() of each file with findings, read once
     for f in findings:
         if "more" in f.extra:
             kind = KIND.get(f.rule) or CONSTRAINT.get(f.rule)
             capped.add((f.path, None if f.rule in ("schema/foreign-key", "schema/primary-key") else f.field, kind))
         if f.line is None:
             continue
-        row = records(package / f.path)[f.line]
+        if f.path not in rows:
+            rows[f.path] = records(package / f.path)
+        row = rows[f.path][f.line]
         if f.rule in KIND:
             out.add((f.path, row, None if f.rule in ("schema/foreign-key", "schema/primary-key") else f.field, KIND[f.rule]))
         elif f.rule in CONSTRAINT:

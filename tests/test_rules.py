@@ -20,6 +20,7 @@ from rightsdata.cells import csv_text
 from rightsdata.provenance import check_checksums
 from rightsdata.schema_check import q, record_lines
 from rightsdata.validate import Result, validate
+from test_cli import only
 
 UKR = {"source_id": "ukr-findings-2016", "country": "UKR"}
 TJK = {"source_id": "tjk-upr-midterm-2014"}
@@ -110,7 +111,10 @@ def rule_findings(small, rule_id: str, changes: list[tuple[str, dict, dict]]) ->
 
 
 def add_validator(package: Path, name: str, content: str) -> None:
-    """Write validators/<name> into a package copy (data_copy has no validators/ yet)."""
+    """Write validators/<name> into a package copy (data_copy has no validators/ yet), its
+    descriptor cut down to `enforcement` and what it reaches (test_cli.only; `sources` among them):
+    every rule added here reads those, and validating the other resources was most of the time."""
+    only(package, "enforcement")
     (package / "validators").mkdir(exist_ok=True)
     (package / "validators" / name).write_text(content)
 

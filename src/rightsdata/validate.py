@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -89,13 +90,16 @@ def start_profile_check(package: pkg.Package) -> Callable[[], None]:
     answer (raising the check's PackageError). In a child process, forked before any other thread
     exists: frictionless (0.3 s to import, 0.2 s to check) then holds no lock the data checks wait
     for. Where a fork is not safe or not possible (other threads running, as in a test run; no
-    fork on the system), in a thread. A descriptor checked before in this process is not checked
-    again: the child's answer is kept here (pkg.PROFILE_ANSWERS)."""
+    fork on the system), in a thread; in a thread too where frictionless is imported already (a
+    process that validates again, as the tests do): the check alone then takes milliseconds, and
+    forking a large process costs more (0.1 s of CPU a validation, the child's pages copied). A
+    descriptor checked before in this process is not checked again: the child's answer is kept
+    here (pkg.PROFILE_ANSWERS)."""
     inlined = pkg.profile_input(package)
     known = pkg.kept_profile_answer(inlined)
     if known is not None:
         return lambda: pkg.raise_profile_problems(package, known)
-    if not hasattr(os, "fork") or threading.active_count() > 1:
+    if not hasattr(os, "fork") or threading.active_count() > 1 or "frictionless" in sys.modules:
         pool = ThreadPoolExecutor(max_workers=1)
         checked = pool.submit(pkg.profile_problems, inlined)
         pool.shutdown(wait=False)  # (the check still runs; the thread ends with it)
