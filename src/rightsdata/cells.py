@@ -188,6 +188,35 @@ def canonical_cell(field: dict, cell: str) -> str:
         return cell  # not a boolean: left for validate to report, not made one
 
 
+CANONICAL_BOOLEANS = {cell: "true" if value else "false" for cell, value in BOOLEANS.items()}
+
+
+def cell_canonicalizer(field: dict) -> Callable[[str], str] | None:
+    """`canonical_cell` for one field, the same text for every cell, made once (as cell_reader
+    and cell_writer are); None for the fields whose every cell canonical_cell keeps as it is (types
+    other than boolean, number and lists of them: a list's parts split and joined again are the
+    cell), so that a table's canonical form leaves those columns alone."""
+    kind = field["type"]
+    if kind == "list":
+        part = cell_canonicalizer({"type": field.get("itemType", "string")})
+        if part is None:
+            return None
+        delimiter = field.get("delimiter", ",")
+        return lambda cell: delimiter.join([part(item) for item in cell.split(delimiter)])
+    if kind == "number":
+        whole_number = ZERO_FRACTION.fullmatch
+
+        def number(cell: str) -> str:
+            if "." not in cell:  # (a fraction of zeros only has its point: most cells have none)
+                return cell
+            whole = whole_number(cell)
+            return whole.group(1) if whole else cell
+        return number
+    if kind == "boolean":
+        return lambda cell: CANONICAL_BOOLEANS.get(cell, cell)  # (not a boolean: left for validate to report)
+    return None
+
+
 def row_to_json(fields: list[dict], row: dict[str, str]) -> dict[str, Any]:
     """A CSV row (cells by field name) as the JSON object its JSON Schema describes."""
     return {f["name"]: read_cell(f, row.get(f["name"], "")) for f in fields}

@@ -22,7 +22,7 @@ from typing import Any
 
 from rightsdata import cells, paths
 from rightsdata import package as pkg
-from rightsdata.cells import CellError, _sortable, canonical_cell, cell_reader, csv_text, read_cell, record_writer, write_table
+from rightsdata.cells import CellError, _sortable, cell_canonicalizer, cell_reader, csv_text, read_cell, record_writer, write_table
 
 
 class TableError(ValueError):
@@ -301,21 +301,51 @@ def canonical_text(package_dir: Path, res: pkg.Resource) -> str:
     importers sort them, LF line ends, each cell's text made canonical (`cells.canonical_cell`),
     which never changes a value. TableError naming file:line for a file validate rejects as a
     whole or row by row for its layout (see `read_csv_file`, and mixed line ends)."""
+    path = resource_file(package_dir, res)
+    text = path.read_bytes().decode("utf-8", errors="replace")
+    # The line ends' problem comes first. A file without a carriage return can only have one that
+    # the strict reader of `_canonical_text` rejects too (a cell the CSV reader refuses, bytes that
+    # are not UTF-8): it is looked for then, where a look at every file read each file twice.
+    if "\r" in text:
+        _refuse_line_ends(res, text)
+    try:
+        return _canonical_text(res, path)
+    except TableError:
+        _refuse_line_ends(res, text)
+        raise
+
+
+def _refuse_line_ends(res: pkg.Resource, text: str) -> None:
     from rightsdata.schema_check import line_end_problem
 
-    problem = line_end_problem(resource_file(package_dir, res).read_bytes().decode("utf-8", errors="replace"))
+    problem = line_end_problem(text)
     if problem:
         raise TableError(f"{res.path}:{problem[0]}: {problem[1]}")
+
+
+def _canonical_text(res: pkg.Resource, path: Path) -> str:
+    """`canonical_text` of a file whose line ends are of one kind: each field worked out once (the
+    key read by `cell_reader`, the columns `cell_canonicalizer` changes made canonical, the others
+    left as they are), no dict a row."""
+    names = res.column_names
     fields = {f["name"]: f for f in res.fields}
+    header, records = read_csv_file(path, res.path, names) if path.exists() else (names, [])
+    keys = [(header.index(k), cell_reader(fields[k])) for k in res.primary_key]
+    changes = [(i, change) for i, name in enumerate(header) if (change := cell_canonicalizer(fields[name])) is not None]
     keyed = []
-    for line, row in _text_rows(package_dir, res):
-        try:
-            key = tuple(_sortable(read_cell(fields[k], row[k])) for k in res.primary_key)
-        except CellError as e:
-            raise TableError(f"{res.path}:{line}: {e}: the primary key must be valid to sort the rows") from None
-        keyed.append((key, [canonical_cell(fields[k], row[k]) for k in res.column_names]))
-    keyed.sort(key=lambda pair: pair[0])
-    return csv_text(res.column_names, (cells for _, cells in keyed))
+    with collector_paused():  # (a key and a record a row, no cycles)
+        for line, record in records:
+            try:
+                key = tuple([_sortable(read(record[i])) for i, read in keys])
+            except CellError as e:
+                raise TableError(f"{res.path}:{line}: {e}: the primary key must be valid to sort the rows") from None
+            if changes:
+                record = record.copy()  # (the records read are kept within `reading_once`)
+                for i, change in changes:
+                    record[i] = change(record[i])
+            keyed.append((key, record))
+        keyed.sort(key=lambda pair: pair[0])
+        return csv_text(names, [record for _, record in keyed])
 
 
 def canonical(package_dir: Path, name: str) -> bool:
