@@ -108,3 +108,14 @@ def test_cell_canonicalizer_makes_the_cell_canonical_as_canonical_cell(cell):
     for f in CANONICAL_SHAPES:
         change = cell_canonicalizer(f)
         assert outcome(change or (lambda cell: cell), cell) == outcome(canonical_cell, f, cell), (f, cell)
+
+
+@given(cell=CELLS)
+@settings(max_examples=300)
+def test_sortable_reader_sorts_as_the_value_read(cell):
+    from rightsdata.cells import _sortable
+    from rightsdata.tables import sortable_reader
+
+    for f in SHAPES:
+        want = outcome(lambda f, cell: _sortable(read_cell(f, cell)), f, cell)
+        assert repr(outcome(sortable_reader(f), cell)) == repr(want), (f, cell)  # (repr: 1 and 1.0 apart)

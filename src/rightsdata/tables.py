@@ -281,19 +281,47 @@ def merged_records(package_dir: Path, res: pkg.Resource, source_ids: set[str], r
     path = resource_file(package_dir, res)
     if path.exists():
         header, records = read_csv_file(path, res.path, res.column_names)
-        readers = [(header.index(k), cell_reader(fields[k]), fields[k]) for k in key]
+        record_key = record_sort_key(res, header)
         source = header.index("source_id") if "source_id" in header else None
         for line, record in records:
             if source is None or (record[source] or None) not in source_ids:
                 try:
-                    sort_key = tuple([_sortable(read(record[i])) for i, read, _ in readers])
+                    sort_key = record_key(record)
                 except (CellError, KeyError, AttributeError):  # typed_cell says which cell, on which line
-                    sort_key = tuple(_sortable(typed_cell(res, field, record[i], line)) for i, _, field in readers)
+                    sort_key = tuple(_sortable(typed_cell(res, fields[k], record[header.index(k)], line)) for k in key)
                 keyed.append((sort_key, record))
     write, sort_key_of = record_writer(res.fields), cells.row_sort_key(key)
     keyed += [(sort_key_of(row), write(row)) for row in rows]
     keyed.sort(key=lambda pair: pair[0])
     return [record for _, record in keyed]
+
+
+def record_sort_key(res: pkg.Resource, header: list[str]) -> Callable[[list[str]], tuple]:
+    """The sort key of a record of text cells (in the order of `header`) by its primary key: what
+    `cells.row_sort_key` gives of the row `read_rows` reads from it (CellError as read_cell raises
+    it), without the row."""
+    fields = {f["name"]: f for f in res.fields}
+    readers = [(header.index(k), sortable_reader(fields[k])) for k in res.primary_key]
+    if len(readers) == 1:
+        ((i, read),) = readers
+        return lambda record: (read(record[i]),)
+    return lambda record: tuple([read(record[i]) for i, read in readers])
+
+
+NONE_SORTABLE = _sortable(None)
+
+
+def sortable_reader(field: dict) -> Callable[[str], tuple]:
+    """`_sortable` of a cell's value (`cell_reader`), in one call for the key cells most records
+    have (text, plain integers)."""
+    read = cell_reader(field)
+    kind = field["type"]
+    if kind == "string":
+        return lambda cell: (2, 0, cell) if cell else NONE_SORTABLE  # (_sortable of the text, of None)
+    if kind in ("integer", "number"):
+        plain_integer = cells.INTEGER.fullmatch  # (what cell_reader reads as int(cell))
+        return lambda cell: (1, int(cell), "") if len(cell) < 4000 and plain_integer(cell) else _sortable(read(cell))
+    return lambda cell: _sortable(read(cell))
 
 
 def canonical_text(package_dir: Path, res: pkg.Resource) -> str:
@@ -330,13 +358,13 @@ def _canonical_text(res: pkg.Resource, path: Path) -> str:
     names = res.column_names
     fields = {f["name"]: f for f in res.fields}
     header, records = read_csv_file(path, res.path, names) if path.exists() else (names, [])
-    keys = [(header.index(k), cell_reader(fields[k])) for k in res.primary_key]
+    record_key = record_sort_key(res, header)
     changes = [(i, change) for i, name in enumerate(header) if (change := cell_canonicalizer(fields[name])) is not None]
     keyed = []
     with collector_paused():  # (a key and a record a row, no cycles)
         for line, record in records:
             try:
-                key = tuple([_sortable(read(record[i])) for i, read in keys])
+                key = record_key(record)
             except CellError as e:
                 raise TableError(f"{res.path}:{line}: {e}: the primary key must be valid to sort the rows") from None
             if changes:
