@@ -144,6 +144,25 @@ def _once(path: Path, what: tuple, make: Callable[[], Any]) -> Any:
     return kept[key]
 
 
+def once_for_files(files: Iterable[Path], what: tuple, make: Callable[[], Any]) -> Any:
+    """`make()` of what is worked out from `files`, once for them as they are (each one's size,
+    time and inode, or its absence) within `reading_once`; callers must not change what it returns."""
+    kept = KEPT.get()
+    if kept is None:
+        return make()
+    key = (*what, *((str(f), s.st_mtime_ns, s.st_size, s.st_ino) if (s := _stat(f)) else (str(f), None) for f in files))
+    if key not in kept:
+        kept[key] = make()
+    return kept[key]
+
+
+def _stat(path: Path) -> os.stat_result | None:
+    try:
+        return Path(path).stat()
+    except FileNotFoundError:
+        return None
+
+
 def _read_csv_file(path: Path, shown: str, columns: list[str] | None = None) -> tuple[list[str], list[tuple[int, list[str]]]]:
     """The one reader of the package's CSV files: the header, and each record with the line it
     starts on (blank lines skipped, as csv.DictReader does). With `columns`, the header must be
