@@ -219,7 +219,14 @@ def cell_canonicalizer(field: dict) -> Callable[[str], str] | None:
 
 def row_to_json(fields: list[dict], row: dict[str, str]) -> dict[str, Any]:
     """A CSV row (cells by field name) as the JSON object its JSON Schema describes."""
-    return {f["name"]: read_cell(f, row.get(f["name"], "")) for f in fields}
+    return json_reader(fields)(row)
+
+
+def json_reader(fields: list[dict]) -> Callable[[dict[str, str]], dict[str, Any]]:
+    """`row_to_json` for rows of these fields, each field's reader made once (`cell_reader`, which
+    reads as read_cell): for a table's rows."""
+    readers = [(f["name"], cell_reader(f)) for f in fields]
+    return lambda row: {name: read(row.get(name, "")) for name, read in readers}
 
 
 def json_to_row(fields: list[dict], obj: dict[str, Any]) -> dict[str, str]:
