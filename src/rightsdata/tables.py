@@ -371,28 +371,41 @@ def _refuse_line_ends(res: pkg.Resource, text: str) -> None:
 
 
 def _canonical_text(res: pkg.Resource, path: Path) -> str:
-    """`canonical_text` of a file whose line ends are of one kind: each field worked out once (the
-    key read by `cell_reader`, the columns `cell_canonicalizer` changes made canonical, the others
-    left as they are), no dict a row."""
+    """`canonical_text` of a file whose line ends are of one kind, worked out with the collector
+    paused (see `paused_while_made`)."""
+    return paused_while_made(lambda: _canonical_records_text(res, path))
+
+
+def paused_while_made(make: Callable[[], Any]) -> Any:
+    """`make()` with the collector paused (see collector_paused) until what it made and dropped is
+    gone: only its result is alive when the collector resumes. A collector resumed while the rows
+    are still alive walks them all at once (its pass over the youngest objects, which holds every
+    object made while it was paused): half a second of `rightsdata format`'s 3.5."""
+    with collector_paused():
+        return make()
+
+
+def _canonical_records_text(res: pkg.Resource, path: Path) -> str:
+    """Each field worked out once (the key read by `cell_reader`, the columns `cell_canonicalizer`
+    changes made canonical, the others left as they are), no dict a row."""
     names = res.column_names
     fields = {f["name"]: f for f in res.fields}
     header, records = read_csv_file(path, res.path, names) if path.exists() else (names, [])
     record_key = record_sort_key(res, header)
     changes = [(i, change) for i, name in enumerate(header) if (change := cell_canonicalizer(fields[name])) is not None]
     keyed = []
-    with collector_paused():  # (a key and a record a row, no cycles)
-        for line, record in records:
-            try:
-                key = record_key(record)
-            except CellError as e:
-                raise TableError(f"{res.path}:{line}: {e}: the primary key must be valid to sort the rows") from None
-            if changes:
-                record = record.copy()  # (the records read are kept within `reading_once`)
-                for i, change in changes:
-                    record[i] = change(record[i])
-            keyed.append((key, record))
-        keyed.sort(key=lambda pair: pair[0])
-        return csv_text(names, [record for _, record in keyed])
+    for line, record in records:  # (a key and a record a row, no cycles)
+        try:
+            key = record_key(record)
+        except CellError as e:
+            raise TableError(f"{res.path}:{line}: {e}: the primary key must be valid to sort the rows") from None
+        if changes:
+            record = record.copy()  # (the records read are kept within `reading_once`)
+            for i, change in changes:
+                record[i] = change(record[i])
+        keyed.append((key, record))
+    keyed.sort(key=lambda pair: pair[0])
+    return csv_text(names, [record for _, record in keyed])
 
 
 def canonical(package_dir: Path, name: str) -> bool:
