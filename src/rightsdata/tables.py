@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import csv
+import functools
 import gc
 import os
 import tempfile
@@ -280,14 +281,19 @@ def replace_sources(package_dir: Path, source_ids: set[str], new_rows: dict[str,
             umask = os.umask(0)
             os.umask(umask)
             os.chmod(tmp, target.stat().st_mode & 0o777 if target.exists() else 0o666 & ~umask)
-            Path(tmp).write_text(csv_text(res.column_names, merged_records(package_dir, res, source_ids, rows)),
-                                 encoding="utf-8", newline="")
+            text = paused_while_made(functools.partial(merged_text, package_dir, res, source_ids, rows))
+            Path(tmp).write_text(text, encoding="utf-8", newline="")
         for tmp, target in staged:
             os.replace(tmp, target)
     finally:
         for tmp, _ in staged:
             tmp.unlink(missing_ok=True)
     return {name: len(rows) for name, rows in new_rows.items()}
+
+
+def merged_text(package_dir: Path, res: pkg.Resource, source_ids: set[str], rows: list[dict[str, Any]]) -> str:
+    """The text of a resource's file once the rows of `source_ids` are replaced by `rows`."""
+    return csv_text(res.column_names, merged_records(package_dir, res, source_ids, rows))
 
 
 def merged_records(package_dir: Path, res: pkg.Resource, source_ids: set[str], rows: list[dict[str, Any]]) -> list[list[str]]:
