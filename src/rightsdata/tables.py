@@ -236,22 +236,25 @@ def _read_rows(package_dir: Path, res: pkg.Resource) -> list[dict[str, Any]]:
     path = resource_file(package_dir, res)
     if not path.exists():
         return []
+    return paused_while_made(functools.partial(_typed_rows, res, path))  # (a dict a row, no cycles: see collector_paused)
+
+
+def _typed_rows(res: pkg.Resource, path: Path) -> list[dict[str, Any]]:
     header, records = read_csv_file(path, res.path, res.column_names)
     fields = {f["name"]: f for f in res.fields}
     # A string cell is its own value (None when empty): most cells, read without a call each.
     typed = [(i, name, cell_reader(fields[name])) for i, name in enumerate(header) if fields[name]["type"] != "string"]
     rows = []
-    with collector_paused():  # (a dict a row, no cycles: see collector_paused)
-        for line, record in records:
-            row = dict(zip(header, [cell or None for cell in record]))
-            try:
-                for i, name, read in typed:
-                    row[name] = read(record[i])
-            except (CellError, KeyError, AttributeError):  # the cell's error, named as typed_cell names it
-                for i, name, _ in typed:
-                    typed_cell(res, fields[name], record[i], line)
-                raise
-            rows.append(row)
+    for line, record in records:
+        row = dict(zip(header, [cell or None for cell in record]))
+        try:
+            for i, name, read in typed:
+                row[name] = read(record[i])
+        except (CellError, KeyError, AttributeError):  # the cell's error, named as typed_cell names it
+            for i, name, _ in typed:
+                typed_cell(res, fields[name], record[i], line)
+            raise
+        rows.append(row)
     return rows
 
 
