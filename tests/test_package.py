@@ -151,10 +151,12 @@ TABLE_ROWS = st.one_of(CANONICAL_ROWS.map(in_key_order), CANONICAL_ROWS, CANONIC
 
 @pytest.fixture(scope="module")
 def table_package(tmp_path_factory) -> Path:
+    """A package of the one table, and beside it in out/ the same package for write_rows to write into."""
     root = tmp_path_factory.mktemp("table")
-    (root / "data").mkdir()
-    (root / "datapackage.json").write_text(json.dumps({"name": "t", "resources": [{"name": "t", "path": "data/t.csv",
-                                                                                    "schema": TABLE_SCHEMA}]}), encoding="utf-8")
+    for package in (root, root / "out"):
+        (package / "data").mkdir(parents=True)
+        (package / "datapackage.json").write_text(json.dumps({"name": "t", "resources": [{"name": "t", "path": "data/t.csv",
+                                                                                           "schema": TABLE_SCHEMA}]}), encoding="utf-8")
     return root
 
 
@@ -181,8 +183,6 @@ def test_rewritten_alike_is_write_rows_of_read_rows(table_package, rows, layout)
             return False
 
     out = table_package / "out"
-    (out / "data").mkdir(parents=True, exist_ok=True)
-    (out / "datapackage.json").write_bytes((table_package / "datapackage.json").read_bytes())
 
     def write_rows_of_read_rows() -> bool:
         tables.write_rows(out, "t", tables.read_rows(table_package, "t"))
