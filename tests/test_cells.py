@@ -90,3 +90,32 @@ def test_cell_writer_writes_as_write_cell(value):
 
     for f in SHAPES:
         assert outcome(cell_writer(f), value) == outcome(write_cell, f, value), (f, value)
+
+
+# `rightsdata format` makes a table's cells canonical through cells.cell_canonicalizer (None: every
+# cell of the field kept as it is), which must give what canonical_cell gives, for every field shape.
+CANONICAL_SHAPES = SHAPES + [{"type": "list", "itemType": t, "delimiter": d} for t in ("number", "boolean", "date") for d in (";", ",")]
+CANONICAL_CELLS = st.one_of(CELLS, st.from_regex(r"[+-]?[0-9]{0,4}(\.[0-9]{0,3})?0*", fullmatch=True),
+                            st.lists(st.sampled_from(["4400.0", "1.50", "-0.00", ".0", "7.", "true", "TRUE", "0", "no", "", "1e3"]),
+                                     min_size=1, max_size=4).flatmap(lambda parts: st.sampled_from([";".join(parts), ",".join(parts)])))
+
+
+@given(cell=CANONICAL_CELLS)
+@settings(max_examples=500)
+def test_cell_canonicalizer_makes_the_cell_canonical_as_canonical_cell(cell):
+    from rightsdata.cells import canonical_cell, cell_canonicalizer
+
+    for f in CANONICAL_SHAPES:
+        change = cell_canonicalizer(f)
+        assert outcome(change or (lambda cell: cell), cell) == outcome(canonical_cell, f, cell), (f, cell)
+
+
+@given(cell=CELLS)
+@settings(max_examples=300)
+def test_sortable_reader_sorts_as_the_value_read(cell):
+    from rightsdata.cells import _sortable
+    from rightsdata.tables import sortable_reader
+
+    for f in SHAPES:
+        want = outcome(lambda f, cell: _sortable(read_cell(f, cell)), f, cell)
+        assert repr(outcome(sortable_reader(f), cell)) == repr(want), (f, cell)  # (repr: 1 and 1.0 apart)

@@ -2,14 +2,18 @@
 files are current, and its design rules hold for every resource."""
 
 import copy
+import functools
 import json
 import re
+from pathlib import Path
 
 import frictionless
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import run_cli, with_descriptor
-from rightsdata import generate, metadata, tables
+from rightsdata import cells, generate, metadata, tables
 from rightsdata import package as pkg
 
 SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$")
@@ -76,14 +80,115 @@ def test_data_files_are_utf8_lf_with_the_schema_header(repo):
         assert raw.endswith(b"\n"), res.path
 
 
-def test_data_files_are_sorted_by_primary_key_and_canonical(repo, tmp_path):
-    """What `tables.write_rows` would write is what is committed: stable order, canonical cells."""
-    with_descriptor(tmp_path)
-    for name, res in metadata.resources().items():
-        rows = tables.read_rows(repo, name)
-        (tmp_path / "data").mkdir(exist_ok=True)
-        tables.write_rows(tmp_path, name, rows)
-        assert (tmp_path / res.path).read_bytes() == (repo / res.path).read_bytes(), res.path
+def rewritten_alike(res: pkg.Resource, path: Path) -> bool:
+    """Whether `tables.write_rows` of `tables.read_rows` would write the file's bytes as they are,
+    worked out from its records of text (read as read_rows reads them) without the rows: write_rows
+    sorts the rows by primary key (a stable sort) and writes each value by `cells.cell_writer`
+    (`record_writer`), read_rows reads each cell by `cells.cell_reader` (a text cell is itself,
+    '' None and None ''). So they give the bytes back exactly when every cell of a typed column
+    reads back to its text, the records are in the order of their keys, and `csv_text` of the
+    records is the file. A cell that cannot be read raises CellError (read_rows: TableError).
+    test_rewritten_alike_is_write_rows_of_read_rows proves it on any small table."""
+    header, records = tables.read_csv_file(path, res.path, res.column_names)
+    records = [record for _, record in records]
+    for i, field in enumerate(res.fields):
+        if field["type"] != "string":
+            read, write = cells.cell_reader(field), cells.cell_writer(field)
+            if any(write(read(cell)) != cell for cell in {record[i] for record in records}):  # (each text once)
+                return False
+    record_key = tables.record_sort_key(res, header)
+    keys = [record_key(record) for record in records]
+    if any(a > b for a, b in zip(keys, keys[1:])):
+        return False
+    return cells.csv_text(header, records).encode("utf-8") == path.read_bytes()
+
+
+def test_data_files_are_sorted_by_primary_key_and_canonical(repo):
+    """What `tables.write_rows` would write of `tables.read_rows` is what is committed: stable
+    order, canonical cells (see rewritten_alike)."""
+    for res in tables.resources(repo).values():
+        assert tables.paused_while_made(functools.partial(rewritten_alike, res, repo / res.path)), res.path
+
+
+# A table of every field type: in a quarter of the examples, cells canonical or not (value or layout) in any order;
+# the other examples: canonical cells only, in the order of their key (k then n) or not, or but one cell.
+TABLE_SCHEMA = {"fields": [{"name": "k", "type": "string"}, {"name": "n", "type": "integer"}, {"name": "x", "type": "number"},
+                           {"name": "b", "type": "boolean"}, {"name": "d", "type": "date"},
+                           {"name": "li", "type": "list", "itemType": "integer", "delimiter": ";"},
+                           {"name": "ls", "type": "list", "itemType": "string", "delimiter": ";"},
+                           {"name": "s", "type": "string"}],
+                "primaryKey": ["k", "n"]}
+CANONICAL_CELLS = {"k": ["", "a", "b", "B", "a,b", 'q"'], "n": ["", "7", "-3", "10"], "x": ["", "4400", "1.5", "0.1", "-1e-05"],
+                   "b": ["", "true", "false"], "d": ["", "2016-01-05"], "li": ["", "1;2", "1"], "ls": ["", "a;b", "a;;b", "x"]}
+OTHER_CELLS = {"k": [], "n": ["+7", "007", "-0", " 7", "x"], "x": ["4400.0", "1.50", "1e400", "-0", "1e3", "NaN"],
+               "b": ["True", "1", "0", "yes"], "d": ["2016-1-5", "2016-02-30"], "li": ["01;2", "1;;2"], "ls": []}
+TEXT = st.text(alphabet='ab ,"\n\r', max_size=4)
+
+
+def table_rows(cells: dict[str, list[str]]):
+    row = st.fixed_dictionaries({name: st.sampled_from(texts) for name, texts in cells.items()} | {"s": TEXT})
+    return st.lists(row.map(lambda row: [row[f["name"]] for f in TABLE_SCHEMA["fields"]]), max_size=5)
+
+
+def in_key_order(rows: list[list[str]]) -> list[list[str]]:
+    return sorted(rows, key=lambda row: (row[0] != "", row[0], row[1] != "", int(row[1] or 0)))  # (an empty cell first)
+
+
+@st.composite
+def one_cell_spoiled(draw, rows: list[list[str]]) -> list[list[str]]:
+    """The rows with one cell not canonical."""
+    if rows:
+        name = draw(st.sampled_from([name for name in OTHER_CELLS if OTHER_CELLS[name]]))
+        row = draw(st.sampled_from(rows))
+        row[[f["name"] for f in TABLE_SCHEMA["fields"]].index(name)] = draw(st.sampled_from(OTHER_CELLS[name]))
+    return rows
+
+
+CANONICAL_ROWS = table_rows(CANONICAL_CELLS)
+TABLE_ROWS = st.one_of(CANONICAL_ROWS.map(in_key_order), CANONICAL_ROWS, CANONICAL_ROWS.map(in_key_order).flatmap(one_cell_spoiled),
+                       table_rows({name: CANONICAL_CELLS[name] + OTHER_CELLS[name] for name in CANONICAL_CELLS}))
+
+
+@pytest.fixture(scope="module")
+def table_package(tmp_path_factory) -> Path:
+    """A package of the one table, and beside it in out/ the same package for write_rows to write into."""
+    root = tmp_path_factory.mktemp("table")
+    for package in (root, root / "out"):
+        (package / "data").mkdir(parents=True)
+        (package / "datapackage.json").write_text(json.dumps({"name": "t", "resources": [{"name": "t", "path": "data/t.csv",
+                                                                                           "schema": TABLE_SCHEMA}]}), encoding="utf-8")
+    return root
+
+
+@settings(max_examples=300, deadline=None)
+@given(rows=TABLE_ROWS, layout=st.sampled_from(["canonical", "every cell of the first row quoted", "CR LF", "a blank line"]))
+def test_rewritten_alike_is_write_rows_of_read_rows(table_package, rows, layout):
+    names = [f["name"] for f in TABLE_SCHEMA["fields"]]
+    text = cells.csv_text(names, rows)
+    if layout == "every cell of the first row quoted" and rows:
+        quoted = ",".join('"' + cell.replace('"', '""') + '"' for cell in rows[0]) + "\n"
+        text = cells.csv_text(names, []) + quoted + cells.csv_text(names, rows[1:]).split("\n", 1)[1]
+    elif layout == "CR LF":
+        text = text.replace("\n", "\r\n")
+    elif layout == "a blank line":
+        text += "\n"
+    path = table_package / "data/t.csv"
+    path.write_bytes(text.encode("utf-8"))
+    res = tables.resource(table_package, "t")
+
+    def outcome(check) -> bool:  # (a cell that cannot be read: not written alike, whichever part finds it first)
+        try:
+            return check()
+        except (tables.TableError, cells.CellError):
+            return False
+
+    out = table_package / "out"
+
+    def write_rows_of_read_rows() -> bool:
+        tables.write_rows(out, "t", tables.read_rows(table_package, "t"))
+        return (out / "data/t.csv").read_bytes() == path.read_bytes()
+
+    assert outcome(lambda: rewritten_alike(res, path)) == outcome(write_rows_of_read_rows), text
 
 
 def test_archived_sources_match_their_checksums(repo, tables):

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import csv
+import functools
 import gc
 import os
 import tempfile
@@ -22,7 +23,7 @@ from typing import Any
 
 from rightsdata import cells, paths
 from rightsdata import package as pkg
-from rightsdata.cells import CellError, _sortable, canonical_cell, cell_reader, csv_text, read_cell, record_writer, write_table
+from rightsdata.cells import CellError, _sortable, cell_canonicalizer, cell_reader, csv_text, read_cell, record_writer, write_table
 
 
 class TableError(ValueError):
@@ -144,6 +145,25 @@ def _once(path: Path, what: tuple, make: Callable[[], Any]) -> Any:
     return kept[key]
 
 
+def once_for_files(files: Iterable[Path], what: tuple, make: Callable[[], Any]) -> Any:
+    """`make()` of what is worked out from `files`, once for them as they are (each one's size,
+    time and inode, or its absence) within `reading_once`; callers must not change what it returns."""
+    kept = KEPT.get()
+    if kept is None:
+        return make()
+    key = (*what, *((str(f), s.st_mtime_ns, s.st_size, s.st_ino) if (s := _stat(f)) else (str(f), None) for f in files))
+    if key not in kept:
+        kept[key] = make()
+    return kept[key]
+
+
+def _stat(path: Path) -> os.stat_result | None:
+    try:
+        return Path(path).stat()
+    except FileNotFoundError:
+        return None
+
+
 def _read_csv_file(path: Path, shown: str, columns: list[str] | None = None) -> tuple[list[str], list[tuple[int, list[str]]]]:
     """The one reader of the package's CSV files: the header, and each record with the line it
     starts on (blank lines skipped, as csv.DictReader does). With `columns`, the header must be
@@ -216,22 +236,25 @@ def _read_rows(package_dir: Path, res: pkg.Resource) -> list[dict[str, Any]]:
     path = resource_file(package_dir, res)
     if not path.exists():
         return []
+    return paused_while_made(functools.partial(_typed_rows, res, path))  # (a dict a row, no cycles: see collector_paused)
+
+
+def _typed_rows(res: pkg.Resource, path: Path) -> list[dict[str, Any]]:
     header, records = read_csv_file(path, res.path, res.column_names)
     fields = {f["name"]: f for f in res.fields}
     # A string cell is its own value (None when empty): most cells, read without a call each.
     typed = [(i, name, cell_reader(fields[name])) for i, name in enumerate(header) if fields[name]["type"] != "string"]
     rows = []
-    with collector_paused():  # (a dict a row, no cycles: see collector_paused)
-        for line, record in records:
-            row = dict(zip(header, [cell or None for cell in record]))
-            try:
-                for i, name, read in typed:
-                    row[name] = read(record[i])
-            except (CellError, KeyError, AttributeError):  # the cell's error, named as typed_cell names it
-                for i, name, _ in typed:
-                    typed_cell(res, fields[name], record[i], line)
-                raise
-            rows.append(row)
+    for line, record in records:
+        row = dict(zip(header, [cell or None for cell in record]))
+        try:
+            for i, name, read in typed:
+                row[name] = read(record[i])
+        except (CellError, KeyError, AttributeError):  # the cell's error, named as typed_cell names it
+            for i, name, _ in typed:
+                typed_cell(res, fields[name], record[i], line)
+            raise
+        rows.append(row)
     return rows
 
 
@@ -261,14 +284,19 @@ def replace_sources(package_dir: Path, source_ids: set[str], new_rows: dict[str,
             umask = os.umask(0)
             os.umask(umask)
             os.chmod(tmp, target.stat().st_mode & 0o777 if target.exists() else 0o666 & ~umask)
-            Path(tmp).write_text(csv_text(res.column_names, merged_records(package_dir, res, source_ids, rows)),
-                                 encoding="utf-8", newline="")
+            text = paused_while_made(functools.partial(merged_text, package_dir, res, source_ids, rows))
+            Path(tmp).write_text(text, encoding="utf-8", newline="")
         for tmp, target in staged:
             os.replace(tmp, target)
     finally:
         for tmp, _ in staged:
             tmp.unlink(missing_ok=True)
     return {name: len(rows) for name, rows in new_rows.items()}
+
+
+def merged_text(package_dir: Path, res: pkg.Resource, source_ids: set[str], rows: list[dict[str, Any]]) -> str:
+    """The text of a resource's file once the rows of `source_ids` are replaced by `rows`."""
+    return csv_text(res.column_names, merged_records(package_dir, res, source_ids, rows))
 
 
 def merged_records(package_dir: Path, res: pkg.Resource, source_ids: set[str], rows: list[dict[str, Any]]) -> list[list[str]]:
@@ -281,14 +309,14 @@ def merged_records(package_dir: Path, res: pkg.Resource, source_ids: set[str], r
     path = resource_file(package_dir, res)
     if path.exists():
         header, records = read_csv_file(path, res.path, res.column_names)
-        readers = [(header.index(k), cell_reader(fields[k]), fields[k]) for k in key]
+        record_key = record_sort_key(res, header)
         source = header.index("source_id") if "source_id" in header else None
         for line, record in records:
             if source is None or (record[source] or None) not in source_ids:
                 try:
-                    sort_key = tuple([_sortable(read(record[i])) for i, read, _ in readers])
+                    sort_key = record_key(record)
                 except (CellError, KeyError, AttributeError):  # typed_cell says which cell, on which line
-                    sort_key = tuple(_sortable(typed_cell(res, field, record[i], line)) for i, _, field in readers)
+                    sort_key = tuple(_sortable(typed_cell(res, fields[k], record[header.index(k)], line)) for k in key)
                 keyed.append((sort_key, record))
     write, sort_key_of = record_writer(res.fields), cells.row_sort_key(key)
     keyed += [(sort_key_of(row), write(row)) for row in rows]
@@ -296,26 +324,97 @@ def merged_records(package_dir: Path, res: pkg.Resource, source_ids: set[str], r
     return [record for _, record in keyed]
 
 
+def record_sort_key(res: pkg.Resource, header: list[str]) -> Callable[[list[str]], tuple]:
+    """The sort key of a record of text cells (in the order of `header`) by its primary key: what
+    `cells.row_sort_key` gives of the row `read_rows` reads from it (CellError as read_cell raises
+    it), without the row."""
+    fields = {f["name"]: f for f in res.fields}
+    readers = [(header.index(k), sortable_reader(fields[k])) for k in res.primary_key]
+    if len(readers) == 1:
+        ((i, read),) = readers
+        return lambda record: (read(record[i]),)
+    return lambda record: tuple([read(record[i]) for i, read in readers])
+
+
+NONE_SORTABLE = _sortable(None)
+
+
+def sortable_reader(field: dict) -> Callable[[str], tuple]:
+    """`_sortable` of a cell's value (`cell_reader`), in one call for the key cells most records
+    have (text, plain integers)."""
+    read = cell_reader(field)
+    kind = field["type"]
+    if kind == "string":
+        return lambda cell: (2, 0, cell) if cell else NONE_SORTABLE  # (_sortable of the text, of None)
+    if kind in ("integer", "number"):
+        plain_integer = cells.INTEGER.fullmatch  # (what cell_reader reads as int(cell))
+        return lambda cell: (1, int(cell), "") if len(cell) < 4000 and plain_integer(cell) else _sortable(read(cell))
+    return lambda cell: _sortable(read(cell))
+
+
 def canonical_text(package_dir: Path, res: pkg.Resource) -> str:
     """A resource's file in canonical form (`rightsdata format`): rows sorted by primary key as the
     importers sort them, LF line ends, each cell's text made canonical (`cells.canonical_cell`),
     which never changes a value. TableError naming file:line for a file validate rejects as a
     whole or row by row for its layout (see `read_csv_file`, and mixed line ends)."""
+    path = resource_file(package_dir, res)
+    text = path.read_bytes().decode("utf-8", errors="replace")
+    # The line ends' problem comes first. A file without a carriage return can only have one that
+    # the strict reader of `_canonical_text` rejects too (a cell the CSV reader refuses, bytes that
+    # are not UTF-8): it is looked for then, where a look at every file read each file twice.
+    if "\r" in text:
+        _refuse_line_ends(res, text)
+    try:
+        return _canonical_text(res, path)
+    except TableError:
+        _refuse_line_ends(res, text)
+        raise
+
+
+def _refuse_line_ends(res: pkg.Resource, text: str) -> None:
     from rightsdata.schema_check import line_end_problem
 
-    problem = line_end_problem(resource_file(package_dir, res).read_bytes().decode("utf-8", errors="replace"))
+    problem = line_end_problem(text)
     if problem:
         raise TableError(f"{res.path}:{problem[0]}: {problem[1]}")
+
+
+def _canonical_text(res: pkg.Resource, path: Path) -> str:
+    """`canonical_text` of a file whose line ends are of one kind, worked out with the collector
+    paused (see `paused_while_made`)."""
+    return paused_while_made(lambda: _canonical_records_text(res, path))
+
+
+def paused_while_made(make: Callable[[], Any]) -> Any:
+    """`make()` with the collector paused (see collector_paused) until what it made and dropped is
+    gone: only its result is alive when the collector resumes. A collector resumed while the rows
+    are still alive walks them all at once (its pass over the youngest objects, which holds every
+    object made while it was paused): half a second of `rightsdata format`'s 3.5."""
+    with collector_paused():
+        return make()
+
+
+def _canonical_records_text(res: pkg.Resource, path: Path) -> str:
+    """Each field worked out once (the key read by `cell_reader`, the columns `cell_canonicalizer`
+    changes made canonical, the others left as they are), no dict a row."""
+    names = res.column_names
     fields = {f["name"]: f for f in res.fields}
+    header, records = read_csv_file(path, res.path, names) if path.exists() else (names, [])
+    record_key = record_sort_key(res, header)
+    changes = [(i, change) for i, name in enumerate(header) if (change := cell_canonicalizer(fields[name])) is not None]
     keyed = []
-    for line, row in _text_rows(package_dir, res):
+    for line, record in records:  # (a key and a record a row, no cycles)
         try:
-            key = tuple(_sortable(read_cell(fields[k], row[k])) for k in res.primary_key)
+            key = record_key(record)
         except CellError as e:
             raise TableError(f"{res.path}:{line}: {e}: the primary key must be valid to sort the rows") from None
-        keyed.append((key, [canonical_cell(fields[k], row[k]) for k in res.column_names]))
+        if changes:
+            record = record.copy()  # (the records read are kept within `reading_once`)
+            for i, change in changes:
+                record[i] = change(record[i])
+        keyed.append((key, record))
     keyed.sort(key=lambda pair: pair[0])
-    return csv_text(res.column_names, (cells for _, cells in keyed))
+    return csv_text(names, [record for _, record in keyed])
 
 
 def canonical(package_dir: Path, name: str) -> bool:
