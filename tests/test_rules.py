@@ -155,6 +155,28 @@ def test_each_rule_passes_the_small_package_unchanged(small):
         assert [f.message for f in rule_findings(small, rule, []) if not f.waived] == [], rule
 
 
+@pytest.mark.parametrize("for_each", ["string_columns", "code_columns", "year_columns"])
+def test_cells_are_the_same_rows_whether_a_table_is_one_branch_or_one_per_column(small, monkeypatch, for_each):
+    """{cells} reads a small table in one branch that unnests its columns, a large one in one
+    branch per column: both give the same rows, missing cells and cells that do not read as their
+    type included (a year of 'abc' is a row with a NULL value, a missing year no row)."""
+    rows = lambda: sorted(small.con.execute(f"SELECT * FROM {rules.cells_relation(for_each, small.loaded)}").fetchall(), key=repr)
+    t = small.loaded["enforcement"]
+    cells = f"{t.row}, data_year, note"
+    old = small.con.execute(f"SELECT {cells} FROM {q(t.table)} WHERE {t.row} < 2 ORDER BY 1").fetchall()
+    assert len(old) == 2
+    try:
+        small.con.execute(f"UPDATE {q(t.table)} SET data_year = CASE WHEN {t.row} = 0 THEN 'abc' END, note = NULL WHERE {t.row} < 2")
+        assert "AS _present" in rules.cells_relation(for_each, small.loaded)
+        unnested = rows()
+        monkeypatch.setattr(rules, "UNNEST_CELLS", -1)
+        assert "AS _present" not in rules.cells_relation(for_each, small.loaded)
+        assert rows() == unnested
+    finally:
+        small.con.executemany(f"UPDATE {q(t.table)} SET data_year = ?, note = ? WHERE {t.row} = ?", [[y, n, r] for r, y, n in old])
+    assert len(unnested) > 100
+
+
 def test_the_real_package_breaks_no_rule_unwaived(repo, repo_validated):
     """No unwaived error; every waiver used once. (Warnings remain: they report, for instance,
     where the publisher's judgement of a minimum age differs from the ILO thresholds.)"""
