@@ -312,8 +312,9 @@ def number_occurrences(batch: list[SourceRows], keys: dict[str, list[str]]) -> N
             if "occurrence" not in pk:
                 continue
             seen: dict[tuple, int] = {}
+            others = [k for k in pk if k != "occurrence"]
             for row in rows:
-                key = tuple(row.get(k) for k in pk if k != "occurrence")
+                key = tuple([row.get(k) for k in others])  # (a list: a generator a row is slower)
                 seen[key] = seen.get(key, 0) + 1
                 row["occurrence"] = seen[key]
 
@@ -326,7 +327,7 @@ def check_unique_keys(package_dir: Path, new: dict[str, list[dict]], source_ids:
         pk = keys[name]
         seen: dict[tuple, dict] = {}
         for row in rows:
-            key = tuple(row.get(k) for k in pk)
+            key = tuple([row.get(k) for k in pk])  # (a list: a generator a row is slower)
             if key in seen:
                 raise SourceError(f"{row['source_id']}: two {name} rows share the key {dict(zip(pk, key))} "
                                   f"({seen[key].get('source_location')} and {row.get('source_location')})")
@@ -334,7 +335,7 @@ def check_unique_keys(package_dir: Path, new: dict[str, list[dict]], source_ids:
         if "source_id" in pk:
             continue  # a key with the source in it: the rows of another source cannot have it
         for old in tables.read_rows(package_dir, name):
-            key = tuple(old.get(k) for k in pk)
+            key = tuple([old.get(k) for k in pk])
             if old.get("source_id") not in source_ids and key in seen:
                 row = seen[key]
                 where = f" ({row['source_location']})" if row.get("source_location") else ""

@@ -225,22 +225,27 @@ def path_of(tags: tuple[str, ...]) -> str:
 def unmapped_paths(root) -> Counter:
     """Element paths of a file that PATHS does not list (and so were not imported). One walk down
     the tree, each element's path made from its parent's tags and each distinct path normalised
-    once (walking up from every element to the root took a tenth of import-ilab's time)."""
+    once (walking up from every element to the root took a tenth of import-ilab's time). Each
+    path's children are found by tag in a dict of their own, handed down with the element: no
+    tuple of tags made and hashed for each element."""
     found: Counter = Counter()
-    unmapped: dict[tuple[str, ...], str | None] = {}  # tags -> the path when PATHS lacks it, else None
-    todo = [(root, ())]
+    todo = [(root, (), {})]  # (element, its tags from the root, its children's steps by tag)
     while todo:
-        element, tags = todo.pop()
+        element, tags, steps = todo.pop()
         for child in element:
-            if not isinstance(child.tag, str):
-                continue  # a comment or processing instruction
-            below = (*tags, child.tag)
-            if below not in unmapped:
+            tag = child.tag
+            step = steps.get(tag)
+            if step is None:
+                if not isinstance(tag, str):
+                    continue  # a comment or processing instruction
+                below = (*tags, tag)
                 path = path_of(below)
-                unmapped[below] = None if path in PATHS else path
-            if unmapped[below] is not None:
-                found[unmapped[below]] += 1
-            todo.append((child, below))
+                # (the tags, the path when PATHS lacks it, else None, the steps below)
+                step = steps[tag] = (below, None if path in PATHS else path, {})
+            below, unmapped, below_steps = step
+            if unmapped is not None:
+                found[unmapped] += 1
+            todo.append((child, below, below_steps))
     return found
 
 
@@ -295,6 +300,11 @@ def marks_tail(text: str) -> tuple[str, str | None]:
 
 NUMBER = re.compile(r"^\$?\s*(\d{1,3}(?:,\s?\d{3})+|\d+)(\.\d+)?(?:\s*(million|billion))?$", re.IGNORECASE)
 SIGNIFICANT_DIGITS = 15  # what a float (the package's number type) holds exactly
+# Patterns of the per-value reading, compiled once (re's cache looked up for each of 53,000 values otherwise).
+NON_DIGITS = re.compile(r"\D")
+SPACED_THOUSANDS = re.compile(r"\d,\s\d")
+SEPARATORS = re.compile(r"[,\s]")
+CITATION_RANGE = re.compile(r"(\d{1,3})(?:\s*[-–]\s*(\d{1,3}))?").fullmatch
 WORDS = {"unknown": "unknown", "unavailable": "unavailable", "n/a": "not_applicable", "na": "not_applicable",
          "not applicable": "not_applicable"}
 
@@ -322,15 +332,16 @@ class Reading:
             self.status = WORDS[word]
         elif word in ("yes", "no"):
             self.status, self.answer = "reported", word == "yes"
-        elif number(core) is not None and len(re.sub(r"\D", "", core).strip("0")) > SIGNIFICANT_DIGITS:
-            # A float (the package's number) would change its digits, or be inf: kept as printed.
-            self.status = "malformed"
-            self.notes.append(f"{printed[:40]!r}{'...' if len(printed) > 40 else ''} has more than {SIGNIFICANT_DIGITS} "
-                              "significant digits, more than a number of the package keeps exactly; kept as printed")
-        elif number(core) is not None:
-            self.status, self.value = "reported", number(core)
-            if re.search(r"\d,\s\d", core):
-                self.notes.append(f"thousands separator printed with a space ({core.strip()!r}); read as {self.value}")
+        elif (value := number(core)) is not None:  # (read once: it was read up to three times)
+            if len(NON_DIGITS.sub("", core).strip("0")) > SIGNIFICANT_DIGITS:
+                # A float (the package's number) would change its digits, or be inf: kept as printed.
+                self.status = "malformed"
+                self.notes.append(f"{printed[:40]!r}{'...' if len(printed) > 40 else ''} has more than {SIGNIFICANT_DIGITS} "
+                                  "significant digits, more than a number of the package keeps exactly; kept as printed")
+            else:
+                self.status, self.value = "reported", value
+                if SPACED_THOUSANDS.search(core):
+                    self.notes.append(f"thousands separator printed with a space ({core.strip()!r}); read as {self.value}")
         else:
             self.status = "malformed"
             self.notes.append(f"{printed!r} is neither a number nor an answer the package knows; kept as printed")
@@ -340,7 +351,7 @@ def number(printed: str) -> Decimal | None:
     m = NUMBER.match(printed.strip())
     if not m:
         return None
-    whole = re.sub(r"[,\s]", "", m.group(1))
+    whole = SEPARATORS.sub("", m.group(1))
     value = Decimal(whole + (m.group(2) or ""))
     return value * {None: 1, "million": 10**6, "billion": 10**9}[(m.group(3) or "").lower() or None]
 
@@ -350,7 +361,7 @@ def expand_citations(group: str) -> list[int] | None:
     out: list[int] = []
     for part in group.strip("()").split(","):
         part = part.strip()
-        m = re.fullmatch(r"(\d{1,3})(?:\s*[-–]\s*(\d{1,3}))?", part)
+        m = CITATION_RANGE(part)
         if not m:
             return None
         first, last = int(m.group(1)), int(m.group(2) or m.group(1))
@@ -491,9 +502,10 @@ class Importer(importers.Importer):
         self.indicators = {(r["domain"], r["code"]): (r["answer_type"], r["unit"])
                            for r in tables.read_rows(package_dir, "enforcement_indicators")}
         self.positions: dict = {}  # see `position`; emptied for each file
+        self.prefixes: dict = {}  # see `location`; emptied for each file
 
     def locate(self, element) -> str:
-        return location(element, self.positions)
+        return location(element, self.positions, self.prefixes)
 
     @classmethod
     def summary(cls, item: SourceRows) -> str:
@@ -503,7 +515,7 @@ class Importer(importers.Importer):
     def read(self, path: Path) -> SourceRows:
         path = Path(path)
         data, digest = read_source(path)
-        self.positions = {}
+        self.positions, self.prefixes = {}, {}
         root = parse(path, data)
         if root.tag == "Countries":
             return self.read_countries(path, root, digest)
@@ -820,7 +832,7 @@ class Importer(importers.Importer):
             path, digest = goods_file.path, goods_file.source["digest"]
             signature = goods_signature(goods_file.rows["goods"])
             candidates = {b.source["report_year"]: goods_signature(b.rows.get("goods", [])) for b in countries}
-            existing = [r for r in tables.read_rows(self.package_dir, "goods") if r["source_id"].startswith("ilab-countries-")]
+            existing = country_rows_of_other_years(self.package_dir, "goods", set(candidates))
             for year in {r["report_year"] for r in existing} - set(candidates):
                 candidates[year] = goods_signature([r for r in existing if r["report_year"] == year])
             matches = sorted(y for y, s in candidates.items() if s == signature)
@@ -857,20 +869,30 @@ class Importer(importers.Importer):
         return out
 
 
-def location(element, positions: dict) -> str:
+def location(element, positions: dict, prefixes: dict | None = None) -> str:
     """Where a value is in the file, with the position of repeated elements: its path below the
     country in a countries file ("Enforcements/Labor_Inspections/Territory[2]/Enforcement"; the
     row names the country), from the good in the goods file ("Good[3]/Countries/Country[2]").
-    `positions` caches each parent's children (see `position`)."""
-    parts = []
-    while element.getparent() is not None:
+    `positions` caches each parent's children (see `position`); `prefixes`, when given, each
+    element's path (its parent's path and its own step: an import locates 88,000 values whose
+    parents it would otherwise walk up from each)."""
+    return _path(element, positions, {} if prefixes is None else prefixes) or element.tag
+
+
+def _path(element, positions: dict, prefixes: dict) -> str:
+    """The path of `location` ("" for the root and a country below it)."""
+    path = prefixes.get(element)
+    if path is None:
         parent = element.getparent()
-        if parent.getparent() is None and element.tag == "Country":
-            break
-        index, count = position(element, parent, positions)
-        parts.append(element.tag + (f"[{index}]" if count > 1 else ""))
-        element = parent
-    return "/".join(reversed(parts)) or element.tag
+        if parent is None or (parent.getparent() is None and element.tag == "Country"):
+            path = ""
+        else:
+            index, count = position(element, parent, positions)
+            step = element.tag + (f"[{index}]" if count > 1 else "")
+            above = _path(parent, positions, prefixes)
+            path = f"{above}/{step}" if above else step
+        prefixes[element] = path
+    return path
 
 
 def position(element, parent, positions: dict) -> tuple[int, int]:
@@ -894,6 +916,23 @@ def lines_of(elements) -> str:
     return LIST_DELIMITER.join(str(n) for n in sorted({e.sourceline for e in elements if e is not None}))
 
 
+def country_rows_of_other_years(package_dir: Path, name: str, years: set[int]) -> list[dict]:
+    """The rows of a resource from the countries files already in the package (typed, as
+    `tables.read_rows` reads them), at least those of report years other than `years`; the callers
+    use no other. When every such row is of one of `years` (an import of every year), [] without
+    typing the table: typing 28,000 enforcement rows to drop them all took a tenth of a second."""
+    res = tables.resource(package_dir, name)
+    path = tables.resource_file(package_dir, res)
+    if not path.exists():
+        return []
+    header, records = tables.read_csv_file(path, res.path, res.column_names)
+    source, year = header.index("source_id"), header.index("report_year")
+    printed = {str(y) for y in years}
+    if all(r[year] in printed for _, r in records if r[source].startswith("ilab-countries-")):
+        return []
+    return [r for r in tables.read_rows(package_dir, name) if r["source_id"].startswith("ilab-countries-")]
+
+
 def goods_signature(rows: list[dict]) -> set:
     return {(r["country"], r["good"], r["child_labor"], r["forced_labor"], r["forced_child_labor"]) for r in rows}
 
@@ -908,7 +947,7 @@ def note_repeated_years(package_dir: Path, countries: list[SourceRows], threshol
                 if r["value"] is not None and r["value"] >= 20 and r.get("occurrence", 1) == 1}
 
     by_year = {b.source["report_year"]: counts(b.rows.get("enforcement", [])) for b in countries}
-    existing = [r for r in tables.read_rows(package_dir, "enforcement") if r["source_id"].startswith("ilab-countries-")]
+    existing = country_rows_of_other_years(package_dir, "enforcement", set(by_year))
     for year in {r["report_year"] for r in existing} - set(by_year):
         by_year[year] = counts(r for r in existing if r["report_year"] == year)
     for b in countries:

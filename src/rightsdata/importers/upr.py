@@ -88,13 +88,21 @@ class Recommendation:
     records: list[Record] = field(default_factory=list)
 
 
+# Patterns of the per-row reading, compiled once (re's cache lookup for each row and part cost more than the match).
+DOTS = re.compile(r"\.+")
+LEADING_ARTICLE = re.compile(r"^(?:the|and)\s+", flags=re.IGNORECASE)
+PART_SEPARATORS = re.compile(r"[,;]")
+NAME_JOINS = re.compile(r"\s+and\s+|/")
+YEAR = re.compile(r"[0-9]{4}").fullmatch
+
+
 def parse_number(text: str) -> tuple[str, str, str | None] | None:
     """(number as printed, normalised number, note on an irregular printing) of a recommendation's
     text, or None when it opens with no number."""
     m = NUMBER.match(text)
     if not m:
         return None
-    number, end, note = re.sub(r"\.+", ".", m["number"]), m.end(), None
+    number, end, note = DOTS.sub(".", m["number"]), m.end(), None
     if "." not in number:
         spaced = SPACED.match(text, m.end("number"))
         if spaced:
@@ -146,14 +154,14 @@ def text_states(printed: str | None, names: CountryNames) -> tuple[list[str], li
     Bolivarian Republic of") are one; a part that is no name is tried split at " and " and "/"
     ("Brazil and Norway"); a leading "the" is not part of a name ("the Netherlands")."""
     def code(part: str) -> str | None:
-        part = re.sub(r"^(?:the|and)\s+", "", part.strip(" .\t"), flags=re.IGNORECASE)
+        part = LEADING_ARTICLE.sub("", part.strip(" .\t"))
         try:
             return names.code(part) if part else None
         except UnknownCountry:
             return None
 
     codes, unmapped = [], []
-    parts = [p.strip() for p in re.split(r"[,;]", printed or "") if p.strip()]
+    parts = [p.strip() for p in PART_SEPARATORS.split(printed or "") if p.strip()]
     i = 0
     while i < len(parts):
         pair = code(f"{parts[i]}, {parts[i + 1]}") if i + 1 < len(parts) else None
@@ -165,7 +173,7 @@ def text_states(printed: str | None, names: CountryNames) -> tuple[list[str], li
         if whole:
             codes.append(whole)
         else:
-            pieces = [p for p in re.split(r"\s+and\s+|/", parts[i]) if p.strip()]
+            pieces = [p for p in NAME_JOINS.split(parts[i]) if p.strip()]
             found = [code(p) for p in pieces]
             if len(pieces) > 1 and all(found):
                 codes.extend(found)
@@ -377,7 +385,7 @@ class Importer(importers.Importer):
         years = Counter(r.cells["year"] for r in records)
         if not records:
             raise SourceError(f"{path}: no recommendation rows")
-        bad = [r for r in records if not re.fullmatch(r"[0-9]{4}", r.cells["year"] or "")]
+        bad = [r for r in records if not YEAR(r.cells["year"] or "")]
         if bad:
             raise SourceError(f"{path}:{bad[0].lines[0]}: column year: {bad[0].cells['year']!r} is not a year")
         if len(years) > 1:

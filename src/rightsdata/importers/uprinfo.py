@@ -78,6 +78,7 @@ YEARS_LICENCE = ("No licence is recorded for the file; which year each session w
 UNKNOWN_STATE = "&#40;Unknown&#41;"
 # The longest cell a row may hold: the export's longest recommendation has some 2,000 characters.
 MAX_CELL = 100_000
+DIGITS = re.compile(r"[0-9]+").fullmatch  # a session number (compiled once: it is looked for in every row)
 
 
 @dataclass
@@ -382,7 +383,7 @@ class Importer(importers.Importer):
     def read(self, path: Path) -> SourceRows:
         data, digest = read_source(path)
         rows, rejected = read_rows(path, data)
-        sessions = sorted({int(r["Session"]) for r in rows if re.fullmatch(r"[0-9]+", r["Session"].strip())})
+        sessions = sorted({int(r["Session"]) for r in rows if DIGITS(r["Session"].strip())})
         if not sessions:
             raise SourceError(f"{path}: no row names a session: not a UPR Info database export")
         entry = importers.manifest_entry(path, digest, self.manifest)
@@ -403,7 +404,7 @@ class Importer(importers.Importer):
         reviews: dict[tuple[str, int], list[Row]] = {}
         for row in rows:
             session = row["Session"].strip()
-            if not re.fullmatch(r"[0-9]+", session):
+            if not DIGITS(session):
                 item.reject(row.lines[0], f"column Session is {session!r}, not a session number: the row names no review "
                                           f"(state under review {row['SuR'].strip()!r})")
                 continue
