@@ -14,6 +14,7 @@ from frictionless import Resource, Schema
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from regex_text import regex_text
 from rightsdata import metadata
 from rightsdata.cells import json_reader, json_to_row, row_to_json
 
@@ -155,7 +156,7 @@ def from_json_schema(schema: dict) -> st.SearchStrategy:
         if schema.get("format") == "date":
             return st.dates().map(lambda d: d.isoformat())
         if "pattern" in schema:
-            return st.from_regex(schema["pattern"])
+            return regex_text(schema["pattern"])
         return st.text(min_size=schema.get("minLength", 0), max_size=schema.get("maxLength", 200))
     raise AssertionError(f"the generated JSON Schemas use {kind!r}; teach from_json_schema about it")
 
@@ -176,7 +177,7 @@ def cell_strategy(field: dict) -> st.SearchStrategy[str]:
     if "enum" in c:
         values = st.sampled_from([str(v) for v in c["enum"]])
     elif kind == "string":
-        values = st.from_regex(c["pattern"], fullmatch=True) if "pattern" in c else st.text(min_size=max(1, c.get("minLength", 1)))
+        values = regex_text(c["pattern"], fullmatch=True) if "pattern" in c else st.text(min_size=max(1, c.get("minLength", 1)))
     elif kind == "integer":
         values = st.integers(min_value=c.get("minimum", -10**12), max_value=c.get("maximum", 10**12)).map(str)
     elif kind == "number":  # within the field's bounds, where it has them (a share, a similarity)
