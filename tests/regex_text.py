@@ -57,6 +57,15 @@ def _strategy(parsed) -> st.SearchStrategy[str]:
     return st.tuples(*parts).map("".join) if len(parts) != 1 else parts[0]
 
 
+def translated(pattern: str) -> st.SearchStrategy[str] | None:
+    """The strategy regex_text builds for `pattern` before its filter, or None where it leaves the
+    pattern to st.from_regex (for tests: the translation must match without the filter's help)."""
+    try:
+        return _strategy(sre_parse.parse(pattern))
+    except _Unsupported:
+        return None
+
+
 def regex_text(pattern: str, fullmatch: bool = False) -> st.SearchStrategy[str]:
     """As st.from_regex(pattern, fullmatch=fullmatch), for patterns without flags. A search
     (fullmatch False) is only supported for a pattern anchored at both ends (^...$, as the JSON
@@ -67,9 +76,8 @@ def regex_text(pattern: str, fullmatch: bool = False) -> st.SearchStrategy[str]:
     anchored = len(parsed) > 1 and parsed[0] == (sre.AT, sre.AT_BEGINNING) and parsed[-1] == (sre.AT, sre.AT_END)
     if not fullmatch and not anchored:
         return st.from_regex(pattern, fullmatch=fullmatch)
-    try:
-        base = _strategy(parsed)
-    except _Unsupported:
+    base = translated(pattern)
+    if base is None:
         return st.from_regex(pattern, fullmatch=fullmatch)
     if fullmatch:
         return base.filter(regex.fullmatch)

@@ -19,6 +19,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from regex_text import regex_text
 from rightsdata import metadata, schema_check
 from rightsdata import package as pkg
 from rightsdata.cells import csv_text
@@ -207,7 +208,7 @@ def keep_only(package: Path, names: set[str]) -> None:
 NUMERIC_TEXT = st.one_of(
     st.integers(-10**20, 10**20).map(str),
     st.floats(allow_nan=False, allow_infinity=False).map(repr),
-    st.from_regex(r"[ +\-]?[0-9]{0,20}(\.[0-9]{0,16})?([eE][+-]?[0-9]{1,3})?[ ]?", fullmatch=True),
+    regex_text(r"[ +\-]?[0-9]{0,20}(\.[0-9]{0,16})?([eE][+-]?[0-9]{1,3})?[ ]?", fullmatch=True),
     st.text(alphabet="0123456789.-+eE _,", max_size=12),
 )
 
