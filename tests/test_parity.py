@@ -234,10 +234,10 @@ def test_the_plain_form_shortcut_never_passes_a_cell_the_full_checks_reject(con,
 
 @settings(max_examples=300, deadline=None)
 @given(content=st.binary(max_size=40).map(lambda b: bytes(b"ab\r\n,"[x % 5] for x in b)), size=st.integers(1, 8))
-def test_the_chunked_scan_of_a_file_agrees_with_reading_it_whole(tmp_path_factory, content, size):
+def test_the_chunked_scan_of_a_file_agrees_with_reading_it_whole(scratch, content, size):
     """Line counts and blank lines decide how rows map to lines; the scan reads a file in pieces,
     so a line feed pair split across two pieces must still count."""
-    path = tmp_path_factory.mktemp("scan") / "f.csv"
+    path = scratch / "f.csv"  # each example overwrites it
     path.write_bytes(content)
     shape = schema_check.scan(path, size)
     assert shape.lines == content.count(b"\n") + (0 if content.endswith(b"\n") else 1)
@@ -245,10 +245,10 @@ def test_the_chunked_scan_of_a_file_agrees_with_reading_it_whole(tmp_path_factor
     assert shape.empty == (not content.strip())
 
 
-def load_two_columns(tmp_path_factory, con, content: bytes):
+def load_two_columns(scratch, con, content: bytes):
     """`load_table` on a file of string columns a and b: the loaded table (or None) and the findings.
     Each call loads a table of its own name into `con`."""
-    path = tmp_path_factory.mktemp("load") / "t.csv"
+    path = scratch / "t.csv"  # each example overwrites it: load_table has read it when it returns
     path.write_bytes(content)
     res = pkg.Resource(name="t", path="t.csv", file=path, schema={"fields": [{"name": "a"}, {"name": "b"}]})
     findings = []
@@ -256,6 +256,13 @@ def load_two_columns(tmp_path_factory, con, content: bytes):
 
 
 TABLES = itertools.count()
+
+
+@pytest.fixture(scope="module")
+def scratch(tmp_path_factory) -> Path:
+    """One directory for the small files of the examples below, each example overwriting its file:
+    a directory and a file per example were 800 of each a run, each created and later removed."""
+    return tmp_path_factory.mktemp("examples")
 
 
 @pytest.fixture(scope="module")
@@ -273,7 +280,7 @@ CELL = st.text(alphabet="ab \n", max_size=6)
 @settings(max_examples=200, deadline=None)
 @given(rows=st.lists(st.tuples(CELL, CELL), min_size=1, max_size=8),
        blank_before=st.lists(st.booleans(), min_size=9, max_size=9), crlf=st.booleans())
-def test_rows_map_to_the_lines_where_they_start(tmp_path_factory, con, rows, blank_before, crlf):
+def test_rows_map_to_the_lines_where_they_start(scratch, con, rows, blank_before, crlf):
     """Cells that span lines and blank lines both move later rows down; each row's line, and each
     blank line, must be where Python's csv module finds it."""
     end = "\r\n" if crlf else "\n"
@@ -281,7 +288,7 @@ def test_rows_map_to_the_lines_where_they_start(tmp_path_factory, con, rows, bla
     text = "a,b" + end
     for (a, b), blank in zip(rows, blank_before):
         text += (end if blank else "") + quoted(a) + "," + quoted(b) + end
-    t, findings = load_two_columns(tmp_path_factory, con, text.encode())
+    t, findings = load_two_columns(scratch, con, text.encode())
     starts, blank = schema_check.record_lines(text)
     assert [t.line(i) for i in range(t.rows)] == starts
     assert sorted(f.line for f in findings if f.rule == "file/blank-row") == blank
@@ -290,9 +297,9 @@ def test_rows_map_to_the_lines_where_they_start(tmp_path_factory, con, rows, bla
 
 @settings(max_examples=300, deadline=None)
 @given(content=st.binary(max_size=30).map(lambda b: b"a,b\n" + bytes(b'ab,"\r\n'[x % 6] for x in b)))
-def test_any_file_is_loaded_or_reported_never_raised(tmp_path_factory, con, content):
+def test_any_file_is_loaded_or_reported_never_raised(scratch, con, content):
     """Stray quotes, carriage returns and mixed line ends: the file is loaded, or what is wrong is a
     finding of its own (DuckDB refuses some files that Python's csv module reads)."""
-    t, findings = load_two_columns(tmp_path_factory, con, content)
+    t, findings = load_two_columns(scratch, con, content)
     assert t is not None or findings
     assert all(f.rule.startswith("file/") for f in findings)
