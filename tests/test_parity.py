@@ -67,12 +67,13 @@ def ours(package: Path) -> tuple[set[tuple], set[tuple]]:
     return out, capped
 
 
-def theirs(package: Path, names: set[str]) -> set[tuple]:
-    """Stock frictionless's findings in the resources `names` of the package (the others are still
-    read, for the foreign keys that point at them)."""
+def theirs(package: Path, names: set[str] | None = None) -> set[tuple]:
+    """Stock frictionless's findings in the resources `names` of the package, all of them by
+    default (the others are still read, for the foreign keys that point at them)."""
     package = frictionless.Package(str(package / "datapackage.json"))
+    names = sorted(names) if names is not None else [r.name for r in package.resources]
     out = set()
-    tasks = [task for name in sorted(names) for task in package.get_resource(name).validate().tasks]
+    tasks = [task for name in names for task in package.get_resource(name).validate().tasks]
     for task in tasks:
         for e in task.errors:
             kind = {"type-error": "type", "primary-key": "primary-key", "foreign-key": "foreign-key",
