@@ -283,6 +283,19 @@ def test_format_check_names_a_row_with_a_cell_too_many_and_changes_nothing(data_
     assert "Traceback" not in result.stdout + result.stderr and tree_digest(data_copy) == before
 
 
+def test_format_names_file_line_and_field_of_a_key_cell_of_the_wrong_type(data_copy):
+    """`format` sorts by the primary key: a key cell that does not read as its type stops it with
+    the file, the line and the field (not only the value), exit 1, nothing written."""
+    path = data_copy / "data/activities.csv"
+    edit(path, "UKR,2016,2,industry", "UKR,20x6,2,industry")
+    before = tree_digest(data_copy)
+    for args in (("format", "--check"), ("format",)):
+        result = run_cli(*args, cwd=data_copy)
+        assert result.returncode == 1, result.stdout + result.stderr
+        assert "data/activities.csv:3: field 'report_year': '20x6' is not an integer" in result.stderr, result.stderr
+        assert "Traceback" not in result.stdout + result.stderr and tree_digest(data_copy) == before
+
+
 def test_format_rewrites_a_file_edited_by_hand_in_canonical_form(data_copy):
     path = data_copy / "data/activities.csv"
     lines = path.read_text(encoding="utf-8").split("\n")
