@@ -1,6 +1,7 @@
 """`rightsdata validate` on good and bad input: exit codes, messages that name file, line and
 field, no traceback, nothing read outside the package, nothing written."""
 
+import gc
 import io
 import json
 import os
@@ -281,6 +282,40 @@ def test_format_check_names_a_row_with_a_cell_too_many_and_changes_nothing(data_
     result = run_cli("format", "--check", cwd=data_copy)
     assert result.returncode == 1 and "data/activities.csv:3: too many cells (the header has 13)" in result.stderr
     assert "Traceback" not in result.stdout + result.stderr and tree_digest(data_copy) == before
+
+
+def test_format_names_file_line_and_field_of_a_key_cell_of_the_wrong_type(data_copy):
+    """`format` sorts by the primary key: a key cell that does not read as its type stops it with
+    the file, the line and the field (not only the value), exit 1, nothing written."""
+    path = data_copy / "data/activities.csv"
+    edit(path, "UKR,2016,2,industry", "UKR,20x6,2,industry")
+    before = tree_digest(data_copy)
+    for args in (("format", "--check"), ("format",)):
+        result = run_cli(*args, cwd=data_copy)
+        assert result.returncode == 1, result.stdout + result.stderr
+        assert "data/activities.csv:3: field 'report_year': '20x6' is not an integer" in result.stderr, result.stderr
+        assert "Traceback" not in result.stdout + result.stderr and tree_digest(data_copy) == before
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_the_collector_is_left_as_it_was_when_a_table_fails_to_read(data_copy, enabled):
+    """format and the readers pause Python's cyclic collector while they make rows
+    (tables.paused_while_made): a bad cell raising inside must leave it as it was, on or off."""
+    from rightsdata import tables
+
+    edit(data_copy / "data/activities.csv", "UKR,2016,2,industry", "UKR,20x6,2,industry")
+    res = tables.resource(data_copy, "activities")
+    was = gc.isenabled()
+    (gc.enable if enabled else gc.disable)()
+    try:
+        with pytest.raises(tables.TableError, match="report_year"):
+            tables.canonical_text(data_copy, res)
+        assert gc.isenabled() is enabled
+        with pytest.raises(tables.TableError, match="report_year"):
+            tables.read_rows(data_copy, "activities")
+        assert gc.isenabled() is enabled
+    finally:
+        (gc.enable if was else gc.disable)()
 
 
 def test_format_rewrites_a_file_edited_by_hand_in_canonical_form(data_copy):

@@ -407,7 +407,7 @@ def _canonical_records_text(res: pkg.Resource, path: Path) -> str:
         try:
             key = record_key(record)
         except CellError as e:
-            raise TableError(f"{res.path}:{line}: {e}: the primary key must be valid to sort the rows") from None
+            raise bad_key_cell(res, fields, header, record, line, e) from None
         if changes:
             record = record.copy()  # (the records read are kept within `reading_once`)
             for i, change in changes:
@@ -415,6 +415,18 @@ def _canonical_records_text(res: pkg.Resource, path: Path) -> str:
         keyed.append((key, record))
     keyed.sort(key=lambda pair: pair[0])
     return csv_text(names, [record for _, record in keyed])
+
+
+def bad_key_cell(res: pkg.Resource, fields: dict[str, dict], header: list[str], record: list[str], line: int,
+                 error: CellError) -> TableError:
+    """The TableError for a record whose key did not read (`error`), naming file:line and the field
+    of its first key cell that does not read as its type, as `typed_cell` names a cell."""
+    for k in res.primary_key:
+        try:
+            read_cell(fields[k], record[header.index(k)])
+        except CellError as e:
+            return TableError(f"{res.path}:{line}: field {k!r}: {e}: the primary key must be valid to sort the rows")
+    return TableError(f"{res.path}:{line}: {error}: the primary key must be valid to sort the rows")
 
 
 def canonical(package_dir: Path, name: str) -> bool:
