@@ -35,32 +35,25 @@ def resources(package_dir: Path) -> dict[str, pkg.Resource]:
     command works on the package it is given, whatever rightsdata version is installed. A
     descriptor that cannot be read raises TableError (see package.load). Within `reading_once`,
     read once while unchanged (callers must not change what it returns)."""
-    kept = KEPT.get()
-    key = kept is not None and descriptor_key(Path(package_dir))
-    if key and key in kept:
-        return kept[key]
+    package_dir = Path(package_dir)
+    if KEPT.get() is None:
+        return _load_resources(package_dir)
+    # Kept while the descriptor and the files of schemas/ are unchanged (where this package's
+    # schemas are; a schema kept elsewhere is not watched, which only matters if it changed within
+    # the block): an import asked for the resources about 15 times, 6 ms each.
+    schemas = package_dir / "schemas"
     try:
-        found = pkg.load(Path(package_dir), check_profile=False).resources
+        files = [package_dir / "datapackage.json", *(sorted(schemas.iterdir()) if schemas.is_dir() else [])]
+    except OSError:
+        return _load_resources(package_dir)  # (package.load says what is wrong)
+    return once_for_files(files, ("resources", str(package_dir.resolve())), lambda: _load_resources(package_dir))
+
+
+def _load_resources(package_dir: Path) -> dict[str, pkg.Resource]:
+    try:
+        return pkg.load(package_dir, check_profile=False).resources
     except pkg.PackageError as e:
         raise TableError(str(e)) from None
-    if key:
-        kept[key] = found
-    return found
-
-
-def descriptor_key(package_dir: Path) -> tuple | None:
-    """When `resources` may answer as before, within `reading_once`: the descriptor and the files of
-    schemas/ (where this package's schemas are; a schema kept elsewhere is not watched, which only
-    matters if it changed within the block) unchanged in size, modification time and inode. An
-    import asked for the resources about 15 times, 6 ms each."""
-    try:
-        files = [package_dir / "datapackage.json"]
-        if (package_dir / "schemas").is_dir():
-            files += sorted((package_dir / "schemas").iterdir())
-        stats = tuple((f.name, s.st_mtime_ns, s.st_size, s.st_ino) for f in files for s in [f.stat()])
-    except OSError:
-        return None  # (package.load says what is wrong)
-    return ("resources", str(package_dir.resolve()), stats)
 
 
 def resource(package_dir: Path, name: str) -> pkg.Resource:
@@ -120,8 +113,8 @@ def collector_paused():
 
 def read_csv_file(path: Path, shown: str, columns: list[str] | None = None) -> tuple[list[str], list[tuple[int, list[str]]]]:
     """`_read_csv_file`, read once within `reading_once`."""
-    return _once(path, ("records", shown, tuple(columns) if columns is not None else None),
-                 lambda: _read_csv_file(path, shown, columns))
+    return once_for_files([path], ("records", shown, tuple(columns) if columns is not None else None),
+                          lambda: _read_csv_file(path, shown, columns))
 
 
 def read_csv_dicts(path: Path, shown: str) -> list[dict[str, str]]:
@@ -130,24 +123,13 @@ def read_csv_dicts(path: Path, shown: str) -> list[dict[str, str]]:
     def dicts() -> list[dict[str, str]]:
         header, records = read_csv_file(path, shown)
         return [dict(zip(header, record)) for _, record in records]
-    return _once(path, ("dicts", shown), dicts)
-
-
-def _once(path: Path, what: tuple, make: Callable[[], Any]) -> Any:
-    """`make()`, once for the file `path` as it is (size, time, inode) within `reading_once`."""
-    kept = KEPT.get()
-    if kept is None:
-        return make()
-    stat = Path(path).stat()
-    key = (str(path), stat.st_mtime_ns, stat.st_size, stat.st_ino, *what)
-    if key not in kept:
-        kept[key] = make()
-    return kept[key]
+    return once_for_files([path], ("dicts", shown), dicts)
 
 
 def once_for_files(files: Iterable[Path], what: tuple, make: Callable[[], Any]) -> Any:
     """`make()` of what is worked out from `files`, once for them as they are (each one's size,
-    time and inode, or its absence) within `reading_once`; callers must not change what it returns."""
+    time and inode, or its absence; nothing is kept when `make` raises) within `reading_once`;
+    callers must not change what it returns."""
     kept = KEPT.get()
     if kept is None:
         return make()
@@ -160,7 +142,7 @@ def once_for_files(files: Iterable[Path], what: tuple, make: Callable[[], Any]) 
 def _stat(path: Path) -> os.stat_result | None:
     try:
         return Path(path).stat()
-    except FileNotFoundError:
+    except OSError:  # absent or unreadable: `make` says what is wrong
         return None
 
 
@@ -365,7 +347,7 @@ def canonical_text(package_dir: Path, res: pkg.Resource) -> str:
     if "\r" in text:
         _refuse_line_ends(res, text)
     try:
-        return _canonical_text(res, path)
+        return paused_while_made(lambda: _canonical_text(res, path))
     except TableError:
         _refuse_line_ends(res, text)
         raise
@@ -379,12 +361,6 @@ def _refuse_line_ends(res: pkg.Resource, text: str) -> None:
         raise TableError(f"{res.path}:{problem[0]}: {problem[1]}")
 
 
-def _canonical_text(res: pkg.Resource, path: Path) -> str:
-    """`canonical_text` of a file whose line ends are of one kind, worked out with the collector
-    paused (see `paused_while_made`)."""
-    return paused_while_made(lambda: _canonical_records_text(res, path))
-
-
 def paused_while_made(make: Callable[[], Any]) -> Any:
     """`make()` with the collector paused (see collector_paused) until what it made and dropped is
     gone: only its result is alive when the collector resumes. A collector resumed while the rows
@@ -394,9 +370,10 @@ def paused_while_made(make: Callable[[], Any]) -> Any:
         return make()
 
 
-def _canonical_records_text(res: pkg.Resource, path: Path) -> str:
-    """Each field worked out once (the key read by `cell_reader`, the columns `cell_canonicalizer`
-    changes made canonical, the others left as they are), no dict a row."""
+def _canonical_text(res: pkg.Resource, path: Path) -> str:
+    """`canonical_text` of a file whose line ends are of one kind: each field worked out once (the
+    key read by `cell_reader`, the columns `cell_canonicalizer` changes made canonical, the others
+    left as they are), no dict a row."""
     names = res.column_names
     fields = {f["name"]: f for f in res.fields}
     header, records = read_csv_file(path, res.path, names) if path.exists() else (names, [])
