@@ -714,7 +714,7 @@ def check_foreign_keys(con, tables: dict[str, LoadedTable], findings: list[Findi
                        loaded: dict[str, LoadedTable] | None = None) -> None:
     """Rows of `tables` whose foreign key values are not a key of the referenced resource (among
     `loaded`, by default `tables`). As in frictionless, a row is skipped only when every field of
-    the key is missing."""
+    the key has no value: missing, or not of its type (that cell has its type error already)."""
     loaded = loaded if loaded is not None else tables
     for t in tables.values():
         res = t.resource
@@ -735,7 +735,7 @@ def check_foreign_keys(con, tables: dict[str, LoadedTable], findings: list[Findi
             # The usual case, every key found, is settled on the distinct values of the key: a
             # few hundred country codes rather than a cast and a lookup for every row.
             columns = ", ".join(q(n) for n in fields)
-            present = f"NOT ({' AND '.join(f't.{q(n)} IS NULL' for n in fields)})"
+            present = "NOT (" + " AND ".join(f"{t.typed(by_name[n], 't.' + q(n))} IS NULL" for n in fields) + ")"
             dangling = con.execute(
                 f"SELECT count(*) FROM (SELECT {columns} FROM {q(t.table)} t WHERE {present} GROUP BY {columns}) t "
                 f"LEFT JOIN (SELECT DISTINCT {keys} FROM {q(target.table)}) r ON {join} WHERE r.k0 IS NULL").fetchone()[0]
