@@ -350,23 +350,6 @@ def test_a_field_named_like_an_internal_column_on_a_long_table(tmp_path):
     assert [(f["rule"], f["line"], f["field"], f["value"]) for f in found] == [("schema/type", 12002, "n", "abc")]
 
 
-def test_a_foreign_key_cell_not_of_its_type_is_a_type_error_only(tmp_path):
-    """As in frictionless, a cell that fails its type has no value, and a key with no value is not
-    looked up: '12.5' is one type error, not also a dangling key (DuckDB's cast reads it as 13).
-    Hypothesis found the difference in tests/test_parity.py; frictionless is the oracle here too."""
-    fields = [{"name": "id", "type": "integer"}, {"name": "parent", "type": "integer"}]
-    package = one_table_package(tmp_path, fields, b"id,parent\n1,\n2,1\n3,12.5\n4,9\n")
-    descriptor = json.loads((package / "datapackage.json").read_text())
-    descriptor["resources"][0]["schema"]["foreignKeys"] = [{"fields": ["parent"], "reference": {"resource": "", "fields": ["id"]}}]
-    (package / "datapackage.json").write_text(json.dumps(descriptor))
-    result = validate(package, "--format", "json")
-    found = [(f["rule"], f["line"]) for f in json.loads(result.stdout)["findings"]]
-    assert found == [("schema/type", 4), ("schema/foreign-key", 5)], result.stdout + result.stderr
-    import frictionless
-    report = frictionless.validate(str(package / "datapackage.json"))
-    assert sorted((e.type, e.row_number) for t in report.tasks for e in t.errors) == [("foreign-key", 5), ("type-error", 4)]
-
-
 @pytest.mark.parametrize("end,blank", [(b"\n", True), (b"\r\n", False)])
 def test_a_cell_longer_than_the_csv_modules_default_limit(tmp_path, end, blank):
     """frictionless reads cells of any size; so must the line maps (a cell spans lines here, in a
