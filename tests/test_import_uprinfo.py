@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from conftest import REPO, assert_imports_twice_alike, copy_package, once_per_run, read_csv, run_cli, tree_digest
+from conftest import REPO, RUN_DIRECTORY, assert_imports_twice_alike, copy_package, once_per_run, read_csv, run_cli, tree_digest
 from rightsdata import tables
 from rightsdata.cells import csv_text
 from rightsdata.importers.legacy_text import Transform, rebuild
@@ -77,16 +77,21 @@ def write_export(directory: Path, rows=ROWS, name="10-27-test-export.csv", years
 def small_copy(repo: Path, target: Path) -> Path:
     """The package without any imported rows, for imports from fixtures: without UPR Info's rows
     of Tajikistan's review either, which the small package keeps, since a fixture export of the
-    same review would give it twice (the import refuses that)."""
-    package = copy_package(repo, target, with_rules=False, with_imported=False)
-    for path in (package / "data").glob("*.csv"):
-        with open(path, encoding="utf-8", newline="") as f:
-            header, *rows = list(csv.reader(f))
-        if "source_id" in header:
-            kept = [r for r in rows if not r[header.index("source_id")].startswith("upr-info-sessions-")]
-            if len(kept) != len(rows):
-                path.write_text(csv_text(header, kept), encoding="utf-8", newline="")
-    return package
+    same review would give it twice (the import refuses that). Filtered once for the run, then
+    copied: each test gets a copy of its own."""
+    def build(root: Path) -> None:
+        package = copy_package(repo, root / "package", with_rules=False, with_imported=False)
+        for path in (package / "data").glob("*.csv"):
+            with open(path, encoding="utf-8", newline="") as f:
+                header, *rows = list(csv.reader(f))
+            if "source_id" in header:
+                kept = [r for r in rows if not r[header.index("source_id")].startswith("upr-info-sessions-")]
+                if len(kept) != len(rows):
+                    path.write_text(csv_text(header, kept), encoding="utf-8", newline="")
+
+    (tmp_path_factory,) = RUN_DIRECTORY
+    name = "uprinfo-small-" + hashlib.sha256(str(repo).encode()).hexdigest()[:12]
+    return Path(shutil.copytree(once_per_run(tmp_path_factory, name, build) / "package", target))
 
 
 @pytest.fixture

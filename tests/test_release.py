@@ -385,7 +385,10 @@ def _group(fk_rows):
 
 def uploaded_assets(repo: Path, dist: Path, into: Path) -> list[str]:
     """Lay out the files of `dist` as release.yml's upload step publishes them (the files its
-    arguments name, by base name, as GitHub release assets are flat) in the directory `into`."""
+    arguments name, by base name, as GitHub release assets are flat) in the directory `into`.
+    They are hard links to `dist` (110 MB not copied for each test): a test that changes an asset
+    replaces the file, never writes into it."""
+    import os
     import shlex
     import shutil
 
@@ -401,7 +404,10 @@ def uploaded_assets(repo: Path, dist: Path, into: Path) -> list[str]:
         for path in sorted(dist.parent.glob(pattern)):
             assert path.is_file(), f"release.yml uploads {path}, which is not a file"
             assert path.name not in names, f"two uploaded files are named {path.name}"
-            shutil.copy(path, into / path.name)
+            try:
+                os.link(path, into / path.name)
+            except OSError:  # (another file system)
+                shutil.copy(path, into / path.name)
             names.append(path.name)
     return names
 
@@ -438,7 +444,8 @@ def serving(directory: Path):
             pass
 
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(directory)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # shutdown() waits for the loop to look again: every 0.5 s by default, a wait per server
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}/"
@@ -462,8 +469,11 @@ def test_download_fetches_checks_and_unpacks_a_release(built, repo, tmp_path):
 
 def test_download_refuses_a_tampered_asset(built, repo, tmp_path):
     uploaded_assets(repo, built, tmp_path / "assets")
-    with open(tmp_path / "assets/countries.parquet", "ab") as f:
-        f.write(b"\0")
+    asset = tmp_path / "assets/countries.parquet"
+    tampered = asset.read_bytes() + b"\0"
+    asset.unlink()  # (a hard link to the run's build: replaced, not written into)
+    asset.write_bytes(tampered)
+    assert (built / "countries.parquet").read_bytes() == tampered[:-1]
     with serving(tmp_path / "assets") as url:
         result = run_cli("download", "v0.1.0", "--base-url", url, "--out", str(tmp_path / "got"))
     assert result.returncode == 2 and "countries.parquet: its SHA-256 is" in result.stderr, result.stderr
