@@ -322,6 +322,7 @@ def client(name: str) -> str:
     return str(path)
 
 
+@pytest.mark.slow
 def test_frictionless_index_writes_every_row(sample):
     """frictionless's SQLite REGEXP function raised on NULL, so every table with an empty cell in a
     field with a pattern failed to load (and `frictionless index` still exited 0)."""

@@ -251,6 +251,7 @@ def test_every_element_path_of_every_year_is_mapped_or_dropped_with_a_reason(ila
     assert all(len(reason) > len("dropped: ") + 10 for reason in dropped.values())
 
 
+@pytest.mark.slow
 def test_the_committed_data_is_what_importing_the_shared_files_gives(ilab, full_copy):
     before = tree_digest(full_copy / "data")
     batch, counts = import_files(full_copy, ilab)

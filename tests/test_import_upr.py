@@ -263,6 +263,7 @@ def reimported(shared, repo, tmp_path_factory) -> Path:
     return once_per_run(tmp_path_factory, "upr-reimported", build) / "package"
 
 
+@pytest.mark.slow
 def test_committed_upr_rows_are_what_the_import_writes(reimported, repo):
     for name in RESOURCES:
         assert (reimported / f"data/{name}.csv").read_bytes() == (repo / f"data/{name}.csv").read_bytes(), name

@@ -400,6 +400,7 @@ def reimported(shared, repo, tmp_path_factory) -> Path:
     return once_per_run(tmp_path_factory, "uprinfo-reimported", build)
 
 
+@pytest.mark.slow
 def test_a_reimport_of_the_real_exports_changes_no_byte(reimported, repo):
     """The import's input was the committed data/ (the premise of importing once), and its output is too."""
     after, committed = tree_digest(reimported / "package" / "data"), tree_digest(repo / "data")

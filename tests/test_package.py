@@ -28,6 +28,7 @@ def test_rightsdata_validates_the_package(repo_validated):
     assert set(result.rows) == set(metadata.resources())
 
 
+@pytest.mark.slow
 def test_stock_frictionless_validates_the_package(repo):
     report = frictionless.validate(str(repo / "datapackage.json"))
     assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])[:20]

@@ -46,6 +46,7 @@ def test_release_files_and_checksums(built):
     assert dict(reversed(line.split("  ")) for line in check.stdout.splitlines()) == listed
 
 
+@pytest.mark.slow
 def test_two_builds_are_byte_identical(built, repo, tmp_path):
     again = tmp_path / "dist"
     assert run_cli("release", "--out", str(again), "--package-dir", str(repo)).returncode == 0
