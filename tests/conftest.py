@@ -25,11 +25,14 @@ def pytest_collection_modifyitems(items):
 
 def pytest_collection_finish(session):
     """What collection made (modules, test items, hypothesis's strategies) lives for the whole run:
-    moved out of the collector's reach, full collections no longer walk it after every test (a
-    tenth of a worker's CPU went to them)."""
+    moved out of the collector's reach, full collections no longer walk it after every test. And
+    the collector runs less often: the tests make millions of short-lived containers (rows, cells,
+    findings), few cycles. Its time in a run, both workers (gc callbacks): 10.9 s by default, 9.1 s
+    frozen, 5.8 s frozen with these thresholds (700, 10, 10 by default)."""
     import gc
 
     gc.freeze()
+    gc.set_threshold(20_000, 20, 20)
 
 
 REPO = Path(__file__).resolve().parent.parent
