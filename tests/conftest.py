@@ -93,7 +93,7 @@ def once_per_run(tmp_path_factory, name: str, build) -> Path:
     return target
 
 
-RUN_DIRECTORY: list = []  # the run's tmp_path_factory, for once_per_run outside fixtures (small_package)
+RUN_DIRECTORY: list = []  # the run's tmp_path_factory, for once_per_run outside fixtures (once_per_repo)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -195,10 +195,15 @@ def small_package(repo: Path) -> Path:
     (150k rows read: 1.3 s a worker) and then copied file by file; never handed to a test, which
     gets a copy."""
     if repo not in SMALL:
-        (tmp_path_factory,) = RUN_DIRECTORY
-        name = "small-" + hashlib.sha256(str(repo).encode()).hexdigest()[:12]
-        SMALL[repo] = once_per_run(tmp_path_factory, name, lambda root: _filter_package(repo, root / "package")) / "package"
+        SMALL[repo] = once_per_repo(repo, "small", lambda root: _filter_package(repo, root / "package")) / "package"
     return SMALL[repo]
+
+
+def once_per_repo(repo: Path, kind: str, build) -> Path:
+    """once_per_run of a directory made from repository `repo`, from outside a fixture (the run's
+    tmp_path_factory is RUN_DIRECTORY's), one per kind and repository."""
+    (tmp_path_factory,) = RUN_DIRECTORY
+    return once_per_run(tmp_path_factory, f"{kind}-{hashlib.sha256(str(repo).encode()).hexdigest()[:12]}", build)
 
 
 def _filter_package(repo: Path, target: Path) -> None:

@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from conftest import REPO, RUN_DIRECTORY, assert_imports_twice_alike, copy_package, once_per_run, read_csv, run_cli, tree_digest
+from conftest import REPO, assert_imports_twice_alike, copy_package, once_per_repo, once_per_run, read_csv, run_cli, tree_digest
 from rightsdata import tables
 from rightsdata.cells import csv_text
 from rightsdata.importers.legacy_text import Transform, rebuild
@@ -89,9 +89,7 @@ def small_copy(repo: Path, target: Path) -> Path:
                 if len(kept) != len(rows):
                     path.write_text(csv_text(header, kept), encoding="utf-8", newline="")
 
-    (tmp_path_factory,) = RUN_DIRECTORY
-    name = "uprinfo-small-" + hashlib.sha256(str(repo).encode()).hexdigest()[:12]
-    return Path(shutil.copytree(once_per_run(tmp_path_factory, name, build) / "package", target))
+    return Path(shutil.copytree(once_per_repo(repo, "uprinfo-small", build) / "package", target))
 
 
 @pytest.fixture
